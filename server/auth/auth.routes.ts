@@ -14,7 +14,7 @@ import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
 import type { LoginRateLimiter } from "./login-rates.js";
 import { logIn, runStrategy, type PassportInstance } from "./passport.js";
-import { issueCsrfToken, SESSION_COOKIE, type Csrf } from "./session.js";
+import { issueCsrfToken, type Csrf } from "./session.js";
 import type { SocketSessions } from "../lib/socket-session.js";
 
 /** Ids of records that are ObjectIds, lower-cased: the form every reference to them stores. */
@@ -82,7 +82,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets, csrf }:
       req.session.destroy(() => resolve());
     });
     sockets.endLoginSession(sessionId);
-    res.clearCookie(SESSION_COOKIE);
+    csrf.clearSessionCookie(res);
     res.status(204).end();
   });
 
@@ -107,7 +107,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets, csrf }:
     const actor = actorOf(req);
     const body = parse(ChangePasswordBody, req.body);
     const before = req.sessionID;
-    const { endedLogins } = await auth.changeOwnPassword(
+    const { endedLogins, user } = await auth.changeOwnPassword(
       actor,
       body.currentPassword,
       body.newPassword,
@@ -116,9 +116,11 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets, csrf }:
     // The others ended with the change, and so do their sockets. This page stays logged in, under
     // a new session id (as at login): a session id read before the change (a shared computer, a
     // proxy log) no longer opens the account. Its CSRF token is carried over, so the page's next
-    // write needs no new one; its sockets were opened under the old id and end with it.
+    // write needs no new one; its sockets were opened under the old id and end with it. It logs in
+    // as the account the change wrote (its credential epoch): a reset landing after the change
+    // raised the epoch again, so this renewed login cannot outlive it.
     await new Promise<void>((resolve, reject) => {
-      req.logIn(actor, { session: true, keepSessionInfo: true }, (err: unknown) =>
+      req.logIn(user, { session: true, keepSessionInfo: true }, (err: unknown) =>
         err ? reject(err instanceof Error ? err : new Error("login session not renewed")) : resolve(),
       );
     });

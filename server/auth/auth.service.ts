@@ -12,6 +12,7 @@ import { candidateLockoutPrefix, createCandidateCheck, type CandidateLoginPort }
 import { endStaffLogins } from "./session.js";
 import { assertNotCommon, createStaffAccounts, type StaffLean } from "./staff-accounts.js";
 import { staffUserModel } from "./user.model.js";
+import { withCredEpoch } from "./cred-epoch.js";
 
 export { type CandidateLoginPort, type CandidateTicket } from "./candidate-login.js";
 
@@ -108,7 +109,8 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     // Lower-cased: an account bound before ids were checked may hold one typed in upper case.
     if (u.testCentreId) user.testCentreId = u.testCentreId.toLowerCase();
     if (u.mustChangePassword) user.mustChangePassword = true;
-    return user;
+    // A login made as this user keeps the epoch of this very document (see passport.ts).
+    return withCredEpoch(user, u.credEpoch);
   }
 
   const accounts = createStaffAccounts(conn, {
@@ -148,21 +150,27 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
 
     /**
      * A staff member changes their own password. The current password is checked under the
-     * login's lockout (a taken session must not guess it at scrypt speed), and every other login
-     * of the account ends with the change; returns those logins.
+     * login's lockout (a taken session must not guess it at scrypt speed). The write lands only on
+     * the password just checked: an admin's reset between the check and the write is not
+     * overwritten (409), its flag stands. Every login of the account ends with the change, this one
+     * included, which must still exist (a reset or logout meanwhile ended it: 401); the caller
+     * renews it as the returned user, whose credential epoch is the change's. Returns the other
+     * logins that ended.
      */
     async changeOwnPassword(
       actor: AuthUser,
       currentPassword: string,
       newPassword: string,
       keepLogin?: string,
-    ): Promise<{ endedLogins: string[] }> {
-      const user = await Users.findById(actor.id);
-      if (!user) throw invalidCredentials();
+    ): Promise<{ endedLogins: string[]; user: AuthUser }> {
+      const user = Types.ObjectId.isValid(actor.id)
+        ? ((await Users.findById(actor.id).lean()) as StaffLean | null)
+        : null;
+      if (!user || user.active === false) throw invalidCredentials();
       assertNotCommon(newPassword);
       const key = `staff:${user.username}`;
       const counted = await throttle.attempt(key);
-      if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      if (!(await verify(currentPassword, user.passwordHash))) {
         await throttle.failed(key, counted);
         throw errors.badRequest("wrong_password", "当前密码不正确");
       }
@@ -170,21 +178,33 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       // A "change" to the same password would clear a reset's flag and leave the admin's password.
       if (newPassword === currentPassword)
         throw errors.badRequest("password_unchanged", "新密码不能与当前密码相同");
-      user.passwordHash = await hashPassword(newPassword);
-      user.mustChangePassword = false;
-      const endedLogins = await audit.transaction(async (session) => {
-        await user.save({ session });
-        const ended = await endStaffLogins(conn, session, actor.id, keepLogin);
+      const passwordHash = await hashPassword(newPassword);
+      return audit.transaction(async (session) => {
+        const changed = (await Users.findOneAndUpdate(
+          { _id: user._id, passwordHash: user.passwordHash, active: { $ne: false } },
+          { $set: { passwordHash, mustChangePassword: false }, $inc: { credEpoch: 1 } },
+          { session, returnDocument: "after" },
+        ).lean()) as StaffLean | null;
+        if (!changed)
+          throw errors.conflict(
+            "password_changed_meanwhile",
+            "密码刚被管理员重置或账号已变更，本次修改未生效，请重新登录后再试",
+          );
+        // Deleted in this transaction, the login's own session conflicts with a concurrent reset's
+        // or logout's deletion of it, so it cannot be found "still there" after either ended it.
+        const ended = await endStaffLogins(conn, session, actor.id);
+        if (keepLogin !== undefined && !ended.includes(keepLogin))
+          throw errors.unauthorized("登录已失效，请重新登录", "session_ended");
+        const others = ended.filter((id) => id !== keepLogin);
         await audit.append(session, {
           action: "auth.password_changed",
           actor,
           divisionCode: actor.divisionCode,
           target: { type: "user", id: actor.id },
-          details: { endedLogins: ended.length },
+          details: { endedLogins: others.length },
         });
-        return ended;
+        return { endedLogins: others, user: toAuthUser(changed) };
       });
-      return { endedLogins };
     },
 
     /**

@@ -47,6 +47,15 @@ export interface CandidateLoginPort {
 }
 
 const invalidTicket = () => errors.unauthorized("身份证号或准考证号错误", "invalid_credentials");
+/**
+ * A request from no seat of the ticket's room, whether the ticket exists or not: the candidate
+ * who is in the wrong room is still told where to look.
+ */
+const invalidTicketOrPlace = () =>
+  errors.unauthorized(
+    "身份证号或准考证号错误，或未在本场考试考场的座位上登录，请核对准考证上的考场和座位",
+    "invalid_credentials",
+  );
 
 /**
  * Whose failures an attempt adds to: the typed ID number where the attempt comes from. Counted by
@@ -91,13 +100,15 @@ export function candidateLockoutPrefix(idNumber: string): string {
  * number and ticket under the lockouts, then the session's state and window (held on while the
  * candidate still sits).
  *
- * The room and the seat are asked first, before the ID number is compared: a request from no seat
- * of the ticket's room, or from another seat of it, gets the same answer whether the numbers belong
- * together or not (the seat answer names the ticket's seat, which the seating plan posted at the
- * room shows anyway), so guesses from there learn nothing of the pairing and are not counted
- * against the candidate. What can guess the pairing is the ticket's own seat, and there every
- * failure counts twice: against the typed ID number at that seat, and against the ticket whatever
- * ID number was typed.
+ * The room and the seat are asked first, before the ID number is compared. A request from no seat
+ * of the ticket's room gets the answer a made-up ticket gets, counted the same way (against the
+ * typed ID number where the request comes from, never at the candidate's seat): with its own
+ * answer, "not from the session's room" told anyone anywhere that a ticket number exists, and the
+ * seat answer named its seat. A request from another seat of the ticket's room is told the
+ * ticket's seat (the seating plan posted at the room shows it anyway) whether the numbers belong
+ * together or not, and is counted against nobody. What can guess the pairing is the ticket's own
+ * seat, and there every failure counts twice: against the typed ID number at that seat, and
+ * against the ticket whatever ID number was typed.
  */
 export function createCandidateCheck(deps: {
   throttle: LoginThrottle;
@@ -124,17 +135,21 @@ export function createCandidateCheck(deps: {
           ip: body.seatToken ? undefined : from.ip,
         })
       : null;
-    if (ticket && !seat) throw errors.forbidden("请在本场考试的考场座位上登录", "not_from_session_room");
     // Another seat of the same room would bind the candidate's attempt to a seat they do not sit at
     // (proctors see the wrong desk, a neighbour's kiosk runs their paper): only their own seat counts.
     if (ticket && seat && seat.seatId !== ticket.seatId)
       throw errors.forbidden(`请在准考证指定的 ${ticket.seatNo} 号座位上登录`, "not_assigned_seat");
-    const keys = [lockoutKey(idNumber, body, from, seat), ...(ticket ? [ticketLockoutKey(ticket)] : [])];
+    // The ticket's own lockout only at its seat: from elsewhere, guesses must not lock its holder out.
+    const keys = [
+      lockoutKey(idNumber, body, from, seat),
+      ...(ticket && seat ? [ticketLockoutKey(ticket)] : []),
+    ];
     const counted: number[] = [];
     for (const key of keys) counted.push(await deps.throttle.attempt(key, now));
     if (!ticket || !seat || ticket.idNumber !== idNumber) {
       for (const [i, key] of keys.entries()) await deps.throttle.failed(key, counted[i] ?? 1, now);
-      throw invalidTicket();
+      // No seat of the ticket's room: one answer whether the ticket exists or not (see above).
+      throw seat ? invalidTicket() : invalidTicketOrPlace();
     }
     for (const key of keys) await deps.throttle.reset(key);
     if (ticket.status !== "scheduled") throw errors.forbidden("该考试场次已取消", "session_cancelled");

@@ -3,9 +3,14 @@ import passportModule from "passport";
 import { Strategy as LocalStrategy } from "passport-local";
 import type { AuthUser } from "../contracts/auth.js";
 import type { AuthService } from "./auth.service.js";
+import { credEpochOf } from "./cred-epoch.js";
 
-/** What the session keeps: staff are re-read on every request (role changes apply at once). */
-type SessionRecord = { k: "staff"; id: string } | { k: "candidate"; user: AuthUser };
+/**
+ * What the session keeps: staff are re-read on every request (role changes apply at once), with
+ * the credential epoch of the account their password was checked against (`e`; absent in logins
+ * made before it was kept: 0, the epoch of an account never changed since).
+ */
+type SessionRecord = { k: "staff"; id: string; e?: number } | { k: "candidate"; user: AuthUser };
 
 /**
  * A passport instance per node (never the global singleton: tests run several nodes in one
@@ -49,8 +54,12 @@ export function createPassport(auth: AuthService) {
   );
 
   passport.serializeUser((user: Express.User, done) => {
+    // The epoch of the very document the password was checked against (authenticateStaff, or the
+    // change's own write): read again here, a login checked before a change would take the new one.
     const record: SessionRecord =
-      user.kind === "staff" ? { k: "staff", id: user.id } : { k: "candidate", user: { ...user } };
+      user.kind === "staff"
+        ? { k: "staff", id: user.id, e: credEpochOf(user) ?? 0 }
+        : { k: "candidate", user: { ...user } };
     done(null, record);
   });
 
@@ -69,8 +78,10 @@ export function createPassport(auth: AuthService) {
         }, done);
         return;
       }
+      // A login made before the password was changed or reset, or the account deactivated, has ended
+      // even where its session document outlived the change (written after the change ended logins).
       auth.staffById(record.id).then(
-        (user) => done(null, user ?? false),
+        (user) => done(null, user && (credEpochOf(user) ?? 0) === (record.e ?? 0) ? user : false),
         (err: unknown) => done(err),
       );
     },

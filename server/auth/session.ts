@@ -15,7 +15,17 @@ declare module "express-session" {
   }
 }
 
+/** The session cookie's name where cookies are not Secure (plain-HTTP development and tests). */
 export const SESSION_COOKIE = "roadcert.sid";
+
+/**
+ * The session cookie's name: `__Host-` where cookies are Secure, as the CSRF nonce's (see
+ * csrfCookieName): the browser then takes it only from this exact origin over https, with Path=/
+ * and no Domain, so a sibling subdomain or a plain-http answer cannot plant a session of its
+ * choosing (session fixation by cookie tossing). Plain-HTTP development keeps the plain name.
+ */
+export const sessionCookieName = (secure: boolean): string =>
+  secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
 export const CSRF_HEADER = "x-csrf-token";
 /** A visitor's CSRF nonce (not logged in): their token is its HMAC, so nothing is stored for them. */
 export const CSRF_COOKIE = "roadcert.csrf";
@@ -35,13 +45,20 @@ export function createSessionMiddleware(
 ): RequestHandler {
   const store = createSessionStore(conn, options.now);
   return session({
-    name: SESSION_COOKIE,
+    name: sessionCookieName(options.secure),
     secret: options.secret,
     store,
     resave: false,
     saveUninitialized: false,
     proxy: options.secure,
-    cookie: { httpOnly: true, sameSite: "lax", secure: options.secure, maxAge: SESSION_TTL_SECONDS * 1000 },
+    // Path=/ and no Domain, as a __Host- cookie must have.
+    cookie: {
+      httpOnly: true,
+      sameSite: "lax",
+      secure: options.secure,
+      path: "/",
+      maxAge: SESSION_TTL_SECONDS * 1000,
+    },
   });
 }
 
@@ -229,6 +246,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export function createCsrf(key: { secure: boolean; secret: () => Promise<string> }) {
   const cookieName = csrfCookieName(key.secure);
+  const sessionCookie = sessionCookieName(key.secure);
   /** The visitor's nonce, from the one cookie name this node sets (a nonce under another name proves nothing). */
   const nonceOf = (req: Request): string | undefined => {
     const nonce = readCookie(req, cookieName);
@@ -263,6 +281,14 @@ export function createCsrf(key: { secure: boolean; secret: () => Promise<string>
 
   return {
     /**
+     * Clears the session cookie (logout), with the attributes it was set with: a __Host- cookie is
+     * only replaced by one that is Secure with Path=/.
+     */
+    clearSessionCookie(res: Response): void {
+      res.clearCookie(sessionCookie, { path: "/", httpOnly: true, sameSite: "lax", secure: key.secure });
+    },
+
+    /**
      * The CSRF token for whoever asks: a login's session token (`issueCsrfToken`), or, for a visitor
      * who is not logged in, the HMAC of a random nonce kept in a cookie (signed double submit).
      * Every cookieless GET of /api/auth/csrf or /api/auth/session used to store a session document
@@ -295,7 +321,7 @@ export function createCsrf(key: { secure: boolean; secret: () => Promise<string>
     protection(): RequestHandler {
       return (req, res, next) => {
         if (SAFE_METHODS.has(req.method)) return next();
-        if (readCookie(req, SESSION_COOKIE) === undefined) return next();
+        if (readCookie(req, sessionCookie) === undefined) return next();
         requireToken(req, res, next);
       };
     },

@@ -4,6 +4,7 @@ import type { HandshakeRefusalDto, ServerToClientEvents } from "../contracts/soc
 import { errors, type AppError } from "../lib/errors.js";
 import type { AppSocket } from "../lib/socket-types.js";
 import type { AuthService } from "./auth.service.js";
+import { credEpochOf } from "./cred-epoch.js";
 import { SESSION_COLLECTION } from "./session.js";
 
 /** How a candidate's attempt closed, as the socket contract's `attempt:closed` carries it. */
@@ -13,7 +14,7 @@ export type ClosedAttempt = Parameters<ServerToClientEvents["attempt:closed"]>[0
 export type StoredLogin = {
   _id: string;
   expires?: Date;
-  session?: { passport?: { user?: { k?: string; user?: AuthUser } } };
+  session?: { passport?: { user?: { k?: string; user?: AuthUser; e?: number } } };
 };
 
 /** A login as read (null: gone), with the fields the checks read. */
@@ -41,6 +42,8 @@ export interface SocketCheckDeps {
 /** What the checks read of a login: its expiry, and passport's record (a candidate's user). */
 const LOGIN_FIELDS = { expires: 1, "session.passport.user": 1 } as const;
 const EXPIRY_ONLY = { expires: 1 } as const;
+/** A staff login's expiry and the credential epoch it was made at (see passport.ts). */
+const STAFF_LOGIN_FIELDS = { expires: 1, "session.passport.user.e": 1 } as const;
 
 /**
  * Whether the login and account behind a socket still hold: at connect, at every event
@@ -135,9 +138,12 @@ export function createSocketChecks(deps: SocketCheckDeps) {
   const staffRefusal = async (socket: AppSocket, user: AuthUser): Promise<AppError | null> => {
     const [live, login] = await Promise.all([
       auth.staffById(user.id),
-      readLogin(socket.data.loginSessionId, EXPIRY_ONLY),
+      readLogin(socket.data.loginSessionId, STAFF_LOGIN_FIELDS),
     ]);
     if (!live || !loginHolds(login)) return sessionEnded();
+    // A login made with a password since changed or reset (or before a deactivation) has ended,
+    // whether or not its session document is still there (passport.ts checks it per request).
+    if ((credEpochOf(live) ?? 0) !== (login?.session?.passport?.user?.e ?? 0)) return sessionEnded();
     const sameScope =
       live.divisionCode === user.divisionCode &&
       (live.testCentreId ?? null) === (user.testCentreId ?? null) &&

@@ -4,7 +4,7 @@
  * logins and the AuthUser they act as, so each reads in one file; the auth service hands these
  * operations out unchanged.
  */
-import mongoose, { Types, type Connection } from "mongoose";
+import mongoose, { Types, type ClientSession, type Connection } from "mongoose";
 import type { AuthUser, CreateUserBody, StaffRole, StaffUserDto, UpdateUserBody } from "../contracts/auth.js";
 import { HUB_STAFF_ROLES, isCommonPassword, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
 import type { AuditLog } from "../audit/index.js";
@@ -128,6 +128,25 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     return user;
   }
 
+  /**
+   * The acting admin is checked again inside the edit's transaction, and written there: the access
+   * check at the request's start is not enough when two admins deactivate each other at the same
+   * moment (each was active when its request began, and both edits landed, leaving no active
+   * admin). The write (a touch of the admin's own document) makes two such transactions conflict,
+   * across instances too, so the one retried sees its admin deactivated and is refused.
+   */
+  async function holdActingAdmin(actor: AuthUser, session: ClientSession): Promise<void> {
+    const held = Types.ObjectId.isValid(actor.id)
+      ? await Users.updateOne(
+          { _id: actor.id, active: { $ne: false }, roles: "admin", divisionCode: actor.divisionCode },
+          { $set: { updatedAt: new Date() } },
+          { session, timestamps: false },
+        )
+      : null;
+    if (held?.matchedCount !== 1)
+      throw errors.forbidden("您的管理员账号已被停用或变更，本次修改未执行", "actor_not_admin");
+  }
+
   /** Creates a staff user without an acting admin (seed scripts, test helpers, first admin). */
   function bootstrapUser(body: CreateUserBody): Promise<StaffUserDto> {
     return insertUser(null, body);
@@ -218,13 +237,18 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       };
     }
     await audit.transaction(async (session) => {
+      await holdActingAdmin(actor, session);
       await user.save({ session }).catch((err: unknown) => {
         throw err instanceof mongoose.Error.DocumentNotFoundError
           ? errors.conflict("account_changed", "该账号刚被其他管理员修改，请刷新后重试")
           : err;
       });
-      if (changes.passwordReset || changes.active === false)
+      if (changes.passwordReset || changes.active === false) {
+        // Logins checked against the password (or the account) before this change end too, even
+        // one whose session is written after the deletion below (see user.model.ts credEpoch).
+        await Users.updateOne({ _id: user._id }, { $inc: { credEpoch: 1 } }, { session });
         await endStaffLogins(conn, session, String(user._id));
+      }
       await audit.append(session, {
         action: changes.roles ? "user.roles_changed" : "user.updated",
         actor,

@@ -16,6 +16,13 @@ const staffUserSchema = new Schema(
      * seed scripts are not flagged.
      */
     mustChangePassword: { type: Boolean, default: false },
+    /**
+     * Raised ($inc) whenever the password is changed or reset and at deactivation. A login keeps
+     * the value of the account it was checked against, and holds only while it is still the live
+     * one: deleting the account's logins alone missed a login whose check read the old password
+     * and whose session was written after the deletion. Absent on accounts never changed: 0.
+     */
+    credEpoch: { type: Number, default: 0 },
   },
   { timestamps: true, collection: "staff_users" },
 );

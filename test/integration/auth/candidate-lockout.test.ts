@@ -45,9 +45,10 @@ describe("candidate login: lockout by where the attempts come from", function ()
         seatToken: elsewhere.candidates[0]!.seatToken,
       })),
     ]);
-    // The made-up tickets lock that address for this ID number; the seat refusals count nowhere.
+    // From outside the ticket's room a real ticket answers and counts as a made-up one does: each
+    // locks only where it comes from (that address, that other room's seat), never the candidate's seat.
     expect(away.slice(0, 6)).to.deep.equal([...Array(5).fill("invalid_credentials"), "account_locked"]);
-    expect(away.slice(6)).to.deep.equal(Array(6).fill("not_from_session_room"));
+    expect(away.slice(6)).to.deep.equal([...Array(5).fill("invalid_credentials"), "account_locked"]);
     const own = await loginCandidate(env.node, {
       idNumber: c.idNumber,
       ticketNo: c.assignment.ticketNo,
@@ -81,17 +82,33 @@ describe("candidate login: lockout by where the attempts come from", function ()
     ]);
   });
 
-  it("when tickets are tried from a made-up seat token, then a right ticket answers as a wrong one does, so no seat-less guess learns the pairing", async () => {
+  it("when tickets are tried from a made-up seat token, another room's seat or no seat, then a real ticket answers exactly as a made-up one does and names no seat", async () => {
     const fx = await scheduleCandidates(env.node, { count: 2 });
+    const elsewhere = await scheduleCandidates(env.node, { count: 1 });
     const [c, neighbour] = fx.candidates;
-    const answers = await tries(
-      [neighbour!.assignment.ticketNo, c!.assignment.ticketNo].map((ticketNo, i) => ({
-        idNumber: c!.idNumber,
-        ticketNo,
-        seatToken: `made-up-token-${i}-${Date.now()}`,
-      })),
-    );
-    expect(answers).to.deep.equal(["not_from_session_room", "not_from_session_room"]);
+    const sources: { seatToken?: string }[] = [
+      { seatToken: `made-up-token-${Date.now()}` },
+      { seatToken: elsewhere.candidates[0]!.seatToken },
+      {},
+    ];
+    for (const [i, source] of sources.entries()) {
+      const bodies = [];
+      for (const ticketNo of [
+        madeUpTicket(100 + i),
+        neighbour!.assignment.ticketNo,
+        c!.assignment.ticketNo,
+      ]) {
+        const { agent } = await anonymousAgent(env.node);
+        const res = await agent
+          .post("/api/auth/candidate-login")
+          .send({ idNumber: c!.idNumber, ticketNo, ...source });
+        bodies.push({ status: res.status, error: res.body.error as { code: string; message: string } });
+      }
+      expect(bodies[1], `source ${i}`).to.deep.equal(bodies[0]);
+      expect(bodies[2], `source ${i}`).to.deep.equal(bodies[0]);
+      for (const seat of [c!.assignment.seatNo, neighbour!.assignment.seatNo])
+        expect(bodies[0]?.error.message, `source ${i}`).to.not.include(`${seat} 号座位`);
+    }
   });
 
   it("when a candidate locked out at their seat is checked by the room's proctor, then the proctor lifts the lock, audited, and the candidate logs in", async () => {
