@@ -59,7 +59,7 @@ describe("exchange forms: a refused date under its field (browser, hub + two pro
   const item = (page: Page, label: string) =>
     page.locator(".el-form-item").filter({ has: page.locator(".el-form-item__label", { hasText: label }) });
 
-  it("when an officer's notice names a penalty decided tomorrow, then 决定日期 says so under itself and nothing is said above the form", async () => {
+  it("when an officer's notice names 2月30日 and then a penalty decided tomorrow, then 决定日期 refuses the first and says the second is late under itself, nothing above the form", async () => {
     const { context, page, errors } = await contextAs(browser, beijing.url, bj);
     try {
       await page.goto("/exchange/new");
@@ -69,10 +69,19 @@ describe("exchange forms: a refused date under its field (browser, hub + two pro
       await page.locator('[data-test="lookup-submit"]').click();
       await page.getByRole("button", { name: "选择" }).click();
       await item(page, "处罚决定书文号").locator("input").fill("京交执罚〔2026〕119号");
+      // A day that does not exist is refused where it is typed, not read as 3月2日.
+      await item(page, "决定日期").locator("input").fill("2026年2月30日");
+      await page.keyboard.press("Enter");
+      const refused = item(page, "决定日期").locator('[data-test="date-problem"]');
+      await refused.waitFor({ timeout: 5_000 });
+      expect((await refused.innerText()).trim()).to.equal("2026年2月30日：日期不存在");
+      expect(await item(page, "决定日期").locator("input").inputValue()).to.not.equal("2026年3月2日");
+      await screenshot(page, "exchange-notice-impossible-date");
       await item(page, "决定日期")
         .locator("input")
         .fill(typedDay(beijingDay(1)));
       await page.keyboard.press("Enter");
+      await refused.waitFor({ state: "detached" });
       await item(page, "法律依据").locator("input").fill("《道路运输从业人员管理规定》第四十六条");
       await item(page, "违法事实").locator("textarea").fill("驾驶营运车辆连续驾驶超过4小时未休息");
       await item(page, "记分").locator("input").fill("3");
