@@ -66,6 +66,7 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   event: "事件",
   outboxKey: "上报队列记录键",
   idNumber: "身份证号",
+  messages: "重新发送的消息",
   lookupId: "查询编号",
   by: "查询方式",
   caseReference: "案卷编号",

@@ -135,6 +135,7 @@ export const AUDIT_ACTION_LABELS = {
   "exchange.answer_refused": "答复被全国中心拒收",
   "exchange.end_refused": "终止被全国中心拒收",
   "exchange.message_refused": "发往全国中心的消息被拒收",
+  "exchange.resend": "重新发送未能送达全国中心的消息",
   "exchange.document.uploaded": "上传抄告材料",
   "exchange.document.expired": "清除过期未用材料",
   "hub.lookup": "全国资格查询",

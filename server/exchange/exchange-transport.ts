@@ -224,7 +224,10 @@ export function createExchangeTransport(options: TransportOptions) {
       .limit(50)
       .lean();
     for (const c of candidates) {
-      if (await m.Outgoing.exists({ caseId: c.caseId, seq: { $lt: c.seq }, status: { $ne: "done" } }))
+      // An earlier entry the hub refused for good (refusedByHub) holds nothing back: its word is
+      // final, and sending it again would only be refused again (province-resend.ts skips it too).
+      const earlier = { caseId: c.caseId, seq: { $lt: c.seq }, status: { $ne: "done" }, refusedByHub: { $ne: true } };
+      if (await m.Outgoing.exists(earlier))
         continue;
       const entry = await takeLease({ _id: c._id, ...DUE });
       if (entry) return entry;

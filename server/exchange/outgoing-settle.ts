@@ -2,6 +2,8 @@ import type { ClientSession } from "mongoose";
 import type { AuditLog } from "../audit/index.js";
 import type { AuditAction } from "../contracts/audit.js";
 import type { CaseReceipt, CaseState } from "../contracts/exchange.js";
+// What each kind of outgoing entry is, as a case's history (and its page) names it.
+import { OUTGOING_PURPOSE_LABELS as PURPOSE_LABELS } from "../contracts/exchange-resend.js";
 import type { AppError } from "../lib/errors.js";
 import { retryAt } from "../lib/queue-due.js";
 import { RANK } from "./inbox-apply.js";
@@ -26,16 +28,6 @@ export type Delivery =
    * by the hub operator): the entry waits, its attempt not counted (queue-hold.ts).
    */
   | { kind: "hold"; reason: string };
-
-/** What each kind of outgoing entry is, as a case's history names it. */
-const PURPOSE_LABELS: Readonly<Record<OutgoingDoc["purpose"], string>> = {
-  submit: "案件",
-  answer: "答复",
-  end: "终止",
-  issued: "换发报告",
-  document: "文书",
-  source_ended: "原籍证书吊销或撤销告知",
-};
 
 /** How the audit log names a refusal the sender settles, by what was refused. */
 const REFUSAL_ACTIONS: Readonly<Record<OutgoingDoc["purpose"], (kind: LocalCaseDoc["kind"]) => AuditAction>> =
@@ -98,8 +90,8 @@ export async function settleDelivery(
       ],
       { session, updatePipeline: true },
     );
-    // Nothing lists dead entries and nothing sends them again: the case's history says so, where
-    // its officers look (an ending or issuance report dying unseen left the other side unaware).
+    // The case's history says so, where its officers look (an ending or issuance report dying
+    // unseen left the other side unaware); its page offers to send it again (province-resend.ts).
     if (dead) {
       const c = await m.Cases.findOne({ caseId: entry.caseId }, { state: 1 }).session(session).lean();
       if (c)
@@ -128,6 +120,8 @@ export async function settleDelivery(
     {
       $set: {
         status: result.kind === "done" || takenBack ? "done" : "dead",
+        // Dead by the hub's final word, not for want of reaching it: not one to send again.
+        ...(result.kind === "refused" && !takenBack ? { refusedByHub: true } : {}),
         attempts: entry.attempts + 1,
         leaseUntil: null,
         // The hub's own words (Chinese) with its code in parentheses, as the queues put it.
@@ -260,4 +254,22 @@ async function reopen(
     },
     { session },
   );
+}
+
+/**
+ * The entries of a case the sender gave up on without the hub's word on them (dead after
+ * `maxAttempts`), oldest first: what an officer may send again (province-resend.ts). An entry the
+ * hub refused for good is dead too but not among them (sent again it is refused again), and a case
+ * the hub refused has none whatever its entries say (refused before `refusedByHub` was kept).
+ */
+export async function undeliveredEntries(
+  m: ProvinceExchangeModels,
+  c: Pick<LocalCaseDoc, "caseId" | "state">,
+  session: ClientSession | null = null,
+): Promise<OutgoingEntry[]> {
+  if (c.state === "refused") return [];
+  return m.Outgoing.find({ caseId: c.caseId, status: "dead", refusedByHub: { $ne: true } })
+    .sort({ seq: 1 })
+    .session(session)
+    .lean<OutgoingEntry[]>();
 }

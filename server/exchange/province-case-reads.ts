@@ -3,8 +3,10 @@ import { canSeeDivision, decide, divisionFilter } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
 import type { LookupNoticesPage, LookupReason } from "../contracts/hub.js";
 import type { CaseDto, CaseListDto, CaseState, ExchangeKind } from "../contracts/exchange.js";
+import type { CaseDetailDto } from "../contracts/exchange-resend.js";
 import { errors } from "../lib/errors.js";
 import { databaseTime, newestPage } from "../lib/mongo.js";
+import { undeliveredEntries } from "./outgoing-settle.js";
 import { toCaseDto } from "./province-case-dto.js";
 import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.models.js";
 
@@ -34,9 +36,20 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
     return c;
   }
 
-  /** A case as it leaves the server, its overdue flag by the database's clock. */
-  async function present(c: LocalCaseDoc): Promise<CaseDto> {
-    return toCaseDto(c, await databaseNow());
+  /**
+   * A case as its page reads it: its overdue flag by the database's clock, and the messages the
+   * sender gave up on (the page offers to send them again, province-resend.ts).
+   */
+  async function present(c: LocalCaseDoc): Promise<CaseDetailDto> {
+    const [now, undelivered] = await Promise.all([databaseNow(), undeliveredEntries(m, c)]);
+    return {
+      ...toCaseDto(c, now),
+      undelivered: undelivered.map((e) => ({
+        purpose: e.purpose,
+        attempts: e.attempts ?? 0,
+        lastError: e.lastError ?? null,
+      })),
+    };
   }
 
   return {
@@ -82,7 +95,7 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
       };
     },
 
-    async get(actor: AuthUser, caseId: string): Promise<CaseDto> {
+    async get(actor: AuthUser, caseId: string): Promise<CaseDetailDto> {
       return present(await visibleCase(actor, caseId));
     },
 

@@ -105,6 +105,12 @@ const outgoingSchema = new Schema(
     leaseUntil: { type: Date, default: null },
     lastError: { type: String, default: null },
     /**
+     * Dead because the hub refused it for good (outgoing-settle.ts), not because it never reached
+     * the hub: such an entry is not sent again by an officer's 重新发送 (province-resend.ts).
+     * Absent on entries given up after their attempts and on those stored before it was kept.
+     */
+    refusedByHub: { type: Boolean, default: undefined },
+    /**
      * An ending: the case as it was before it (`state`, `openKey` or null), so an ending the hub
      * refuses gives the case back as it was (outgoing-settle.ts). Absent on other entries and on
      * endings queued before it was kept.

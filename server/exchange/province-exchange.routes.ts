@@ -11,7 +11,7 @@ import {
   PractitionerParams,
 } from "../contracts/exchange.js";
 import { DocumentParams, DocumentUploadBody } from "../contracts/exchange-documents.js";
-import { noQuery, parse, strictRouter } from "../lib/http.js";
+import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { PractitionerPages } from "./practitioner-page.js";
 import type { ProvinceExchangeService } from "./province-exchange.service.js";
 
@@ -62,6 +62,11 @@ export function provinceExchangeRouter(deps: { exchange: ProvinceExchangeService
   });
   r.post("/exchange/cases/:caseId/end", access.route("exchange:send"), async (req, res) => {
     res.json(await exchange.end(actorOf(req), parse(CaseParams, req.params).caseId, parse(OfficerEndBody, req.body)));
+  });
+  // 重新发送: the case's messages the sender gave up on go back in the queue (province-resend.ts).
+  // Sending on the case's behalf, as its ending does; the case's division is the service's check.
+  r.post("/exchange/cases/:caseId/resend", access.route("exchange:send"), noBody, async (req, res) => {
+    res.json(await exchange.resend(actorOf(req), parse(CaseParams, req.params).caseId));
   });
   r.get("/practitioners/:idNumber", access.route("practitioner:read"), noQuery, async (req, res) => {
     res.json(await deps.pages.page(actorOf(req), parse(PractitionerParams, req.params).idNumber));

@@ -18,6 +18,7 @@ import { newOutgoingCaseDocs, officerOf } from "./province-new-case.js";
 import { createCaseReads } from "./province-case-reads.js";
 import { createProvinceDocuments } from "./province-documents.js";
 import { createFollowUps, OPEN } from "./province-follow-ups.js";
+import { createResend } from "./province-resend.js";
 import { createTransferSteps } from "./province-transfer-steps.js";
 import { checkCaseDates } from "./exchange-dates.js";
 import type { TransferSource } from "./transfer-source.js";
@@ -194,6 +195,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       kick: () => deps.kick?.(),
       sourceCertificate: deps.sourceCertificate,
     }),
+    ...createResend({ m, audit: deps.audit, visibleCase, present, kick: () => deps.kick?.() }),
     ...createTransferSteps({
       m,
       audit: deps.audit,

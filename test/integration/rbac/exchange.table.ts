@@ -193,6 +193,18 @@ export const rows: RbacRow[] = [
     request: async (fx) => ({ url: `/api/exchange/cases/${(await aLocalCase(fx, "out")).caseId}/end`, body: { endDate: "2026-12-05", reason: "离职" } }),
   },
   {
+    method: "post", path: "/exchange/cases/:caseId/resend", access: officerOwn,
+    request: async (fx) => {
+      const { caseId } = await aLocalCase(fx, "out", "ended");
+      await fx.node.ctx.conn.collection("exchange_outgoing").insertOne({
+        key: `end:${caseId}`, seq: 1_000_000 + Math.floor(Math.random() * 1_000_000), caseId, purpose: "end",
+        path: `/cases/${caseId}/end`, body: {}, status: "dead", attempts: 20, availableAt: new Date(),
+        leaseUntil: null, lastError: "无法连接全国中心",
+      });
+      return { url: `/api/exchange/cases/${caseId}/resend`, body: {} };
+    },
+  },
+  {
     method: "post", path: "/certificate-transfers/:caseId/issue", access: officerOwn,
     request: async (fx) => ({ url: `/api/certificate-transfers/${await anAgreedTransfer(fx)}/issue`, body: {} }),
   },

@@ -12,6 +12,7 @@ import type {
 } from "@contracts/exchange.js";
 import type { CertificateRecord, TransferIssueBody } from "@contracts/certificates.js";
 import type { DocumentUploadBody, PenaltyDocument } from "@contracts/exchange-documents.js";
+import type { CaseDetailDto } from "@contracts/exchange-resend.js";
 import { api, type RequestOptions, type Sent } from "@/shared/api.js";
 
 /**
@@ -30,9 +31,14 @@ export const exchangeApi = {
   /** A page of cases, newest first, how many match in all and where the next page starts. */
   list: (query: Omit<Sent<typeof CaseListQuery>, "limit">) =>
     api.get<CaseListDto>("/api/exchange/cases", { query: { ...query, limit: 100 }, notify: false }),
-  /** One case; `notify: false` when a failed read must not add a toast (the re-read after a refusal). */
+  /**
+   * One case with the messages the sender gave up on; `notify: false` when a failed read must not
+   * add a toast (the re-read after a refusal).
+   */
   get: (caseId: string, options: { notify?: boolean } = {}) =>
-    api.get<CaseDto>(`/api/exchange/cases/${caseId}`, options),
+    api.get<CaseDetailDto>(`/api/exchange/cases/${caseId}`, options),
+  /** 重新发送: the case's messages the sender gave up on go back in the queue; the case as it now is. */
+  resend: (caseId: string) => api.post<CaseDetailDto>(`/api/exchange/cases/${caseId}/resend`, {}),
   /** The case page's actions pass `notify` to leave out the toast of a refusal it shows itself. */
   answer: (caseId: string, body: Sent<typeof OfficerAckBody>, options?: Pick<RequestOptions, "notify">) =>
     api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body, options),
