@@ -226,7 +226,12 @@ export function createExchangeTransport(options: TransportOptions) {
     for (const c of candidates) {
       // An earlier entry the hub refused for good (refusedByHub) holds nothing back: its word is
       // final, and sending it again would only be refused again (province-resend.ts skips it too).
-      const earlier = { caseId: c.caseId, seq: { $lt: c.seq }, status: { $ne: "done" }, refusedByHub: { $ne: true } };
+      const earlier = {
+        caseId: c.caseId,
+        seq: { $lt: c.seq },
+        status: { $ne: "done" as const },
+        refusedByHub: { $ne: true },
+      };
       if (await m.Outgoing.exists(earlier))
         continue;
       const entry = await takeLease({ _id: c._id, ...DUE });
