@@ -149,6 +149,12 @@ const Env = z
      */
     EXAM_SAVE_GROUP_MS: envInt(0, 50).default(4),
     /**
+    /**
+     * How often the logins of an instance's open candidate sockets are asked again (one batched read
+     * per instance, server/auth/candidate-recheck.ts). A logout's disconnect relayed by Redis is lost
+     * while an instance's link is down; the candidate's socket then closes within this time.
+     */
+    CANDIDATE_SOCKET_RECHECK_SECONDS: envInt(1, 3600).default(60),
      * Groups of answer saves written to the database at once (pipelining): 1 makes a save that
      * arrives while a group is out wait for that group's whole round trip.
      */
@@ -351,6 +357,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       rotationLeadMs: e.CERT_KEY_ROTATION_LEAD_HOURS * 3_600_000,
       keyLifetimeMs: e.CERT_KEY_LIFETIME_DAYS * 86_400_000,
       peers: (e.CERT_PEERS ?? "")
+      candidateSocketRecheckMs: e.CANDIDATE_SOCKET_RECHECK_SECONDS * 1000,
         .split(",")
         .filter(Boolean)
         .map((p) => ({

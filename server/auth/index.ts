@@ -26,6 +26,7 @@ import type { AppSocket } from "../lib/socket-types.js";
 import { createOrganisationService } from "../organisation/index.js";
 import { authRouter } from "./auth.routes.js";
 import { createAuthService, type AuthService } from "./auth.service.js";
+import { createCandidateRecheck, loginsByIdOf } from "./candidate-recheck.js";
 import { createLoginRateLimiter, createLoginRates } from "./login-rates.js";
 import { createPassport } from "./passport.js";
 import { createCsrf, createSessionMiddleware, onlyForHandshake, randomSessionSecret } from "./session.js";
@@ -120,7 +121,10 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
    * A staff socket that only listens (a proctor console watching its room) is asked nothing by
    * `guardEvents`: its login and live account are asked again on a timer, so a login that expired,
    * or a revocation broadcast this instance missed, closes it within one period. Candidates'
-   * sockets are left out: thousands of them, each asked at its next save anyway.
+   * sockets are not asked one by one: a save asks only the clock, so a logout whose relayed
+   * disconnect this instance missed (its Redis link down) would leave the socket saving until the
+   * window closes. Their logins are read on the instance's own timer instead, in batches
+   * (candidateRecheck, CANDIDATE_SOCKET_RECHECK_SECONDS), and the socket closed the same way.
    */
   const recheckWhileOpen = (socket: AppSocket) => {
     const timer = setInterval(() => {
@@ -134,6 +138,12 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     timer.unref();
     socket.once("disconnect", () => clearInterval(timer));
   };
+  const candidateRecheck = createCandidateRecheck({
+    logins: loginsByIdOf(conn),
+    now: auth.now,
+    periodMs: config.auth.candidateSocketRecheckMs,
+    logger,
+  });
   // Counted in the node's database on the clock identity decides by (auth.now).
   const ipLimiter = createLoginRateLimiter(
     options.loginRateLimitPerMinute ?? config.auth.loginRateLimitPerMinute,
@@ -149,6 +159,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     },
     // Failed logins still only counted are audited before the node closes its database.
     stop: async () => {
+      candidateRecheck.stop();
       options.clock?.stop();
       await auth.closeFailureSummaries();
     },
@@ -206,6 +217,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
         logger,
       );
       if (user.kind === "staff") recheckWhileOpen(socket);
+      else candidateRecheck.track(socket);
       atConnect.then(
         (refusal) => {
           connectDecided = true;

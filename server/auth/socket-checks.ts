@@ -39,6 +39,13 @@ export interface SocketCheckDeps {
   closedAttempt?: ((sessionId: string, candidateId: string) => Promise<ClosedAttempt | null>) | undefined;
 }
 
+/**
+ * Whether a login read at `at` (ms, on the database's clock, as its TTL index that removes expired
+ * logins) still holds: it is there and has not expired.
+ */
+export const loginHoldsAt = (login: { expires?: Date | undefined } | null, at: number): boolean =>
+  login !== null && !(login.expires && login.expires.getTime() < at);
+
 /** What the checks read of a login: its expiry, and passport's record (a candidate's user). */
 const LOGIN_FIELDS = { expires: 1, "session.passport.user": 1 } as const;
 const EXPIRY_ONLY = { expires: 1 } as const;
@@ -47,14 +54,13 @@ const STAFF_LOGIN_FIELDS = { expires: 1, "session.passport.user.e": 1 } as const
 
 /**
  * Whether the login and account behind a socket still hold: at connect, at every event
- * (guardEvents), and on a staff socket's timer. Never trusts what the handshake saw.
+ * (guardEvents), and on a staff socket's timer (a candidate socket's login is re-read in batches on
+ * the instance's timer: candidate-recheck.ts). Never trusts what the handshake saw.
  */
 export function createSocketChecks(deps: SocketCheckDeps) {
   const { auth, logins } = deps;
   const sessionEnded = () => errors.unauthorized("登录已失效，请重新登录", "session_ended");
-  // On the database's clock, as its TTL index that removes expired logins.
-  const loginHolds = (login: { expires?: Date } | null) =>
-    login !== null && !(login.expires && login.expires.getTime() < auth.now().getTime());
+  const loginHolds = (login: { expires?: Date } | null) => loginHoldsAt(login, auth.now().getTime());
   const readLogin = (id: string | undefined, projection: Record<string, 1> = LOGIN_FIELDS) =>
     id ? logins.findOne({ _id: id }, { projection }) : null;
 

@@ -90,7 +90,9 @@ export function hubExchangeNodeRouter(deps: {
   });
   signed.get("/inbox", async (req, res) => {
     const q = parse(InboxQuery, req.query);
-    await send(req, res, InboxPage, await exchange.inbox(authenticatedNode(res).peer, q.after, q.limit, q.wait));
+    // Its cursor confirms delivery, a write: checked again in its transaction under the gate's key.
+    const [peer, keyId] = sender(res);
+    await send(req, res, InboxPage, await exchange.inbox(peer, q.after, q.limit, q.wait, keyId));
   });
   // A path or method the exchange has not got: refused signed here; falling through, the hub
   // feature's gate met the nonce this gate reserved and answered 409 replay_in_progress for good.

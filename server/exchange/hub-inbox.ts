@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { ClientSession, Connection } from "mongoose";
 import type { CaseReceipt, InboxMessage, InboxPage } from "../contracts/exchange.js";
+import { holdNodeForWrite } from "../hub/index.js";
 import { createCommitNumbering, unnumberedSeq } from "../lib/commit-numbering.js";
 import type { HubCaseDoc, HubExchangeModels } from "./hub-exchange.models.js";
 
@@ -151,10 +152,17 @@ export function createHubInbox(conn: Connection, m: HubExchangeModels, now: () =
   /**
    * Messages for `province` after its cursor. Asking with `after` confirms everything up to it:
    * those messages are delivered, and a case whose message was delivered becomes `delivered`
-   * (and its sender is told). The confirmation is one transaction.
+   * (and its sender is told). The confirmation is one transaction, which checks the province's node
+   * again (under `keyId`, the gate's) as every other exchange write does.
    */
-  async function page(province: string, after: number, limit: number, waitMs = 0): Promise<InboxPage> {
-    await confirm(province, after);
+  async function page(
+    province: string,
+    after: number,
+    limit: number,
+    waitMs = 0,
+    keyId?: string,
+  ): Promise<InboxPage> {
+    await confirm(province, after, keyId);
     const read = async () => {
       await numberPending(province);
       return m.Inbox.find({ to: province, seq: { $gt: after } })
@@ -181,7 +189,7 @@ export function createHubInbox(conn: Connection, m: HubExchangeModels, now: () =
     };
   }
 
-  async function confirm(province: string, upTo: number): Promise<void> {
+  async function confirm(province: string, upTo: number, keyId: string | undefined): Promise<void> {
     if (upTo <= 0) return;
     const unconfirmed = await m.Inbox.find(
       { to: province, seq: { $gt: 0, $lte: upTo }, deliveredAt: null },
@@ -192,38 +200,53 @@ export function createHubInbox(conn: Connection, m: HubExchangeModels, now: () =
       .lean();
     if (unconfirmed.length === 0) return;
     const at = now();
+    // As createNodeTx (hub-case-order.ts) does for the exchange's other writes: the gate checked the
+    // node when the pull arrived, and a suspension or key retirement committing since refuses the
+    // confirmation (403 node_suspended, 401 unknown_key) and rolls it back. Checked last, just
+    // before the commit, so the province's concurrent writes do not queue on its node document.
     await tx(async (session) => {
-      await m.Inbox.updateMany(
-        { to: province, seq: { $in: unconfirmed.map((u) => u.seq) }, deliveredAt: null },
-        { $set: { deliveredAt: at } },
-        { session },
-      );
-      // The cases whose new-case message is now delivered: one read, one update and one insert of
-      // their senders' messages for the page, not two writes per case.
-      const caseIds = unconfirmed.filter((x) => x.type === "case").map((x) => x.caseId);
-      if (caseIds.length === 0) return;
-      const sent = await m.Cases.find({ caseId: { $in: caseIds }, state: "sent" }, { body: 0 })
-        .session(session)
-        .lean();
-      if (sent.length === 0) return;
-      const res = await m.Cases.updateMany(
-        { caseId: { $in: sent.map((c) => c.caseId) }, state: "sent" },
-        { $set: { state: "delivered", deliveredAt: at } },
-        { session },
-      );
-      // The transaction's snapshot read them as sent; a concurrent change conflicts and retries the whole.
-      if (res.matchedCount !== sent.length)
-        throw new Error("exchange cases changed during delivery confirmation");
-      await holdMany(
-        session,
-        sent.map((c) => ({
-          to: c.fromProvince,
-          type: "state" as const,
-          c: { ...c, state: "delivered" as const, deliveredAt: at },
-        })),
-        at,
-      );
+      await deliver(session, province, unconfirmed, at);
+      await holdNodeForWrite(conn, session, { provinceCode: province, ...(keyId ? { keyId } : {}) }, at);
     });
+  }
+
+  /** Marks `unconfirmed` delivered in `session`, and the cases whose new-case message it is. */
+  async function deliver(
+    session: ClientSession,
+    province: string,
+    unconfirmed: { seq: number; type: string; caseId: string }[],
+    at: Date,
+  ): Promise<void> {
+    await m.Inbox.updateMany(
+      { to: province, seq: { $in: unconfirmed.map((u) => u.seq) }, deliveredAt: null },
+      { $set: { deliveredAt: at } },
+      { session },
+    );
+    // The cases whose new-case message is now delivered: one read, one update and one insert of
+    // their senders' messages for the page, not two writes per case.
+    const caseIds = unconfirmed.filter((x) => x.type === "case").map((x) => x.caseId);
+    if (caseIds.length === 0) return;
+    const sent = await m.Cases.find({ caseId: { $in: caseIds }, state: "sent" }, { body: 0 })
+      .session(session)
+      .lean();
+    if (sent.length === 0) return;
+    const res = await m.Cases.updateMany(
+      { caseId: { $in: sent.map((c) => c.caseId) }, state: "sent" },
+      { $set: { state: "delivered", deliveredAt: at } },
+      { session },
+    );
+    // The transaction's snapshot read them as sent; a concurrent change conflicts and retries the whole.
+    if (res.matchedCount !== sent.length)
+      throw new Error("exchange cases changed during delivery confirmation");
+    await holdMany(
+      session,
+      sent.map((c) => ({
+        to: c.fromProvince,
+        type: "state" as const,
+        c: { ...c, state: "delivered" as const, deliveredAt: at },
+      })),
+      at,
+    );
   }
 
   return {

@@ -10,7 +10,10 @@ import type { AppServer, AppSocket } from "./socket-types.js";
  * per user when it connects; logout ends the session's sockets, and deactivation or a change of
  * roles or scope ends all of the user's, on every instance (the Redis adapter relays
  * `disconnectSockets`). On top of that, `guardEvents` asks before every event whether the account
- * behind the socket still holds, so a socket the disconnect missed cannot act either.
+ * behind the socket still holds, so a socket the disconnect missed cannot act either. The adapter
+ * drops a relayed disconnect while an instance's Redis link is down, and a candidate's per-event
+ * check is the clock only: the identity feature re-reads open sockets' logins on timers (staff one
+ * by one, candidates batched per instance), which closes what such a disconnect missed.
  */
 export const socketRooms = {
   user: (userId: string) => `user:${userId}`,
