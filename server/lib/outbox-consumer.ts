@@ -40,7 +40,10 @@ export interface OutboxConsumerOptions {
   /** Delivers a claimed batch; answers one Delivery per entry, in the same order. */
   deliver(entries: OutboxEntry[]): Promise<Delivery[]>;
   batchSize?: number;
-  /** Deliver a subject's entries one at a time in creation order (a failed one holds the later ones). */
+  /**
+   * Deliver the entries of one order key (one hub record, see ORDER_KEY in outbox-enqueue.ts) one
+   * at a time in the order they were written; a parked one holds nothing back.
+   */
   inOrderPerSubject?: boolean;
   /** Names this instance in claims (several instances may consume the same outbox). */
   instanceId?: string;
@@ -65,6 +68,8 @@ export interface OutboxConsumerOptions {
  * (outbox-claim.ts). Failures back off exponentially with full jitter (instances and provinces that
  * failed together do not retry together); an entry that keeps failing, or that the receiver
  * refused, is parked as `failed` with its last error until someone retries it (outbox-delivery.ts).
+ * A receiver that is away (not configured, unreachable, busy) answers `hold`: nothing is counted
+ * and the consumer pauses, so an outage of any length parks nothing.
  */
 export function createOutboxConsumer(options: OutboxConsumerOptions) {
   const Outbox = outboxModel(options.conn);
@@ -89,7 +94,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     backoff: options.backoffMs ?? outboxBackoffMs,
   });
   const ordered = options.inOrderPerSubject === true;
-  const { claimBatch, releaseSubject } = createOutboxClaim({
+  const { claimBatch } = createOutboxClaim({
     Outbox,
     names,
     at,
@@ -97,7 +102,6 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
     batchSize,
     leaseMs: options.leaseMs ?? 30_000,
     ordered,
-    isParked: (head) => stateOf(head as unknown as OutboxEntry).status === "failed",
   });
 
   /** Delivers every due entry once; resolves with how many were handled (none while held). */
@@ -118,7 +122,7 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
       if (outcomes.some((o) => o.kind === "done")) pause.delivered();
       const held = outcomes.find((o) => o.kind === "hold");
       if (held) {
-        pause.held(held.reason);
+        pause.held(held.reason, { cause: held.cause, retryAfterMs: held.retryAfterMs });
         break;
       }
       // The receiver is down: stop this pass rather than try the next batch at once (backoff decides when).
@@ -177,9 +181,6 @@ export function createOutboxConsumer(options: OutboxConsumerOptions) {
             return changed;
           })
         : await change();
-      // After the entry's own change (committed), never before (see setAside): its subject's
-      // entries set aside behind it may follow it again.
-      if (entry?.subject && ordered) await releaseSubject(entry.subject);
       this.kick();
       return entry !== null;
     },

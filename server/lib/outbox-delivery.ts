@@ -1,21 +1,24 @@
 import type { Model } from "mongoose";
 import type { Logger } from "./logger.js";
 import { retryAt } from "./queue-due.js";
+import type { HoldCause } from "./queue-hold.js";
 import type { OutboxDoc, OutboxEntry } from "./outbox.model.js";
 
 /** What a consumer made of one entry. */
 export type Delivery =
   | { kind: "done"; result?: Record<string, unknown> }
-  /** A passing failure (the receiver is down): tried again after the backoff, up to maxAttempts. */
+  /** A failure that may pass (a refused batch, a consumer's fault): tried again after the backoff, up to maxAttempts. */
   | { kind: "retry"; error: string }
   /** A lasting failure (the receiver refused it): parked as `failed` at once, until retried by hand. */
   | { kind: "failed"; error: string; result?: Record<string, unknown> }
   /**
-   * Not the entry's failure: the receiver takes nothing from this node yet (the hub operator has
-   * not registered its key). The attempt is given back, so waiting for a registration never parks
-   * an entry, and the consumer pauses (see `holdMs`) before it claims anything again.
+   * Not the entry's failure: the receiver takes nothing from this node now (its key is not
+   * registered, the node is suspended, no receiver is configured, or it is unreachable or busy).
+   * The attempt is given back, so waiting never parks an entry, however long, and the consumer
+   * pauses (see `holdMs`; at least `retryAfterMs` when the receiver named a time) before it
+   * claims anything again. `cause` picks the log's words (queue-hold.ts).
    */
-  | { kind: "hold"; reason: string };
+  | { kind: "hold"; reason: string; cause?: HoldCause; retryAfterMs?: number };
 
 /** A consumer's view of an entry's delivery state. */
 export interface DeliveryState {
@@ -97,11 +100,9 @@ export function createDeliveryRecorder(d: {
     }
     const attempts = stateOf(entry).attempts || 1;
     const failed = delivery.kind === "failed" || attempts >= d.maxAttempts;
-    // Every passing failure and every parking is a warning: a parked entry holds its subject's
-    // later entries (see setAside) until someone retries it, which nobody does unless told.
-    const words = failed
-      ? "outbox entry parked; it and its subject's later entries wait until it is retried"
-      : "outbox delivery failed";
+    // Every passing failure and every parking is a warning: a parked entry waits until someone
+    // retries it, which nobody does unless told (it holds nothing else back, see outbox-subjects.ts).
+    const words = failed ? "outbox entry parked; it waits until it is retried" : "outbox delivery failed";
     if (delivery.kind === "retry" || failed)
       d.logger.warn(
         {

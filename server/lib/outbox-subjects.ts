@@ -6,17 +6,24 @@ export type SubjectCandidate = {
   _id: Types.ObjectId;
   subject?: string | null;
   subjectSeq?: number | null;
+  orderKey?: string | null;
   createdAt: Date;
 };
 
-/** Shown on the delivery queue for an entry set aside behind its subject's parked entry. */
-export const WAITING_BEHIND_PARKED = "此人有一条更早的记录被搁置，本条待其重新发送并送达后再发送";
+/**
+ * The key an ordered consumer keeps an entry's order within: its order key (the hub record it
+ * writes), or, on an entry written before order keys existed, its subject.
+ */
+export function orderKeyOfEntry(c: Pick<SubjectCandidate, "orderKey" | "subject">): string | null {
+  return c.orderKey ?? c.subject ?? null;
+}
 
 /**
- * Per-subject order for a consumer that delivers each subject's entries one at a time, in the
- * subject's own numbering (enqueueEvent): which entry heads each subject, and the set-aside of a
- * subject's later entries behind a parked (`failed`) head, so they neither fill the claim window
- * nor overtake it.
+ * Order per key for a consumer that delivers each key's entries one at a time, in the subject's
+ * own numbering (enqueueEvent): which entry heads each key. A parked (`failed`) entry heads
+ * nothing: every entry carries its record whole at its version, so a later version supersedes a
+ * parked earlier one at the receiver (which answers `stale` when the earlier one is retried). Held
+ * behind it, a certificate's revocation waited for good behind an update the hub kept refusing.
  */
 export function createSubjectOrder(d: {
   Outbox: Model<OutboxDoc>;
@@ -24,66 +31,34 @@ export function createSubjectOrder(d: {
   names: Record<string, unknown>;
   /** The consumer's field path of a delivery state field (`status`, `deliveries.hub.status`). */
   at: (field: string) => string;
-  /** Whether a head read here is parked for this consumer. */
-  isParked: (head: SubjectCandidate) => boolean;
 }) {
   const { Outbox, names, at } = d;
-  const BLOCKED = at("blocked");
   const HEAD_ORDER = { subjectSeq: 1, createdAt: 1, _id: 1 } as const;
-  const undelivered = { ...names, [at("status")]: { $ne: "done" } };
-  const headFields = { _id: 1, subject: 1, subjectSeq: 1, createdAt: 1, [at("status")]: 1 };
+  const waiting = { ...names, [at("status")]: { $nin: ["done", "failed"] } };
+  const headFields = { _id: 1, subject: 1, subjectSeq: 1, orderKey: 1, createdAt: 1 };
 
   /**
-   * The subject's first undelivered entry: the only one of its entries that may be delivered now.
-   * First by the subject's number, never by the time an instance stamped; entries written before
-   * the numbers existed (subjectSeq null, which sorts first) come first, among themselves by time.
+   * The heads of several keys in one read: each key's first entry neither delivered nor parked,
+   * the only one of its entries that may be delivered now. First by the subject's number, never by
+   * the time an instance stamped; entries written before the numbers existed (subjectSeq null,
+   * which sorts first) come first, among themselves by time. A claim window of a hundred keys used
+   * to read their heads one query after another.
    */
-  async function headOf(subject: string): Promise<SubjectCandidate | null> {
-    return Outbox.findOne({ ...undelivered, subject }, headFields)
-      .sort(HEAD_ORDER)
-      .lean<SubjectCandidate>();
-  }
-
-  /**
-   * The heads of several subjects in one read (headOf's order, per subject): a claim window of a
-   * hundred people used to read their heads one query after another.
-   */
-  async function headsOf(subjects: string[]): Promise<Map<string, SubjectCandidate>> {
-    if (subjects.length === 0) return new Map();
+  async function headsOf(keys: string[]): Promise<Map<string, SubjectCandidate>> {
+    if (keys.length === 0) return new Map();
     const rows = await Outbox.aggregate<{ _id: string; head: SubjectCandidate }>([
-      { $match: { ...undelivered, subject: { $in: subjects } } },
+      {
+        $match: {
+          ...waiting,
+          $or: [{ orderKey: { $in: keys } }, { orderKey: null, subject: { $in: keys } }],
+        },
+      },
       { $project: headFields },
-      { $sort: { subject: 1, ...HEAD_ORDER } },
-      { $group: { _id: "$subject", head: { $first: "$$ROOT" } } },
+      { $sort: HEAD_ORDER },
+      { $group: { _id: { $ifNull: ["$orderKey", "$subject"] }, head: { $first: "$$ROOT" } } },
     ]);
     return new Map(rows.map((r) => [r._id, r.head]));
   }
 
-  /** Puts the subject's set-aside entries back in the queue (its parked entry was retried). */
-  async function releaseSubject(subject: string): Promise<void> {
-    const filter = { ...names, subject, [BLOCKED]: true };
-    await Outbox.collection.updateMany(filter, {
-      $unset: { [BLOCKED]: "" },
-      $set: { [at("lastError")]: null },
-    });
-  }
-
-  /**
-   * Sets the subject's other undelivered entries aside behind its parked `head`; answers how many.
-   * Through the driver: the bus consumer's state is top-level, where the schema has no such field.
-   * The head is read again after the write: a retry between the first read and the write released
-   * the subject before this wrote (releaseSubject runs after the head's own change), so this does.
-   */
-  async function setAside(head: SubjectCandidate, subject: string): Promise<number> {
-    const res = await Outbox.collection.updateMany(
-      { ...undelivered, subject, _id: { $ne: head._id }, [BLOCKED]: { $ne: true } },
-      { $set: { [BLOCKED]: true, [at("lastError")]: WAITING_BEHIND_PARKED } },
-    );
-    const now = await headOf(subject);
-    if (now !== null && d.isParked(now)) return res.modifiedCount;
-    await releaseSubject(subject);
-    return 0;
-  }
-
-  return { BLOCKED, headsOf, setAside, releaseSubject, isParked: d.isParked };
+  return { headsOf };
 }

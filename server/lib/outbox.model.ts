@@ -7,7 +7,7 @@ const outboxSchema = new Schema(
     key: { type: String, required: true, unique: true },
     name: { type: String, required: true },
     payload: { type: Schema.Types.Mixed, required: true },
-    /** Whose event it is (an ID number), so a consumer can keep each person's events in order. */
+    /** Whose event it is (an ID number): shown on the delivery queue, and what numbers its events. */
     subject: { type: String, default: null },
     /**
      * The subject's own event number, taken from the database in the writing transaction (see
@@ -15,6 +15,12 @@ const outboxSchema = new Schema(
      * existed, which come before every numbered one.
      */
     subjectSeq: { type: Number, default: null },
+    /**
+     * What an ordered consumer keeps order within: the hub record the event writes (see ORDER_KEY in
+     * outbox-enqueue.ts), ordered by subjectSeq. Null on entries written before it existed, which
+     * keep their subject's order.
+     */
+    orderKey: { type: String, default: null },
     // The in-process bus consumer's delivery state (the original fields, kept where they were).
     status: {
       type: String,
@@ -36,6 +42,7 @@ const outboxSchema = new Schema(
 outboxSchema.index({ status: 1, availableAt: 1 });
 outboxSchema.index({ subject: 1, createdAt: 1 });
 outboxSchema.index({ subject: 1, subjectSeq: 1 });
+outboxSchema.index({ orderKey: 1, subjectSeq: 1 });
 outboxSchema.index({ name: 1, createdAt: 1 });
 
 export type OutboxDoc = InferSchemaType<typeof outboxSchema>;

@@ -12,10 +12,9 @@ import { createOutboxConsumer, type OutboxConsumer } from "./outbox-consumer.js"
  * claim/lease/backoff loop (outbox-consumer.ts, outbox-claim.ts). This file is the outbox's surface.
  */
 export { outboxModel, type OutboxDoc, type OutboxEntry } from "./outbox.model.js";
-export { enqueueEvent } from "./outbox-enqueue.js";
+export { enqueueEvent, orderKeyOf } from "./outbox-enqueue.js";
 export { outboxBackoffMs, type Delivery, type DeliveryState } from "./outbox-delivery.js";
 export { createOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from "./outbox-consumer.js";
-export { WAITING_BEHIND_PARKED } from "./outbox-subjects.js";
 
 export interface OutboxDispatcherOptions {
   conn: Connection;

@@ -13,10 +13,30 @@ export const HOLD_REASONS = {
 /** The suspension's code as every hold reason built from HOLD_REASONS names it. */
 const SUSPENDED = /\bnode_suspended\b/;
 
+/**
+ * Why a receiver holds, for the log's words: its key is not registered (the default), the node is
+ * suspended (also read from the reason, see SUSPENDED), no receiver is configured here, or it is
+ * unreachable or busy (a network failure, a 5xx, a 429).
+ */
+export type HoldCause = "unregistered" | "suspended" | "unconfigured" | "unavailable";
+
+/** The longest pause a receiver's Retry-After may ask for: beyond it, an hour is asked again. */
+const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
 const UNREGISTERED_WORDS = {
   stopped: "receiver stopped taking deliveries from this node's key; holding the queue",
   long: "receiver has not taken deliveries from this node for a long time; check that this node's key is registered at the hub",
   first: "receiver does not take deliveries from this node yet; holding the queue",
+};
+const UNCONFIGURED_WORDS = {
+  stopped: "no receiver is configured on this node; holding the queue",
+  long: "no receiver has been configured on this node for a long time; set its address and key",
+  first: "no receiver is configured on this node; holding the queue",
+};
+const UNAVAILABLE_WORDS = {
+  stopped: "receiver is unreachable or busy; holding the queue until it answers",
+  long: "receiver has been unreachable or busy for a long time; holding the queue",
+  first: "receiver is unreachable or busy; holding the queue",
 };
 const SUSPENSION_WORDS = {
   stopped: "receiver has suspended this node; holding the queue until the hub operator reactivates it",
@@ -29,8 +49,8 @@ const WARN_AFTER_MS = 15 * 60_000;
 
 /**
  * A queue's pause after its receiver answered `hold`: it takes nothing from this node for now (the
- * hub has not registered the node's key, or its operator suspended the node; see Delivery in
- * outbox.ts and in exchange-transport.ts). The
+ * hub has not registered the node's key, its operator suspended the node, or it is not configured,
+ * unreachable or busy; see Delivery in outbox-delivery.ts and in exchange-transport.ts). The
  * pause is this instance's own, measured by its own clock; nothing shared is decided by it. It
  * starts at `first` and doubles up to `max` while holds go on (default 2 s to 30 s: a new network
  * registers its provinces moments after they start, a production one may take days); a delivery
@@ -69,17 +89,26 @@ export function createHoldPause(options: {
       heldSince = null;
       lastWarnAt = Number.NEGATIVE_INFINITY;
     },
-    /** The receiver held a batch: pause, longer each time, and say why. */
-    held(reason: string): void {
+    /**
+     * The receiver held a batch: pause, longer each time (and at least `retryAfterMs` when the
+     * receiver named a time, up to an hour), and say why.
+     */
+    held(reason: string, how: { cause?: HoldCause; retryAfterMs?: number } = {}): void {
       const at = now();
       heldSince ??= at;
-      until = at + next;
+      until = at + Math.max(next, Math.min(how.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
       const heldForMs = at - heldSince;
       const detail = { consumer: options.consumer, retryInMs: next, heldForMs, reason };
       next = Math.min(next * 2, limits.max);
       // A suspension is the hub operator's decision about a node it knows: sending operators to
       // check the key registration sent them after the wrong thing.
-      const words = SUSPENDED.test(reason) ? SUSPENSION_WORDS : UNREGISTERED_WORDS;
+      const cause = how.cause ?? (SUSPENDED.test(reason) ? "suspended" : "unregistered");
+      const words = {
+        unregistered: UNREGISTERED_WORDS,
+        suspended: SUSPENSION_WORDS,
+        unconfigured: UNCONFIGURED_WORDS,
+        unavailable: UNAVAILABLE_WORDS,
+      }[cause];
       if (delivered) {
         options.logger.warn(detail, words.stopped);
         return;

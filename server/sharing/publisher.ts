@@ -4,6 +4,7 @@ import { CollectionReceipt, type QualificationRecord, type RejectReason } from "
 import type { DomainEventName, DomainEvents } from "../contracts/domain-events.js";
 import type { Logger } from "../lib/logger.js";
 import { createOutboxConsumer, type Delivery, type OutboxConsumerOptions, type OutboxEntry } from "../lib/outbox.js";
+import { retryAfterSecondsOf } from "../lib/errors.js";
 import { HOLD_REASONS } from "../lib/queue-hold.js";
 import { notRegisteredAtPeer, suspendedAtPeer, type NodeClient } from "./node-client.js";
 import { sharingModels } from "./outbound.model.js";
@@ -52,6 +53,8 @@ export const QUEUE_WORDS = {
   malformed: SEND_WORDS.malformed,
   sendFailed: SEND_WORDS.sendFailed,
   refused: (status: number, code: string | undefined) => `全国中心拒收本批记录 (${hubAnswerCode(status, code)})`,
+  away: (status: number, code: string | undefined) =>
+    `全国中心暂时无法接收 (${hubAnswerCode(status, code)})，记录在本地等待`,
   notAReceipt: "全国中心的回执不符合接口规范",
   noResult: "全国中心的回执缺少本条记录的结果",
   rejected: "全国中心拒收该记录，见拒收原因",
@@ -79,7 +82,7 @@ export interface PublisherOptions
   extends Pick<OutboxConsumerOptions, "instanceId" | "batchSize" | "leaseMs" | "pollMs" | "maxAttempts" | "backoffMs" | "holdMs" | "now"> {
   conn: Connection;
   logger: Logger;
-  /** The signed client to the hub; null while the hub is not configured (records wait). */
+  /** The signed client to the hub; null while the hub is not configured (records wait, uncounted). */
   client: () => NodeClient | null;
 }
 
@@ -87,18 +90,20 @@ export interface PublisherOptions
  * Publishes outbox entries to the hub's collection interface: one more consumer of the outbox
  * (`deliveries.hub`), so it shares the dispatcher's claims, leases, backoff with jitter and failure
  * parking. Several instances are safe; a killed instance's batch is re-sent after its lease and the
- * hub answers `duplicate` (no second effect). Each practitioner's entries go in order, one per batch;
- * a failed one holds that person's later ones back until an officer retries it (and is set aside
- * so others' records go on, see outbox.ts). Records the hub rejects are parked at once with its
- * reasons, except for its own write races (conflict_retry), which are sent again; the signed
- * receipt of every batch is kept.
+ * hub answers `duplicate` (no second effect). Each hub record's entries (its versions) go in order,
+ * one per batch; records go independently of each other, and a parked one holds none back (see
+ * outbox-subjects.ts). Only the hub's judgement parks an entry: a record it rejects is parked at
+ * once with its reasons (except its own write races, conflict_retry, sent again), and a refusal
+ * of the whole batch (4xx) counts toward maxAttempts. A hub that is away (not configured,
+ * unreachable, 5xx, 429) is waited for uncounted: the queue pauses and parks nothing, however long
+ * the outage. The signed receipt of every batch is kept.
  */
 export function createPublisher(options: PublisherOptions) {
   const m = sharingModels(options.conn);
 
   async function deliver(entries: OutboxEntry[]): Promise<Delivery[]> {
     const client = options.client();
-    if (!client) return entries.map(() => ({ kind: "retry", error: QUEUE_WORDS.hubNotConfigured }));
+    if (!client) return entries.map(() => ({ kind: "hold", reason: QUEUE_WORDS.hubNotConfigured, cause: "unconfigured" }));
     const records: (QualificationRecord | null)[] = entries.map((e) => {
       try {
         return recordOf(e);
@@ -116,18 +121,30 @@ export function createPublisher(options: PublisherOptions) {
     try {
       answer = await client.call("POST", "/api/hub/v1/collection/records", { batchId, records: sendable.map((s) => s.record) });
     } catch (err) {
-      options.logger.warn({ err, batchId, count: sendable.length }, "hub publish failed; backing off");
-      for (const s of sendable) outcomes[s.entryIndex] = { kind: "retry", error: sendFailure(err) };
+      // No answer the hub signed (unreachable, or a proxy's page in its place): the hub said
+      // nothing of the records, so they wait uncounted (the pause logs it, see queue-hold.ts).
+      // Counted, an outage of about 37 minutes parked every person's next record for good.
+      options.logger.debug({ err, batchId, count: sendable.length }, "hub publish failed; holding");
+      for (const s of sendable) outcomes[s.entryIndex] = { kind: "hold", reason: sendFailure(err), cause: "unavailable" };
       return outcomes;
     }
     // Signed by the hub (the answer was verified against its pinned key): it does not know this
     // node's key yet, or its operator suspended the node. Records wait uncounted until the node is
-    // registered or active again: counted, a suspension of more than about an hour (maxAttempts at
-    // the capped backoff) parked every record and the hub never learned of those certificates. Any
-    // other refusal (a key it knows with a wrong signature) is a failure and says so.
+    // registered or active again: counted, a suspension of more than about 37 minutes on average
+    // (maxAttempts at the capped, jittered backoff) parked every record and the hub never learned of
+    // those certificates. A hub that is down or busy (5xx, 429) waits the same way, at least as long
+    // as it asked (Retry-After). Any other refusal (a key it knows with a wrong signature, a batch
+    // it finds malformed) is a failure and says so.
     const held = notRegisteredAtPeer(answer) ? HOLD_REASONS.unknownKey("记录") : suspendedAtPeer(answer) ? HOLD_REASONS.suspended("记录") : null;
     if (held) {
       for (const s of sendable) outcomes[s.entryIndex] = { kind: "hold", reason: held };
+      return outcomes;
+    }
+    if (answer.status >= 500 || answer.status === 429) {
+      const seconds = retryAfterSecondsOf(answer.status, answer.error?.details) ?? answer.retryAfterSeconds ?? null;
+      const reason = QUEUE_WORDS.away(answer.status, answer.error?.code);
+      for (const s of sendable)
+        outcomes[s.entryIndex] = { kind: "hold", reason, cause: "unavailable", ...(seconds ? { retryAfterMs: seconds * 1000 } : {}) };
       return outcomes;
     }
     if (answer.status !== 200) {
@@ -167,7 +184,9 @@ export function createPublisher(options: PublisherOptions) {
     backoffMs: options.backoffMs,
     holdMs: options.holdMs,
     now: options.now,
-    // A hub outage may last hours: 24 attempts at the capped backoff wait about an hour before parking.
+    // Counted only for refusals of the whole batch (4xx but 429) and answers that are no receipt:
+    // 24 attempts at the backoff (capped at 5 min, full jitter) span up to about 74 minutes, about
+    // 37 on average, before parking. An outage is not counted at all (see deliver).
     maxAttempts: options.maxAttempts ?? 24,
     batchSize: options.batchSize ?? 100,
     pollMs: options.pollMs ?? 1000,

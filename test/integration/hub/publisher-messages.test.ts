@@ -119,7 +119,7 @@ describe("province publisher: what the delivery queue says", () => {
     });
   });
 
-  it("when the hub answers it is rate limited, then the queue says so in Chinese", async () => {
+  it("when the hub answers it is rate limited, then the queue says in Chinese that the records wait, and counts no attempt", async () => {
     const client = fakeHub(() => ({
       status: 429,
       body: { error: { code: "rate_limited", message: "请求过于频繁" } },
@@ -127,7 +127,8 @@ describe("province publisher: what the delivery queue says", () => {
     }));
     expect(await onePass(client)).to.include({
       status: "pending",
-      lastError: "全国中心拒收本批记录 (429 rate_limited)",
+      attempts: 0,
+      lastError: "全国中心暂时无法接收 (429 rate_limited)，记录在本地等待",
     });
   });
 

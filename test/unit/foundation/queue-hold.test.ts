@@ -68,4 +68,21 @@ describe("queue hold pause", () => {
     pause.held("x");
     expect(lines.at(-1)?.level).to.equal("warn");
   });
+
+  it("when the receiver is unreachable and asks for a time, then the pause lasts at least that long and the log says it is away, not that the key is unknown", () => {
+    let clock = 0;
+    const { logger, lines } = recordingLogger();
+    const pause = createHoldPause({
+      logger,
+      consumer: "t",
+      holdMs: { first: 1_000, max: 8_000 },
+      now: () => clock,
+    });
+    pause.held("全国中心暂时无法接收 (429 rate_limited)", { cause: "unavailable", retryAfterMs: 60_000 });
+    clock += 59_000;
+    expect(pause.active()).to.equal(true);
+    clock += 1_000;
+    expect(pause.active()).to.equal(false);
+    expect(lines.map((l) => l.msg)).to.deep.equal(["receiver is unreachable or busy; holding the queue"]);
+  });
 });
