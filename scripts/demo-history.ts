@@ -90,9 +90,15 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
   // Entries stamped with the clock too: the audit page shows each step on its day, not the seed's.
   const audit = createAuditService(conn, { divisionName, now: clock });
   const organisation = createOrganisationService(conn, PROVINCE, audit, { timeZone: config.timeZone });
-  const registration = createRegistrationService(conn, { provinceCode: PROVINCE, audit, now: clock });
+  const registration = createRegistrationService(conn, {
+    provinceCode: PROVINCE,
+    audit,
+    now: clock,
+    timeZone: config.timeZone,
+  });
   const scheduling = createSchedulingService(conn, {
     provinceCode: PROVINCE,
+    timeZone: config.timeZone,
     organisation,
     registration,
     audit,

@@ -31,7 +31,7 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
   const { conn, config } = ctx;
   const password = options.password ?? (await demoPassword(config.mongo.dataDir));
   const province = config.provinceCode;
-  const org = createOrganisationService(conn, province);
+  const org = createOrganisationService(conn, province, undefined, { timeZone: config.timeZone });
   const logins: DemoLogin[] = [];
   // This install's password: its checks are remembered beside it. A password given by the caller (the
   // e2e tests) is checked each time, and nothing is written into the data directory.
@@ -52,14 +52,19 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
   ) {
     const existing = await conn.collection("staff_users").findOne({ username });
     if (!existing) {
-      await createStaffUser(conn, province, {
-        username,
-        password,
-        roles,
-        divisionCode,
-        displayName,
-        ...(testCentreId ? { testCentreId } : {}),
-      });
+      await createStaffUser(
+        conn,
+        province,
+        {
+          username,
+          password,
+          roles,
+          divisionCode,
+          displayName,
+          ...(testCentreId ? { testCentreId } : {}),
+        },
+        config.timeZone,
+      );
       const made = await conn.collection("staff_users").findOne({ username });
       if (typeof made?.passwordHash === "string") checks.remember(made.passwordHash);
     }
@@ -138,9 +143,10 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
 
   // A demo candidate seated at seat 1 of a session starting 20 minutes from now (login opens at
   // once: 30 minutes before the start). A new session is scheduled when the previous one is over.
-  const registration = createRegistrationService(conn, { provinceCode: province });
+  const registration = createRegistrationService(conn, { provinceCode: province, timeZone: config.timeZone });
   const scheduling = createSchedulingService(conn, {
     provinceCode: province,
+    timeZone: config.timeZone,
     organisation: org,
     registration,
   });

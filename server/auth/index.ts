@@ -255,8 +255,9 @@ export function createStaffUser(
   conn: Connection,
   provinceCode: string | null,
   body: CreateUserBody,
+  timeZone: string,
 ): Promise<StaffUserDto> {
-  const org = createOrganisationService(conn, provinceCode);
+  const org = createOrganisationService(conn, provinceCode, undefined, { timeZone });
   const auth = createAuthService(conn, {
     provinceCode,
     candidates: {

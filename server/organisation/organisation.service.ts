@@ -133,10 +133,18 @@ export function createOrganisationService(
   options: {
     /** Scheduling's view of a room's sessions (retiring a room in use is refused); set once wired. */
     roomUse?: () => RoomUsePort | undefined;
-    timeZone?: string;
+    /**
+     * The node's time zone (config.timeZone): refusals name a room's sessions as the office reads
+     * them. Required: a China default wrote Beijing's times on a node configured for another zone.
+     */
+    timeZone: string;
     now?: () => Date;
-  } = {},
+  },
 ) {
+  // Checked here too for callers without the types (scripts run by tsx): an absent zone would write
+  // times in the server process's own zone, silently.
+  if (!options?.timeZone)
+    throw new Error("organisation: options.timeZone (the node's config.timeZone) is required");
   const Authorities = authorityModel(conn);
   const Centres = testCentreModel(conn);
 
@@ -172,7 +180,7 @@ export function createOrganisationService(
     loadCentre,
     roomUse: () => options.roomUse?.(),
     renameInSessions,
-    timeZone: options.timeZone ?? "Asia/Shanghai",
+    timeZone: options.timeZone,
     now,
   });
 

@@ -22,7 +22,7 @@ import {
 import { candidateModel, candidatePhotoModel } from "./candidate.model.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
-import { calendarDay, DEFAULT_TIME_ZONE } from "../lib/local-time.js";
+import { calendarDay } from "../lib/local-time.js";
 import { decodePhoto } from "./photo.js";
 import { createCorrections, type OpenSeatPort } from "./corrections.js";
 import { createCategoryApplications } from "./category-applications.js";
@@ -47,8 +47,11 @@ export interface RegistrationOptions {
   audit?: AuditLog;
   /** Scheduling's view of the candidate's seats (set once scheduling exists). */
   openSeat?: () => OpenSeatPort | undefined;
-  /** The node's time zone (TIME_ZONE): ages and licence years count on its calendar day. */
-  timeZone?: string;
+  /**
+   * The node's time zone (config.timeZone): ages and licence years count on its calendar day.
+   * Required: a China default counted them on Beijing's day on a node configured for another zone.
+   */
+  timeZone: string;
   now?: () => Date;
 }
 
@@ -74,13 +77,16 @@ function alreadyRegistered(actor: AuthUser, prior: { _id: unknown; divisionCode:
 
 /** Candidate registration (报名) by an officer: ID validation, eligibility, atomic photo storage. */
 export function createRegistrationService(conn: Connection, options: RegistrationOptions) {
+  // Checked here too for callers without the types (scripts run by tsx): an absent zone would count
+  // days in the server process's own zone, silently.
+  if (!options.timeZone)
+    throw new Error("registration: options.timeZone (the node's config.timeZone) is required");
   const Candidates = candidateModel(conn);
   const Photos = candidatePhotoModel(conn);
   const audit = options.audit ?? createAuditService(conn);
   const rules = options.rules ?? DEFAULT_ELIGIBILITY_RULES;
   const now = options.now ?? (() => new Date());
-  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
-  const today = () => calendarDay(now(), timeZone);
+  const today = () => calendarDay(now(), options.timeZone);
 
   async function heldOf(
     idNumber: string | undefined,

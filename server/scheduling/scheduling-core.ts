@@ -65,8 +65,12 @@ interface SchedulingBaseOptions {
   roomReserveMinutes?: number;
   /** Which sessions have published results (the exam feature answers; default none). */
   publishedAmong?: (sessionIds: string[]) => Promise<Set<string>>;
-  /** The node's time zone (TIME_ZONE): refusals name times as the exam office reads them. */
-  timeZone?: string;
+  /**
+   * The node's time zone (config.timeZone): ticket numbers carry the exam day and refusals name
+   * times as the exam office reads them. Required: a China default wrote Beijing's on a node
+   * configured for another zone.
+   */
+  timeZone: string;
   now?: () => Date;
 }
 
@@ -82,6 +86,9 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
         ? "scheduling: retakeCheck is set without retakeBlockersOf, so a moved session could not be checked"
         : "scheduling: retakeBlockersOf is set without retakeCheck, so a seating would not be checked",
     );
+  // An absent zone would write ticket days and refusals in the server process's own zone, silently.
+  if (!options.timeZone)
+    throw new Error("scheduling: options.timeZone (the node's config.timeZone) is required");
   const Sessions = examSessionModel(conn);
   const Assignments = assignmentModel(conn);
   const audit = options.audit ?? createAuditService(conn);
@@ -116,7 +123,7 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
     return s;
   }
 
-  const timeZone = options.timeZone ?? "Asia/Shanghai";
+  const { timeZone } = options;
 
   /**
    * The candidates' seats in other sessions whose time overlaps [startsAt, endsAt): one person

@@ -64,14 +64,19 @@ export async function createStaff(
 ): Promise<{ user: StaffUserDto; username: string; password: string }> {
   const username = options.username ?? `u_${randomBytes(5).toString("hex")}`;
   const password = options.password ?? TEST_PASSWORD;
-  const user = await createStaffUser(node.ctx.conn, node.ctx.config.provinceCode, {
-    username,
-    password,
-    displayName: options.displayName ?? `测试${options.roles.join("/")}`,
-    roles: options.roles,
-    divisionCode: options.divisionCode ?? node.ctx.config.provinceCode ?? "000000",
-    ...(options.testCentreId ? { testCentreId: options.testCentreId } : {}),
-  });
+  const user = await createStaffUser(
+    node.ctx.conn,
+    node.ctx.config.provinceCode,
+    {
+      username,
+      password,
+      displayName: options.displayName ?? `测试${options.roles.join("/")}`,
+      roles: options.roles,
+      divisionCode: options.divisionCode ?? node.ctx.config.provinceCode ?? "000000",
+      ...(options.testCentreId ? { testCentreId: options.testCentreId } : {}),
+    },
+    node.ctx.config.timeZone,
+  );
   return { user, username, password };
 }
 
@@ -216,7 +221,9 @@ export async function createTestRoom(
   options: { seats?: number; divisionCode?: string } = {},
 ): Promise<TestRoom> {
   const actor = systemActor(node);
-  const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode);
+  const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode, undefined, {
+    timeZone: node.ctx.config.timeZone,
+  });
   const divisionCode = options.divisionCode ?? "320100";
   const centre = await org.createTestCentre(actor, {
     name: `考点${randomBytes(3).toString("hex")}`,
@@ -251,7 +258,10 @@ export async function registerTestCandidate(
   node: RunningNode,
   options: CandidateOptions = {},
 ): Promise<CandidateDto> {
-  const reg = createRegistrationService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode });
+  const reg = createRegistrationService(node.ctx.conn, {
+    timeZone: node.ctx.config.timeZone,
+    provinceCode: node.ctx.config.provinceCode,
+  });
   return reg.register(systemActor(node), {
     name: options.name ?? "张测试",
     idNumber: options.idNumber ?? uniqueIdNumber(),
@@ -279,9 +289,15 @@ export async function assignTestCandidate(
   candidateId: string,
   seatId?: string,
 ): Promise<SeatAssignmentDto> {
-  const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode);
-  const reg = createRegistrationService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode });
+  const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode, undefined, {
+    timeZone: node.ctx.config.timeZone,
+  });
+  const reg = createRegistrationService(node.ctx.conn, {
+    timeZone: node.ctx.config.timeZone,
+    provinceCode: node.ctx.config.provinceCode,
+  });
   const sched = createSchedulingService(node.ctx.conn, {
+    timeZone: node.ctx.config.timeZone,
     provinceCode: node.ctx.config.provinceCode,
     organisation: org,
     registration: reg,
@@ -339,9 +355,15 @@ export async function scheduleCandidates(
 ): Promise<ScheduledCandidates> {
   const count = options.count ?? 2;
   const room = await createTestRoom(node, { seats: count });
-  const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode);
-  const reg = createRegistrationService(node.ctx.conn, { provinceCode: node.ctx.config.provinceCode });
+  const org = createOrganisationService(node.ctx.conn, node.ctx.config.provinceCode, undefined, {
+    timeZone: node.ctx.config.timeZone,
+  });
+  const reg = createRegistrationService(node.ctx.conn, {
+    timeZone: node.ctx.config.timeZone,
+    provinceCode: node.ctx.config.provinceCode,
+  });
   const sched = createSchedulingService(node.ctx.conn, {
+    timeZone: node.ctx.config.timeZone,
     provinceCode: node.ctx.config.provinceCode,
     organisation: org,
     registration: reg,

@@ -3,6 +3,7 @@ import { createAuditService, type AuditLog } from "../../../server/audit/index.j
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import { createOrganisationService } from "../../../server/organisation/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
+import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 
 const admin: AuthUser = {
   id: "000000000000000000000001",
@@ -21,7 +22,7 @@ describe("audit written inside the change's transaction", () => {
 
   it("when a service makes a change, then exactly one entry records it and the chain verifies", async () => {
     const audit = createAuditService(db.conn);
-    const org = createOrganisationService(db.conn, "320000", audit);
+    const org = createOrganisationService(db.conn, "320000", audit, { timeZone: NODE_TIME_ZONE });
     const authority = await org.createAuthority(admin, { name: "南京市运管处", divisionCode: "320100" });
     expect(await entriesFor(authority.id)).to.equal(1);
     const entry = await db.conn.collection("audit_log").findOne({ "target.id": authority.id });
@@ -35,7 +36,7 @@ describe("audit written inside the change's transaction", () => {
       ...real,
       append: () => Promise.reject(new Error("audit store unavailable")),
     };
-    const org = createOrganisationService(db.conn, "320000", failing);
+    const org = createOrganisationService(db.conn, "320000", failing, { timeZone: NODE_TIME_ZONE });
     const before = await db.conn.collection("authorities").countDocuments({ name: "苏州市运管处" });
     let failed = false;
     await org.createAuthority(admin, { name: "苏州市运管处", divisionCode: "320500" }).catch(() => {

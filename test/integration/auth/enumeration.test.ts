@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createAuthService, createStaffUser, verifyPassword } from "../../../server/auth/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { TEST_PASSWORD } from "../../helpers/auth.js";
+import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 
 describe("no user enumeration through the password check", () => {
   const db = useTestDatabase("enum");
@@ -21,13 +22,18 @@ describe("no user enumeration through the password check", () => {
         return verifyPassword(password, stored);
       },
     });
-    await createStaffUser(db.conn, "320000", {
-      username: "known",
-      password: TEST_PASSWORD,
-      displayName: "甲",
-      roles: ["officer"],
-      divisionCode: "320000",
-    });
+    await createStaffUser(
+      db.conn,
+      "320000",
+      {
+        username: "known",
+        password: TEST_PASSWORD,
+        displayName: "甲",
+        roles: ["officer"],
+        divisionCode: "320000",
+      },
+      NODE_TIME_ZONE,
+    );
     const refusal = (p: Promise<unknown>) =>
       p.then(
         () => ({ code: "accepted", message: "" }),

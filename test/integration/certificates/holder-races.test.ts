@@ -38,9 +38,15 @@ describe("certificate issuance: the holder's registration changing while it issu
     insideTransaction?: (attemptId: string) => Promise<void>;
   }) {
     const { conn, config } = node.ctx;
-    const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
-    const organisation = createOrganisationService(conn, config.provinceCode);
+    const registration = createRegistrationService(conn, {
+      timeZone: config.timeZone,
+      provinceCode: config.provinceCode,
+    });
+    const organisation = createOrganisationService(conn, config.provinceCode, undefined, {
+      timeZone: config.timeZone,
+    });
     const scheduling = createSchedulingService(conn, {
+      timeZone: config.timeZone,
       provinceCode: config.provinceCode,
       organisation,
       registration,

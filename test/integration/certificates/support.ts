@@ -38,9 +38,15 @@ export function anotherInstance(
   timers: Pick<CertificatesDeps, "lapseCheckMs" | "keyRotationCheckMs" | "statusIndexSource"> = {},
 ) {
   const { conn, config } = node.ctx;
-  const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
-  const organisation = createOrganisationService(conn, config.provinceCode);
+  const registration = createRegistrationService(conn, {
+    timeZone: config.timeZone,
+    provinceCode: config.provinceCode,
+  });
+  const organisation = createOrganisationService(conn, config.provinceCode, undefined, {
+    timeZone: config.timeZone,
+  });
   const scheduling = createSchedulingService(conn, {
+    timeZone: config.timeZone,
     provinceCode: config.provinceCode,
     organisation,
     registration,

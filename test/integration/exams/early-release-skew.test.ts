@@ -55,9 +55,15 @@ async function aCheckedInRoom(
   if (previousHeldUntil !== undefined) {
     const { conn, config } = node.ctx;
     const sched = createSchedulingService(conn, {
+      timeZone: config.timeZone,
       provinceCode: config.provinceCode,
-      organisation: createOrganisationService(conn, config.provinceCode),
-      registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
+      organisation: createOrganisationService(conn, config.provinceCode, undefined, {
+        timeZone: config.timeZone,
+      }),
+      registration: createRegistrationService(conn, {
+        provinceCode: config.provinceCode,
+        timeZone: config.timeZone,
+      }),
     });
     const officer: AuthUser = {
       id: "o",

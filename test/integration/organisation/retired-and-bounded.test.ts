@@ -55,7 +55,7 @@ describe("organisation: retired data is not edited, and a centre's rooms are bou
         return audit.transaction(work);
       },
     };
-    return createOrganisationService(conn, config.provinceCode, raced);
+    return createOrganisationService(conn, config.provinceCode, raced, { timeZone: config.timeZone });
   }
 
   it("when a seat of a retired room is bound to an IP or given a token, then it is refused room_retired and the seat is unchanged", async () => {
@@ -205,7 +205,9 @@ describe("organisation: retired data is not edited, and a centre's rooms are bou
     };
     Centres.updateOne = losing as unknown as typeof Centres.updateOne;
     try {
-      const service = createOrganisationService(conn, config.provinceCode);
+      const service = createOrganisationService(conn, config.provinceCode, undefined, {
+        timeZone: config.timeZone,
+      });
       const refused = await service
         .addRoom(admin.user, room.testCentreId, { name: "多出一间", seatCount: 1 })
         .then(

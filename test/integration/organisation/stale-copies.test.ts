@@ -45,11 +45,18 @@ describe("organisation: changes that race another admin's", function () {
     };
     // Wired as server/features.ts wires them: organisation asks scheduling for a room's sessions.
     const wired: { sched?: SchedulingService } = {};
-    const org = createOrganisationService(conn, config.provinceCode, raced, { roomUse: () => wired.sched });
+    const org = createOrganisationService(conn, config.provinceCode, raced, {
+      roomUse: () => wired.sched,
+      timeZone: config.timeZone,
+    });
     wired.sched = createSchedulingService(conn, {
       provinceCode: config.provinceCode,
+      timeZone: config.timeZone,
       organisation: org,
-      registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
+      registration: createRegistrationService(conn, {
+        provinceCode: config.provinceCode,
+        timeZone: config.timeZone,
+      }),
     });
     return org;
   }

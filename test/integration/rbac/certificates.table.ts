@@ -28,9 +28,15 @@ const SYSTEM = {
 
 function certificates(node: RunningNode, clock?: () => Date) {
   const { conn, config } = node.ctx;
-  const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
-  const organisation = createOrganisationService(conn, config.provinceCode);
+  const registration = createRegistrationService(conn, {
+    timeZone: config.timeZone,
+    provinceCode: config.provinceCode,
+  });
+  const organisation = createOrganisationService(conn, config.provinceCode, undefined, {
+    timeZone: config.timeZone,
+  });
   const scheduling = createSchedulingService(conn, {
+    timeZone: config.timeZone,
     provinceCode: config.provinceCode,
     organisation,
     registration,

@@ -27,9 +27,19 @@ const silent: Notifier = { toRoom: () => undefined };
 /** The scheduling service of the node's database (the same one `rbac.test.ts` builds divisions with). */
 function scheduling(node: RunningNode) {
   const { conn, config } = node.ctx;
-  const organisation = createOrganisationService(conn, config.provinceCode);
-  const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
-  return createSchedulingService(conn, { provinceCode: config.provinceCode, organisation, registration });
+  const organisation = createOrganisationService(conn, config.provinceCode, undefined, {
+    timeZone: config.timeZone,
+  });
+  const registration = createRegistrationService(conn, {
+    timeZone: config.timeZone,
+    provinceCode: config.provinceCode,
+  });
+  return createSchedulingService(conn, {
+    timeZone: config.timeZone,
+    provinceCode: config.provinceCode,
+    organisation,
+    registration,
+  });
 }
 
 /** Province-level scheduler, used only to create sessions (not a matrix actor). */

@@ -87,9 +87,14 @@ function sessionBody(room: { testCentreId: string; roomId: string }, startsInMin
 /** The organisation, registration and scheduling services of the node, built as the node builds them. */
 function servicesOf(node: RunningNode) {
   const { conn, config } = node.ctx;
-  const org = createOrganisationService(conn, config.provinceCode);
-  const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
-  const sched = createSchedulingService(conn, { provinceCode: config.provinceCode, organisation: org, registration: reg });
+  const org = createOrganisationService(conn, config.provinceCode, undefined, { timeZone: config.timeZone });
+  const reg = createRegistrationService(conn, { provinceCode: config.provinceCode, timeZone: config.timeZone });
+  const sched = createSchedulingService(conn, {
+    provinceCode: config.provinceCode,
+    timeZone: config.timeZone,
+    organisation: org,
+    registration: reg,
+  });
   return { org, reg, sched };
 }
 

@@ -41,7 +41,9 @@ const staff = { examiner: "all", reviewer: "all", proctor: "all", officer: "all"
 
 /** A fresh authority in the fixture's division, nobody else's business (retiring it leaves the fixtures whole). */
 async function freshAuthority(fx: RbacFixtures): Promise<string> {
-  const org = createOrganisationService(fx.node.ctx.conn, fx.node.ctx.config.provinceCode);
+  const org = createOrganisationService(fx.node.ctx.conn, fx.node.ctx.config.provinceCode, undefined, {
+    timeZone: fx.node.ctx.config.timeZone,
+  });
   const actor = {
     id: "rbac-setup",
     kind: "staff" as const,
@@ -307,7 +309,10 @@ export const rows: RbacRow[] = [
         .collection("staff_users")
         .findOne({ roles: ["officer"], divisionCode: fx.own.divisionCode }, { sort: { _id: 1 } });
       if (!officer) throw new Error("no own-division officer in the RBAC fixtures");
-      const reg = createRegistrationService(conn, { provinceCode: config.provinceCode });
+      const reg = createRegistrationService(conn, {
+        timeZone: config.timeZone,
+        provinceCode: config.provinceCode,
+      });
       const actor: AuthUser = {
         id: String(officer._id),
         kind: "staff",

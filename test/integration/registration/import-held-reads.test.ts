@@ -27,6 +27,7 @@ describe("registration: what a bulk import's people hold, asked once per check",
   /** A registration service whose qualifications ports read `held()`, one person or many at a time. */
   function registrationWithPorts(asked: { singles: string[]; batches: string[][] }) {
     return createRegistrationService(env.node.ctx.conn, {
+      timeZone: env.node.ctx.config.timeZone,
       provinceCode: env.node.ctx.config.provinceCode,
       qualificationsOf: async (idNumber) => {
         asked.singles.push(idNumber);

@@ -151,7 +151,11 @@ describe("registration: applying for more categories", () => {
         return base.transaction(work);
       },
     };
-    const reg = createRegistrationService(env.node.ctx.conn, { provinceCode: "320000", audit });
+    const reg = createRegistrationService(env.node.ctx.conn, {
+      timeZone: env.node.ctx.config.timeZone,
+      provinceCode: "320000",
+      audit,
+    });
     const actor = { ...officer.user, roles: ["officer"] } as AuthUser;
     await Promise.all([
       reg.applyForCategories(actor, c.id, {
@@ -185,7 +189,11 @@ describe("registration: applying for more categories", () => {
         return base.transaction(work);
       },
     };
-    const reg = createRegistrationService(env.node.ctx.conn, { provinceCode: "320000", audit });
+    const reg = createRegistrationService(env.node.ctx.conn, {
+      timeZone: env.node.ctx.config.timeZone,
+      provinceCode: "320000",
+      audit,
+    });
     const actor = { ...officer.user, roles: ["officer"] } as AuthUser;
     const answers = await Promise.allSettled([
       reg.applyForCategories(actor, c.id, {

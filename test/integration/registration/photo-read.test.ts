@@ -25,6 +25,7 @@ describe("registration: the photo read", () => {
     // Taken off the service on purpose: the read must not depend on what `this` is.
     // eslint-disable-next-line @typescript-eslint/unbound-method
     const { getPhotoFor } = createRegistrationService(env.node.ctx.conn, {
+      timeZone: env.node.ctx.config.timeZone,
       provinceCode: env.node.ctx.config.provinceCode,
     });
     const photo = await getPhotoFor(officer, candidate.id);

@@ -15,7 +15,9 @@ describe("automatic seating (自动排座)", () => {
     const room = await createTestRoom(env.node, { seats });
     const first = room.seats[0];
     if (!first) throw new Error("fixture");
-    await createOrganisationService(env.node.ctx.conn, env.node.ctx.config.provinceCode).updateSeat(
+    await createOrganisationService(env.node.ctx.conn, env.node.ctx.config.provinceCode, undefined, {
+      timeZone: env.node.ctx.config.timeZone,
+    }).updateSeat(
       {
         id: "test-admin",
         kind: "staff",

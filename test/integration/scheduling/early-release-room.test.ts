@@ -34,9 +34,15 @@ describe("scheduling: an early release waits for the room's previous session", f
     const fixture = await scheduleCandidates(node, { count: 1, startsInMinutes: 20 });
     const { conn, config } = node.ctx;
     const sched = createSchedulingService(conn, {
+      timeZone: config.timeZone,
       provinceCode: config.provinceCode,
-      organisation: createOrganisationService(conn, config.provinceCode),
-      registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
+      organisation: createOrganisationService(conn, config.provinceCode, undefined, {
+        timeZone: config.timeZone,
+      }),
+      registration: createRegistrationService(conn, {
+        provinceCode: config.provinceCode,
+        timeZone: config.timeZone,
+      }),
     });
     const officer: AuthUser = {
       id: "o",

@@ -75,9 +75,15 @@ describe("scheduling: moving a session re-checks its seated candidates' retake p
     const { conn, config } = env.node.ctx;
     const build = (ports: Record<string, unknown>) => () =>
       createSchedulingService(conn, {
+        timeZone: config.timeZone,
         provinceCode: config.provinceCode,
-        organisation: createOrganisationService(conn, config.provinceCode),
-        registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
+        organisation: createOrganisationService(conn, config.provinceCode, undefined, {
+          timeZone: config.timeZone,
+        }),
+        registration: createRegistrationService(conn, {
+          provinceCode: config.provinceCode,
+          timeZone: config.timeZone,
+        }),
         ...(ports as object),
       });
     expect(build({ retakeCheck: () => Promise.resolve() })).to.throw(/retakeBlockersOf/);
@@ -108,9 +114,15 @@ describe("scheduling: moving a session re-checks its seated candidates' retake p
       );
     };
     const sched = createSchedulingService(conn, {
+      timeZone: config.timeZone,
       provinceCode: config.provinceCode,
-      organisation: createOrganisationService(conn, config.provinceCode),
-      registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
+      organisation: createOrganisationService(conn, config.provinceCode, undefined, {
+        timeZone: config.timeZone,
+      }),
+      registration: createRegistrationService(conn, {
+        provinceCode: config.provinceCode,
+        timeZone: config.timeZone,
+      }),
       retakeCheck: () => Promise.resolve(),
       retakeBlockersOf,
     });

@@ -12,6 +12,7 @@ import { fixtureScheduling, tinyPapers } from "../../../scripts/bench/exam-fixtu
 import { commandsDuring } from "../../helpers/commands.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { testConfig } from "../../helpers/test-config.js";
+import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 
 const MINUTE = 60_000;
 
@@ -35,9 +36,10 @@ describe("scheduling: the open-seat check asks exam delivery once for all past s
   const scheduling = () => {
     const { conn } = db;
     return createSchedulingService(conn, {
+      timeZone: NODE_TIME_ZONE,
       provinceCode: "320000",
-      organisation: createOrganisationService(conn, "320000"),
-      registration: createRegistrationService(conn, { provinceCode: "320000" }),
+      organisation: createOrganisationService(conn, "320000", undefined, { timeZone: NODE_TIME_ZONE }),
+      registration: createRegistrationService(conn, { provinceCode: "320000", timeZone: NODE_TIME_ZONE }),
       sittingsUntil: (candidateId, sessionIds) => exams.sittingsUntil(candidateId, sessionIds),
     });
   };

@@ -22,9 +22,15 @@ describe("a room's exam overrunning into the next booking", function () {
     node = await startTestNode();
     officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
     const { conn, config } = node.ctx;
-    const organisation = createOrganisationService(conn, config.provinceCode);
-    const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+    const organisation = createOrganisationService(conn, config.provinceCode, undefined, {
+      timeZone: config.timeZone,
+    });
+    const registration = createRegistrationService(conn, {
+      timeZone: config.timeZone,
+      provinceCode: config.provinceCode,
+    });
     scheduling = createSchedulingService(conn, {
+      timeZone: config.timeZone,
       provinceCode: config.provinceCode,
       organisation,
       registration,

@@ -173,14 +173,20 @@ describe("scheduling sessions, seats and tickets", () => {
       .expect(201);
     // A seating held open inside its transaction (after its candidate claim) while the move runs:
     // the interleaving a busy node produces now and then, made certain.
-    const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+    const registration = createRegistrationService(conn, {
+      provinceCode: config.provinceCode,
+      timeZone: config.timeZone,
+    });
     let seatingOpen!: () => void;
     const opened = new Promise<void>((r) => (seatingOpen = r));
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const seating = createSchedulingService(conn, {
       provinceCode: config.provinceCode,
-      organisation: createOrganisationService(conn, config.provinceCode),
+      timeZone: config.timeZone,
+      organisation: createOrganisationService(conn, config.provinceCode, undefined, {
+        timeZone: config.timeZone,
+      }),
       registration: {
         ...registration,
         async claimForSeating(ids, tx) {
@@ -250,10 +256,16 @@ describe("scheduling sessions, seats and tickets", () => {
 
   it("when the retake port refuses, then scheduling refuses with its code and writes nothing", async () => {
     const { conn, config } = env.node.ctx;
-    const organisation = createOrganisationService(conn, config.provinceCode);
-    const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+    const organisation = createOrganisationService(conn, config.provinceCode, undefined, {
+      timeZone: config.timeZone,
+    });
+    const registration = createRegistrationService(conn, {
+      provinceCode: config.provinceCode,
+      timeZone: config.timeZone,
+    });
     const sched = createSchedulingService(conn, {
       provinceCode: config.provinceCode,
+      timeZone: config.timeZone,
       organisation,
       registration,
       retakeCheck: () => Promise.reject(errors.conflict("retake_wait", "补考须间隔 30 天")),

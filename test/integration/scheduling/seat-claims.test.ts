@@ -32,9 +32,15 @@ describe("scheduling: seat claims of check-ins", function () {
   const scheduling = () => {
     const { conn, config } = env.node.ctx;
     return createSchedulingService(conn, {
+      timeZone: config.timeZone,
       provinceCode: config.provinceCode,
-      organisation: createOrganisationService(conn, config.provinceCode),
-      registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
+      organisation: createOrganisationService(conn, config.provinceCode, undefined, {
+        timeZone: config.timeZone,
+      }),
+      registration: createRegistrationService(conn, {
+        provinceCode: config.provinceCode,
+        timeZone: config.timeZone,
+      }),
     });
   };
 

@@ -27,9 +27,15 @@ describe("scheduling: seating and unseating as the session starts", () => {
     const { conn, config } = env.node.ctx;
     const clock = { now: () => new Date() };
     const service = createSchedulingService(conn, {
+      timeZone: config.timeZone,
       provinceCode: config.provinceCode,
-      organisation: createOrganisationService(conn, config.provinceCode),
-      registration: createRegistrationService(conn, { provinceCode: config.provinceCode }),
+      organisation: createOrganisationService(conn, config.provinceCode, undefined, {
+        timeZone: config.timeZone,
+      }),
+      registration: createRegistrationService(conn, {
+        provinceCode: config.provinceCode,
+        timeZone: config.timeZone,
+      }),
       now: () => clock.now(),
     });
     return { service, clock };

@@ -22,14 +22,20 @@ describe("scheduling: a seating racing a change of its session", () => {
   /** A scheduling service whose seatings stop inside their transaction until `release` is called. */
   function heldSeating() {
     const { conn, config } = env.node.ctx;
-    const registration = createRegistrationService(conn, { provinceCode: config.provinceCode });
+    const registration = createRegistrationService(conn, {
+      timeZone: config.timeZone,
+      provinceCode: config.provinceCode,
+    });
     let open!: () => void;
     const opened = new Promise<void>((r) => (open = r));
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const service = createSchedulingService(conn, {
+      timeZone: config.timeZone,
       provinceCode: config.provinceCode,
-      organisation: createOrganisationService(conn, config.provinceCode),
+      organisation: createOrganisationService(conn, config.provinceCode, undefined, {
+        timeZone: config.timeZone,
+      }),
       registration: {
         ...registration,
         async claimForSeating(ids, tx, expect) {
