@@ -6,7 +6,8 @@
  *
  * Flags: `--seed-demo` runs the demo seed hooks (scripts/demo-seeds.ts) before the node starts;
  * `--db-name <name>` picks the database on a shared MongoDB (the demo network gives each node its own).
- * An unknown flag or a bad name stops it before it starts (exit 1, saying which).
+ * An unknown flag or a bad name stops it before it starts (exit 1, saying which), and so does
+ * NODE_ENV=production: production runs `server/main.ts` on a real MongoDB, never this entry.
  * When started by the demo network (an IPC channel exists) it reports `ready` with the seed outcomes
  * and stops when the parent goes away, so no orphan keeps a port or the data folder.
  */
@@ -51,6 +52,15 @@ function readFlags(): { dbName?: string; seedDemo: boolean } {
 async function main(): Promise<void> {
   const flags = readFlags();
   const config = loadConfig();
+  // This entry falls back to the embedded stand-in database and seeds demo accounts with known
+  // passwords: a production node started here ran on a database that is no database, and
+  // `--seed-demo` gave it logins anyone can read in the repository. Production has its own entry.
+  if (config.env === "production")
+    throw new Error(
+      "scripts/node.ts is the demo and development entry and refuses NODE_ENV=production (it would use the " +
+        "embedded stand-in database when MONGODB_URI is unset, and --seed-demo would create demo accounts); " +
+        "run production with `node dist/server/main.js` (the Docker image) and a real MONGODB_URI",
+    );
   const logger = createLogger({ level: config.log.level, name: config.nodeName });
   const db = await resolveDatabase(config.mongo.uri, {
     dataDir: path.join(config.mongo.dataDir, config.nodeName),

@@ -76,6 +76,10 @@ export interface ParsedKeys {
   CERT_TRUST_DEMO?: boolean;
   CERT_PEERS?: string;
   CERT_PEER_ANCHORS?: string;
+  PUBLIC_URL?: string;
+  REDIS_URL?: string;
+  SINGLE_INSTANCE?: boolean;
+  NODE_LINKS_PLAIN_HTTP?: boolean;
 }
 
 /**
@@ -136,7 +140,55 @@ export function crossKeyProblems(e: ParsedKeys, raw: NodeJS.ProcessEnv): ConfigP
   if (e.ROLE === "province" && raw.HUB_PUBLIC_KEY !== undefined && raw.HUB_URL === undefined) {
     problems.push({ key: "HUB_URL", message: "is required with HUB_PUBLIC_KEY" });
   }
+  problems.push(...productionProblems(e, raw));
   problems.push(...peerAnchorProblems(e, raw));
+  return problems;
+}
+
+/**
+ * What a production node must not run without: each of these, left out, ran a node that looked
+ * fine and was not. Outside production the demo and tests run lone nodes over plain HTTP on one
+ * host, so these rules are production's alone, and there is no exception for localhost: a
+ * production node reaching its hub on 127.0.0.1 still sends through whatever listens there.
+ */
+function productionProblems(e: ParsedKeys, raw: NodeJS.ProcessEnv): ConfigProblem[] {
+  if (e.NODE_ENV !== "production") return [];
+  const problems: ConfigProblem[] = [];
+  // A province without a hub sent nothing anywhere: it warned once at boot and parked every
+  // record it should have shared, for as long as nobody read the log.
+  if (e.ROLE === "province" && raw.HUB_URL === undefined && raw.HUB_PUBLIC_KEY === undefined)
+    problems.push({
+      key: "HUB_URL",
+      message:
+        "is required for a province in production, with HUB_PUBLIC_KEY (the hub's https origin and its pinned node key, GET <hub>/api/hub/v1/identity): without them no record reaches the hub",
+    });
+  // Records carry ID numbers and names; signatures prove who sent them, not that nobody read them.
+  // Only the operator's explicit NODE_LINKS_PLAIN_HTTP=true (a private network; warned at every
+  // boot, as COOKIE_SECURE=false is) lets plain HTTP through.
+  const plainAllowed = e.NODE_LINKS_PLAIN_HTTP === true;
+  if (
+    !plainAllowed &&
+    e.ROLE === "province" &&
+    e.HUB_URL !== undefined &&
+    new URL(e.HUB_URL).protocol !== "https:"
+  )
+    problems.push({
+      key: "HUB_URL",
+      message: `${e.HUB_URL} is plain HTTP: production needs https (records carry ID numbers and names), or NODE_LINKS_PLAIN_HTTP=true on a private network`,
+    });
+  if (!plainAllowed && e.PUBLIC_URL !== undefined && new URL(e.PUBLIC_URL).protocol !== "https:")
+    problems.push({
+      key: "PUBLIC_URL",
+      message: `${e.PUBLIC_URL} is plain HTTP: production needs https, the origin other nodes send records to, or NODE_LINKS_PLAIN_HTTP=true on a private network`,
+    });
+  // Without Redis each instance sees only its own sockets: a proctor's console on one instance
+  // never hears candidates on another, and nothing detects that there are several.
+  if (raw.REDIS_URL === undefined && e.SINGLE_INSTANCE === false)
+    problems.push({
+      key: "REDIS_URL",
+      message:
+        "is required in production (several instances share sockets through Redis); a node that runs exactly one instance says so with SINGLE_INSTANCE=true",
+    });
   return problems;
 }
 
@@ -145,6 +197,9 @@ export function crossKeyProblems(e: ParsedKeys, raw: NodeJS.ProcessEnv): ConfigP
  * its address cannot speak for: a key pinned in CERT_PEER_ANCHORS, or the hub's national list
  * (signed with the pinned HUB_PUBLIC_KEY). A peer with neither would trust whatever anchor answers
  * its address (a plain-HTTP path, a proxy, DNS), and with it certificates forged in its name.
+ * With the hub configured (always so for a production province) an unpinned peer needs no pin:
+ * the national list vouches for its keys, and when that list cannot be had, nothing of the peer is
+ * trusted (remote-lists.ts), so the gap fails closed rather than open.
  */
 function peerAnchorProblems(e: ParsedKeys, raw: NodeJS.ProcessEnv): ConfigProblem[] {
   if (e.ROLE !== "province") return [];
@@ -172,6 +227,8 @@ function peerAnchorProblems(e: ParsedKeys, raw: NodeJS.ProcessEnv): ConfigProble
  */
 export function ignoredKeyNotices(e: ParsedKeys, raw: NodeJS.ProcessEnv): string[] {
   const notices: string[] = [];
+  if (e.SINGLE_INSTANCE === true && e.REDIS_URL !== undefined)
+    notices.push("SINGLE_INSTANCE=true is ignored with REDIS_URL: instances share sockets through Redis");
   if (e.ROLE === "hub" && raw.PROVINCE_CODE)
     notices.push(
       `PROVINCE_CODE=${raw.PROVINCE_CODE} is ignored when ROLE=hub: the hub belongs to no province`,

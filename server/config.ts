@@ -52,8 +52,20 @@ const Env = z
     MONGODB_URI: z.string().startsWith("mongodb").optional(),
     /** Where the embedded database keeps its files. */
     DATA_DIR: z.string().default("./data"),
-    /** Enables the socket.io Redis adapter so several instances share rooms. */
+    /**
+     * Enables the socket.io Redis adapter so several instances share rooms. Required in production
+     * unless SINGLE_INSTANCE=true: without it, instances behind one balancer each see only their
+     * own sockets, and nothing detects it (config-checks.ts).
+     */
     REDIS_URL: z.string().startsWith("redis").optional(),
+    /** Production without REDIS_URL: the operator's statement that this node runs one instance only. */
+    SINGLE_INSTANCE: boolish.default(false),
+    /**
+     * Production nodes linked over plain HTTP (HUB_URL, PUBLIC_URL): the operator's explicit
+     * statement that the links run on a private network with no TLS (the compose demo). Refused
+     * otherwise; when set, every boot logs it as an insecure configuration.
+     */
+    NODE_LINKS_PLAIN_HTTP: boolish.default(false),
     /** Signs session cookies; required in production (≥ 32 characters). */
     SESSION_SECRET: z.string().min(32).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -85,10 +97,14 @@ const Env = z
     /**
      * This node's own origin as other nodes address it (e.g. `https://hub.example.gov.cn`, the
      * provinces' HUB_URL); signed inter-node requests addressed to another origin are refused.
-     * Required on the hub in production; unset, the address a connection reached (development).
+     * Required on the hub in production, and https there; unset, the address a connection reached
+     * (development).
      */
     PUBLIC_URL: PublicOrigin.optional(),
-    /** URL of the national hub (http or https), used by province nodes; needs HUB_PUBLIC_KEY. */
+    /**
+     * URL of the national hub, used by province nodes; needs HUB_PUBLIC_KEY. Required for a province
+     * in production, and https there (records carry ID numbers and names); http only outside it.
+     */
     HUB_URL: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://hub:3000" })
       .optional(),
@@ -139,6 +155,12 @@ const Env = z
      * instance missed (Redis pub/sub delivers at most once), closes it within this time.
      */
     STAFF_SOCKET_RECHECK_SECONDS: envInt(1, 3600).default(60),
+    /**
+     * How often the logins of an instance's open candidate sockets are asked again (one batched read
+     * per instance, server/auth/candidate-recheck.ts). A logout's disconnect relayed by Redis is lost
+     * while an instance's link is down; the candidate's socket then closes within this time.
+     */
+    CANDIDATE_SOCKET_RECHECK_SECONDS: envInt(1, 3600).default(60),
     /** How long after the deadline in-flight answer saves are still accepted. */
     EXAM_GRACE_SECONDS: envInt(0, 60).default(5),
     /**
@@ -149,12 +171,6 @@ const Env = z
      */
     EXAM_SAVE_GROUP_MS: envInt(0, 50).default(4),
     /**
-    /**
-     * How often the logins of an instance's open candidate sockets are asked again (one batched read
-     * per instance, server/auth/candidate-recheck.ts). A logout's disconnect relayed by Redis is lost
-     * while an instance's link is down; the candidate's socket then closes within this time.
-     */
-    CANDIDATE_SOCKET_RECHECK_SECONDS: envInt(1, 3600).default(60),
      * Groups of answer saves written to the database at once (pipelining): 1 makes a save that
      * arrives while a group is out wait for that group's whole round trip.
      */
@@ -296,6 +312,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       "COOKIE_SECURE=false in production: session cookies are sent without Secure, so anyone on the " +
         "network path can read them; put the node behind a TLS-terminating proxy and set TRUST_PROXY=true",
     );
+  if (e.NODE_ENV === "production" && e.NODE_LINKS_PLAIN_HTTP)
+    warnings.push(
+      "NODE_LINKS_PLAIN_HTTP=true in production: records (ID numbers, names) travel between nodes " +
+        "without TLS; use https origins for HUB_URL and PUBLIC_URL and unset it",
+    );
   const notices = ignoredKeyNotices(e, source);
   const nodeName = e.NODE_NAME ?? (e.ROLE === "hub" ? "hub" : `province-${e.PROVINCE_CODE}`);
   return deepFreeze({
@@ -313,7 +334,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       publicOrigin: e.PUBLIC_URL ?? null,
     },
     mongo: { uri: e.MONGODB_URI ?? null, dataDir: e.DATA_DIR },
-    redis: { url: e.REDIS_URL ?? null },
+    redis: { url: e.REDIS_URL ?? null, singleInstance: e.SINGLE_INSTANCE },
     session: { secret: e.SESSION_SECRET ?? null },
     log: { level: e.LOG_LEVEL },
     hub: {
@@ -347,6 +368,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     auth: {
       loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
       staffSocketRecheckMs: e.STAFF_SOCKET_RECHECK_SECONDS * 1000,
+      candidateSocketRecheckMs: e.CANDIDATE_SOCKET_RECHECK_SECONDS * 1000,
     },
     timeZone: e.TIME_ZONE,
     certificates: {
@@ -357,7 +379,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       rotationLeadMs: e.CERT_KEY_ROTATION_LEAD_HOURS * 3_600_000,
       keyLifetimeMs: e.CERT_KEY_LIFETIME_DAYS * 86_400_000,
       peers: (e.CERT_PEERS ?? "")
-      candidateSocketRecheckMs: e.CANDIDATE_SOCKET_RECHECK_SECONDS * 1000,
         .split(",")
         .filter(Boolean)
         .map((p) => ({

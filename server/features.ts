@@ -15,7 +15,7 @@ import {
   createExchangeStats,
 } from "./exchange/index.js";
 import { createHubFeature } from "./hub/index.js";
-import { createSharingFeature } from "./sharing/index.js";
+import { createNodeKeyPinFeature, createSharingFeature } from "./sharing/index.js";
 import {
   createOrganisationFeature,
   createOrganisationService,
@@ -179,6 +179,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     systemInfoFeature(config, () => features.map((f) => f.name)),
   ];
   // The exchange interface first: its signed routes under /api/hub/v1/exchange must not reach the
+    // Before every feature that signs with the node key: a production instance holding another
+    // key than the one the node's database recorded refuses to start.
+    createNodeKeyPinFeature(ctx),
   // hub feature's gate, which would reserve their nonces before the exchange's gate sees them.
   if (config.role === "hub")
     features.push(

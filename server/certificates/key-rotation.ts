@@ -370,6 +370,9 @@ export function createNodeSigning(
         ? { url: config.hub.url, publicKey: config.hub.publicKey }
         : null,
     rotationLeadMs: opts.rotationLeadMs,
+    // Production makes no second key set beside the province's registered one (an instance with
+    // an empty or mis-mounted key folder): it refuses to start instead.
+    requireSharedKeys: config.env === "production",
     logger: deps.logger,
     ...(deps.clock ? { clock: deps.clock } : {}),
     timeZone: config.timeZone,

@@ -16,7 +16,7 @@ import {
 } from "./certificate.model.js";
 import { listMarksOn } from "./list-marks.js";
 import { createRemoteLists } from "./remote-lists.js";
-import { openKeyStore, type ActiveKey, type KeyStore } from "./crypto/key-store.js";
+import { openKeyStore, refuseSecondKeySet, type ActiveKey, type KeyStore } from "./crypto/key-store.js";
 import { canonicalJson } from "./crypto/signed-document.js";
 import {
   buildStatusList,
@@ -59,6 +59,8 @@ export interface SigningOptions {
    * before the first certificate it seals. 0: at once.
    */
   rotationLeadMs?: number;
+  /** Production: start refuses to make keys in an empty folder when the province has some (key-store.ts). */
+  requireSharedKeys?: boolean;
   logger: Logger;
   clock?: () => Date;
   /** The node's zone (TIME_ZONE): its refusals' times and its verifier's verdicts are written in it. */
@@ -231,6 +233,9 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
   return {
     /** Opens (first start: generates) the keys and registers their public parts. */
     async start(): Promise<void> {
+      const mine = { provinceCode: opts.provinceCode };
+      if (opts.requireSharedKeys && !store)
+        await refuseSecondKeySet(opts.keysDir, () => Registry.exists(mine));
       await register();
     },
     /**

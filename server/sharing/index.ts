@@ -28,7 +28,7 @@ export {
   type NodeGate,
 } from "./node-gate.js";
 export { signedRouteNotFound } from "./signed-not-found.js";
-export { generateNodeKey, loadOrCreateNodeKey, nodeKeyFrom } from "./node-key.js";
+export { createNodeKeyPinFeature, generateNodeKey, loadOrCreateNodeKey, nodeKeyFrom } from "./node-key.js";
 export { createNonceStore, type NonceStore } from "./nonce-store.js";
 export {
   DEFAULT_WINDOW,

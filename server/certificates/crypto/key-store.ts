@@ -220,6 +220,21 @@ function breakIfStale(lockPath: string): boolean {
 }
 
 /**
+ * Refuses (throws) when a production instance would make keys in `dir`, which holds none, although
+ * its province already has keys in the database (`registered` finds one): every instance must mount
+ * the one shared CERT_KEYS_DIR, and an instance on a folder of its own signed with a key set of its
+ * own, which it added to the registry beside the others'.
+ */
+export async function refuseSecondKeySet(dir: string, registered: () => Promise<unknown>): Promise<void> {
+  if (existsSync(join(dir, FILE)) || !(await registered())) return;
+  throw new Error(
+    `CERT_KEYS_DIR ${dir} holds no signing keys, but this province already has keys in the database: ` +
+      "another instance made them. Refusing to make a second key set; mount the shared key volume " +
+      "(the CERT_KEYS_DIR of the other instances) and start again",
+  );
+}
+
+/**
  * Opens (or on first start creates) the key file in `dir`. Creation is atomic (`link` of a finished
  * temporary file fails if another instance won), so two instances starting together share one set.
  */

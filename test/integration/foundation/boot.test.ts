@@ -28,13 +28,18 @@ function bootNode(
 }
 
 /**
- * Runs `scripts/node.ts` with exactly `env` (plus PATH) until its log says `marker`, then stops it
- * (the database it names need not exist: the marker comes before any connection is used).
+ * Runs `entry` (default `scripts/node.ts`) with exactly `env` (plus PATH) until its log says
+ * `marker`, then stops it (the database it names need not exist: the marker comes before any
+ * connection is used).
  */
-function bootUntilLogged(env: Record<string, string>, marker: string): Promise<string> {
+function bootUntilLogged(
+  env: Record<string, string>,
+  marker: string,
+  entry = "scripts/node.ts",
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = trackChild(
-      spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/node.ts")], {
+      spawn(process.execPath, ["--import", "tsx", path.join(root, entry)], {
         cwd: root,
         env: { PATH: process.env.PATH ?? "", ...env },
         stdio: ["ignore", "pipe", "pipe"],
@@ -109,9 +114,12 @@ describe("boot", () => {
         MONGODB_URI: "mongodb://127.0.0.1:1/x",
         SESSION_SECRET: "s".repeat(32),
         COOKIE_SECURE: "false",
-        PUBLIC_URL: "http://hub.example:3000",
+        PUBLIC_URL: "https://hub.example",
+        SINGLE_INSTANCE: "true",
       },
       "INSECURE CONFIGURATION",
+      // The production entry: scripts/node.ts refuses NODE_ENV=production.
+      "server/main.ts",
     );
     expect(out)
       .to.include('"level":40')

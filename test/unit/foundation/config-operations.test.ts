@@ -18,6 +18,7 @@ const production = {
   SESSION_SECRET: "s".repeat(32),
   TRUST_PROXY: "true",
   PUBLIC_URL: "https://hub.example.gov.cn",
+  REDIS_URL: "redis://redis:6379",
 };
 /** A valid base64url Ed25519 public key (43 characters); any will do for the config's shape check. */
 const HUB_KEY = "A".repeat(43);
@@ -77,7 +78,13 @@ describe("config: settings an operator gets wrong", () => {
       expect(bootError(withoutUrl)).to.include("- PUBLIC_URL: is required on the hub in production");
       // A province receives no signed requests, and development derives the address it listens on.
       expect(
-        loadConfig({ ...withoutUrl, ROLE: "province", PROVINCE_CODE: "320000" }).http.publicOrigin,
+        loadConfig({
+          ...withoutUrl,
+          ROLE: "province",
+          PROVINCE_CODE: "320000",
+          HUB_URL: "https://hub.example.gov.cn",
+          HUB_PUBLIC_KEY: HUB_KEY,
+        }).http.publicOrigin,
       ).to.equal(null);
       expect(loadConfig({ ROLE: "hub" }).http.publicOrigin).to.equal(null);
     });

@@ -83,6 +83,7 @@ describe("config", () => {
       ROLE: "hub",
       SESSION_SECRET: "s".repeat(32),
       PUBLIC_URL: "https://hub.example.gov.cn",
+      REDIS_URL: "redis://redis:6379",
     };
 
     it("when production sets neither TRUST_PROXY nor COOKIE_SECURE, then boot fails naming TRUST_PROXY", () => {
