@@ -3,6 +3,7 @@ import { RecordId } from "./auth.js";
 import type { CloseReason } from "./exams.js";
 import type { SessionStatus } from "./scheduling.js";
 import { typedCode } from "./validation.js";
+import { visibleText } from "./visible-text.js";
 
 /**
  * The proctor console (监考): the live seat map, its DTOs and the `proctor:*` socket payloads
@@ -12,7 +13,8 @@ import { typedCode } from "./validation.js";
 
 /** Session, candidate and seat ids (ObjectIds on a province node) arrive lower-cased (see RecordId). */
 const Id = RecordId;
-const Reason = z.string().trim().min(2).max(500);
+/** Every required reason or note of a proctor's action: visible text (see visible-text.ts). */
+const Reason = visibleText(2, 500);
 
 /** What the proctor's seat map shows for one seat (seat states named in issue 6). */
 export const SeatState = z.enum([
@@ -81,7 +83,10 @@ export interface OutageProposalDto {
   attemptIds: string[];
   /** What each seat lost, in whole minutes rounded up: the credit each is given. */
   seats: { attemptId: string; minutes: number }[];
-  /** Start and end (epoch ms) of the window in which the seats were away: the outage's identity. */
+  /**
+   * Start of the outage (its first drop) and when the room was back (fewer seats away than make an
+   * outage), epoch ms: the outage's identity. A seat away longer is credited only up to `to`.
+   */
   from: number;
   to: number;
   /** The most any seat lost, in whole minutes rounded up. */
@@ -185,6 +190,14 @@ export const ExtendPayload = z
     reason: Reason,
     /** Ask a second proctor/officer to approve before the time is granted (Pearson VUE practice). */
     requireSecondApprover: z.boolean().default(false),
+    /**
+     * Made by the console once per extension the proctor asks for, and sent again with a retry:
+     * the server makes one extension per id (a retry after a lost ack is answered the first outcome).
+     */
+    requestId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,64}$/)
+      .optional(),
   })
   .strict();
 export const ApproveExtensionPayload = z

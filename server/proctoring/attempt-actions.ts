@@ -1,7 +1,9 @@
 import type { AuthUser } from "../contracts/auth.js";
 import type { ExtendPayload, PendingExtensionDto, ProctorActionResultDto } from "../contracts/exams.js";
-import { rooms } from "../exams/index.js";
+import type { Connection } from "mongoose";
+import { rooms, type UnitOfWork } from "../exams/index.js";
 import { AppError, errors } from "../lib/errors.js";
+import { createExtendRequests } from "./extend-requests.js";
 import { toActor, type ProctorDesk } from "./proctor-desk.js";
 
 /**
@@ -9,8 +11,9 @@ import { toActor, type ProctorDesk } from "./proctor-desk.js";
  * force-submit and void. Each is refused once the session's results are published, and commits
  * with its audit entry.
  */
-export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number) {
+export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number, conn: Connection) {
   const { deps, now, authorize, audited, entry, attemptSession, refuseIfPublished, result } = desk;
+  const requests = createExtendRequests(conn);
 
   /**
    * Whether an extension waits for a second approver. The server decides (Pearson VUE: time changes
@@ -24,6 +27,65 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number)
     return p.requireSecondApprover || approvalMinutes === 0 || p.minutes >= approvalMinutes;
   }
 
+  /**
+   * Gives the time at once, or files it for a second approver (see `extend`), inside `uow`;
+   * returns the request filed, or null when the time was given.
+   */
+  async function makeExtension(
+    user: AuthUser,
+    sessionId: string,
+    p: ExtendPayload,
+    asked: boolean,
+    uow: UnitOfWork,
+  ): Promise<PendingExtensionDto | null> {
+    const tag = p.requestId ? { requestId: p.requestId } : {};
+    if (!asked) {
+      try {
+        const ok = await deps.exams.credit(
+          toActor(user),
+          p.attemptId,
+          p.minutes,
+          p.reason,
+          "extend",
+          uow,
+          tag,
+          approvalMinutes,
+        );
+        if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+        await entry(
+          uow,
+          user,
+          "proctor.extend",
+          sessionId,
+          { minutes: p.minutes, reason: p.reason, ...tag },
+          p.attemptId,
+        );
+        return null;
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === "approval_required")) throw err;
+      }
+    }
+    const added = await deps.exams.addPendingExtension(toActor(user), p.attemptId, p.minutes, p.reason, uow);
+    if (!added) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+    await entry(
+      uow,
+      user,
+      "proctor.extend_requested",
+      sessionId,
+      { minutes: p.minutes, reason: p.reason, requestId: added.requestId },
+      p.attemptId,
+    );
+    return {
+      requestId: added.requestId,
+      attemptId: p.attemptId,
+      minutes: p.minutes,
+      reason: p.reason,
+      requestedBy: user.displayName,
+      requestedById: user.id,
+      requestedAt: now().toISOString(),
+    };
+  }
+
   return {
     /**
      * Extends one attempt (reason required). The request waits until a different proctor or officer
@@ -31,7 +93,8 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number)
      * (`needsApproval`); otherwise the time is given at once. The threshold is judged again inside
      * the credit's own transaction, on the attempt as it reads it: two requests sent together each
      * found the extra time below it and were both given. The one that finds it reached waits for
-     * approval instead, in the same transaction.
+     * approval instead, in the same transaction. With the console's `requestId`, the same
+     * extension sent again (its ack lost) is answered what it came to and made only once.
      */
     async extend(
       user: AuthUser,
@@ -40,63 +103,28 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number)
       const session = await attemptSession(user, p.attemptId);
       await refuseIfPublished(session.id);
       const asked = needsApproval(p);
-      const pending = await audited(async (uow) => {
-        if (!asked) {
-          try {
-            const ok = await deps.exams.credit(
-              toActor(user),
-              p.attemptId,
-              p.minutes,
-              p.reason,
-              "extend",
-              uow,
-              {},
-              approvalMinutes,
-            );
-            if (!ok) throw errors.conflict("invalid_transition", "该考生当前不能延时");
-            await entry(
-              uow,
-              user,
-              "proctor.extend",
-              session.id,
-              { minutes: p.minutes, reason: p.reason },
-              p.attemptId,
-            );
-            return null;
-          } catch (err) {
-            if (!(err instanceof AppError && err.code === "approval_required")) throw err;
-          }
+      const { pending, repeated } = await audited(async (uow) => {
+        // The same extension sent again (its ack was lost): answered what it came to, not made twice.
+        const earlier = p.requestId ? await requests.find(p.attemptId, p.requestId, uow.session) : null;
+        if (earlier) {
+          if (earlier.requestedById !== user.id)
+            throw errors.conflict("request_id_reused", "该操作编号已被其他监考员使用，请重新提交");
+          return { pending: earlier.pending, repeated: true };
         }
-        const added = await deps.exams.addPendingExtension(
-          toActor(user),
-          p.attemptId,
-          p.minutes,
-          p.reason,
-          uow,
-        );
-        if (!added) throw errors.conflict("invalid_transition", "该考生当前不能延时");
-        await entry(
-          uow,
-          user,
-          "proctor.extend_requested",
-          session.id,
-          { minutes: p.minutes, reason: p.reason, requestId: added.requestId },
-          p.attemptId,
-        );
-        return added;
+        const made = await makeExtension(user, session.id, p, asked, uow);
+        if (p.requestId)
+          await requests.record(
+            p.attemptId,
+            p.requestId,
+            { requestedById: user.id, pending: made },
+            now(),
+            uow.session,
+          );
+        return { pending: made, repeated: false };
       });
       if (pending) {
-        const dto: PendingExtensionDto = {
-          requestId: pending.requestId,
-          attemptId: p.attemptId,
-          minutes: p.minutes,
-          reason: p.reason,
-          requestedBy: user.displayName,
-          requestedById: user.id,
-          requestedAt: now().toISOString(),
-        };
-        deps.notifier.toRoom(rooms.session(session.id), "session:extension_pending", dto);
-        return { ...result([], []), pending: dto };
+        if (!repeated) deps.notifier.toRoom(rooms.session(session.id), "session:extension_pending", pending);
+        return { ...result([], []), pending };
       }
       return { ...result([p.attemptId], []), pending: null };
     },

@@ -64,8 +64,8 @@ export function createProctoringService(ctx: FeatureContext, deps: ProctoringDep
       };
     },
 
-    ...createRoomActions(desk),
-    ...createAttemptActions(desk, ctx.config.exam.extensionApprovalMinutes),
+    ...createRoomActions(desk, ctx.config.exam.extensionApprovalMinutes),
+    ...createAttemptActions(desk, ctx.config.exam.extensionApprovalMinutes, ctx.conn),
 
     outageProposal,
 

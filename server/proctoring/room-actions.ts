@@ -5,12 +5,13 @@ import type {
   CreditOutagePayload,
   IncidentDto,
   IncidentPayload,
+  PendingExtensionDto,
   ProctorActionResultDto,
   UnlockLoginPayload,
   UnlockLoginResultDto,
 } from "../contracts/exams.js";
-import { rooms } from "../exams/index.js";
-import { errors } from "../lib/errors.js";
+import { rooms, type UnitOfWork } from "../exams/index.js";
+import { AppError, errors } from "../lib/errors.js";
 import { decodePhoto } from "./check-in-photo.js";
 import type { AwayInterval } from "./outage.js";
 import { toActor, type ProctorDesk } from "./proctor-desk.js";
@@ -22,7 +23,7 @@ type Skipped = { attemptId: string; code: string };
  * named seats), incident reports and outage credit. Each commits with its audit entry, and each
  * reads, writes, audits and broadcasts by the id of the session `authorize` found, never the id sent.
  */
-export function createRoomActions(desk: ProctorDesk) {
+export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
   const { deps, incidents, now, authorize, audited, entry, targets, result, outcome, currentOutage } = desk;
 
   /** The seats among `ids` with a credited drop inside the outage named (a credit already given). */
@@ -31,6 +32,54 @@ export function createRoomActions(desk: ProctorDesk) {
       (w) => w.credited && w.from >= p.outageFrom && w.from <= p.outageTo && ids.includes(w.attemptId),
     );
     return new Set(credited.map((w) => w.attemptId));
+  }
+
+  /**
+   * Gives one seat its outage credit under the same two-person rule as an extension: one proctor
+   * alone may bring a candidate's extra time in all only to below EXAM_EXTENSION_APPROVAL_MINUTES
+   * (judged in the credit's transaction). A credit that would reach it becomes an extension
+   * request that another proctor or officer approves on the seat (the console's existing
+   * 批准/驳回), its drops credited all the same so the outage is not proposed again.
+   */
+  async function creditOrAsk(
+    user: AuthUser,
+    sessionId: string,
+    attemptId: string,
+    minutes: number,
+    reason: string,
+    uow: UnitOfWork,
+  ): Promise<"credited" | { requestId: string } | null> {
+    try {
+      const ok = await deps.exams.credit(
+        toActor(user),
+        attemptId,
+        minutes,
+        reason,
+        "credit",
+        uow,
+        {},
+        approvalMinutes,
+      );
+      return ok ? "credited" : null;
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "approval_required")) throw err;
+    }
+    const asked = `断线补时：${reason}`.slice(0, 500);
+    const added = await deps.exams.addPendingExtension(toActor(user), attemptId, minutes, asked, uow);
+    if (!added) return null;
+    const details = { minutes, reason: asked, requestId: added.requestId, outage: true };
+    await entry(uow, user, "proctor.extend_requested", sessionId, details, attemptId);
+    const dto: PendingExtensionDto = {
+      requestId: added.requestId,
+      attemptId,
+      minutes,
+      reason: asked,
+      requestedBy: user.displayName,
+      requestedById: user.id,
+      requestedAt: now().toISOString(),
+    };
+    uow.afterCommit(() => deps.notifier.toRoom(rooms.session(sessionId), "session:extension_pending", dto));
+    return added;
   }
 
   return {
@@ -159,7 +208,8 @@ export function createRoomActions(desk: ProctorDesk) {
      * a seat the outage does not cover, as `not_in_outage`. When the outage named is no longer the
      * one proposed (seats dropped again, or it was credited and another is proposed), the credit
      * is refused `outage_changed` and nothing changes. The outage is read and credited in one
-     * transaction with the audit entry.
+     * transaction with the audit entry. A seat's credit that would bring its extra time to the
+     * approval limit waits for a second approver instead (`approval_pending`, see creditOrAsk).
      */
     async creditOutage(user: AuthUser, p: CreditOutagePayload): Promise<ProctorActionResultDto> {
       const { id } = await authorize(user, p.sessionId);
@@ -167,7 +217,11 @@ export function createRoomActions(desk: ProctorDesk) {
       const { credited, skipped } = await audited(async (uow) => {
         const { outage, intervals } = await currentOutage(id, uow);
         const named = outage?.proposal.from === p.outageFrom && outage.proposal.to === p.outageTo;
-        const done = { credited: [] as { attemptId: string; minutes: number }[], skipped: [] as Skipped[] };
+        const done = {
+          credited: [] as { attemptId: string; minutes: number }[],
+          pending: [] as { attemptId: string; minutes: number; requestId: string }[],
+          skipped: [] as Skipped[],
+        };
         const wereCredited = named ? new Set<string>() : creditedWithin(p, t.ids, intervals);
         if (!named && wereCredited.size === 0)
           throw errors.conflict("outage_changed", "断线情况已有变化，请按考场页面最新的补时建议重新操作");
@@ -187,14 +241,21 @@ export function createRoomActions(desk: ProctorDesk) {
             done.skipped.push({ attemptId, code });
           } else if (!(await deps.exams.claimOutageCredit(attemptId, dropsFrom, uow)))
             done.skipped.push({ attemptId, code: "already_credited" });
-          else if (await deps.exams.credit(toActor(user), attemptId, seat.minutes, p.reason, "credit", uow))
-            done.credited.push(seat);
+          else {
+            const given = await creditOrAsk(user, id, attemptId, seat.minutes, p.reason, uow);
+            if (given === "credited") done.credited.push(seat);
+            else if (given) {
+              done.pending.push({ ...seat, requestId: given.requestId });
+              done.skipped.push({ attemptId, code: "approval_pending" });
+            }
+          }
         }
         await entry(uow, user, "proctor.credit_outage", id, {
           reason: p.reason,
           outageFrom: new Date(p.outageFrom).toISOString(),
           outageTo: new Date(p.outageTo).toISOString(),
           seats: done.credited,
+          ...(done.pending.length > 0 ? { pending: done.pending } : {}),
         });
         return done;
       });

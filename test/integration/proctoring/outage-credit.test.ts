@@ -35,7 +35,8 @@ describe("proctoring: outage credit is given once per outage", () => {
     const room = await aRoom(env.node, { candidates: 4, release: true });
     const second = await aSecondProctor(env.node, room);
     try {
-      // Three of four seats drop within a minute, for 3.5, 1.2 and 0.5 minutes; seat 3 stays.
+      // Three of four seats drop within a minute, for 3.5, 1.2 and 0.5 minutes; seat 3 stays. Three
+      // make an outage, so the room is back when seat 2 returns: 39, 34 and 30 s of it each.
       await dropsOf(env.node, room, [
         { seat: 0, agoMs: 10 * m, awayMs: 3.5 * m },
         { seat: 1, agoMs: 10 * m - 5_000, awayMs: 1.2 * m },
@@ -44,9 +45,9 @@ describe("proctoring: outage credit is given once per outage", () => {
       const ids = room.candidates.map((c) => c.attemptId);
       const proposal = await proposalOf(room);
       if (!proposal) throw new Error("no outage proposed");
-      const lost = [4, 2, 1];
+      const lost = [1, 1, 1];
       expect(proposal.seats).to.have.deep.members(lost.map((minutes, i) => ({ attemptId: ids[i], minutes })));
-      expect(proposal.minutes).to.equal(4);
+      expect(proposal.minutes).to.equal(1);
       const before = await deadlines(ids);
       // The page names every seat; the one that stayed is not the outage's.
       const payload = { ...creditOf(room, proposal), attemptIds: ids };
@@ -156,6 +157,83 @@ describe("proctoring: outage credit is given once per outage", () => {
         .lean();
       for (const d of docs) expect(d.away.map((w) => w.credited)).to.deep.equal([false]);
     } finally {
+      room.close();
+    }
+  });
+
+  it("when one seat stays away forty minutes after a two-minute outage, then every seat is credited the two minutes and no more", async () => {
+    const room = await aRoom(env.node, { candidates: 10, release: true });
+    try {
+      const ids = room.candidates.map((c) => c.attemptId);
+      // Seats 0–4 drop together 50 minutes ago, 0–3 are back after 2 minutes, seat 4 after 40.
+      await dropsOf(env.node, room, [
+        ...[0, 1, 2, 3].map((seat) => ({ seat, agoMs: 50 * m, awayMs: 2 * m })),
+        { seat: 4, agoMs: 50 * m, awayMs: 40 * m },
+      ]);
+      const proposal = await proposalOf(room);
+      if (!proposal) throw new Error("no outage proposed");
+      expect(proposal.seats).to.have.deep.members(
+        ids.slice(0, 5).map((attemptId) => ({ attemptId, minutes: 2 })),
+      );
+      expect(proposal.minutes).to.equal(2);
+      const before = await deadlines(ids);
+      const done = ok(await call(room.proctor, "proctor:credit_outage", creditOf(room, proposal)));
+      expect(done.affected.sort()).to.deep.equal(ids.slice(0, 5).sort());
+      const after = await deadlines(ids);
+      ids.forEach((id, i) => expect((after[id] ?? 0) - (before[id] ?? 0), id).to.equal(i < 5 ? 2 * m : 0));
+    } finally {
+      room.close();
+    }
+  });
+
+  it("when an outage credit would bring a seat's extra time to the approval limit, then it waits for a second approver like an extension", async () => {
+    const room = await aRoom(env.node, { candidates: 3, release: true });
+    const second = await aSecondProctor(env.node, room);
+    try {
+      const ids = room.candidates.map((c) => c.attemptId);
+      // The whole room away 25 minutes: past the 20 minutes one proctor may give alone.
+      await dropsOf(
+        env.node,
+        room,
+        [0, 1, 2].map((seat) => ({ seat, agoMs: 30 * m, awayMs: 25 * m })),
+      );
+      const proposal = await proposalOf(room);
+      if (!proposal) throw new Error("no outage proposed");
+      expect(proposal.minutes).to.equal(25);
+      const before = await deadlines(ids);
+      const res = ok(await call(room.proctor, "proctor:credit_outage", creditOf(room, proposal)));
+      expect(res.affected).to.deep.equal([]);
+      expect(res.skipped.map((s) => s.code)).to.deep.equal([
+        "approval_pending",
+        "approval_pending",
+        "approval_pending",
+      ]);
+      expect(await deadlines(ids)).to.deep.equal(before);
+      // Not proposed again: the requests stand for it.
+      expect(await proposalOf(room)).to.equal(null);
+      const docs = await examDb(env.node.ctx.conn)
+        .Attempts.find({ _id: { $in: ids } })
+        .lean();
+      const pending = docs.map((d) => ({ attemptId: d._id, p: d.pendingExtensions[0] }));
+      for (const { p } of pending) expect(p?.minutes).to.equal(25);
+      // The proctor who applied it cannot approve it; another one can.
+      const { attemptId, p } = pending[0]!;
+      const own = await call(room.proctor, "proctor:approve_extension", {
+        attemptId,
+        requestId: p!.requestId,
+        approve: true,
+      });
+      expect(own.ok ? "ok" : own.error.code).to.equal("second_approver_required");
+      ok(
+        await call(second, "proctor:approve_extension", {
+          attemptId,
+          requestId: p!.requestId,
+          approve: true,
+        }),
+      );
+      expect(((await deadlines([attemptId]))[attemptId] ?? 0) - (before[attemptId] ?? 0)).to.equal(25 * m);
+    } finally {
+      second.close();
       room.close();
     }
   });

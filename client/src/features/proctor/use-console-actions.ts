@@ -2,6 +2,7 @@ import { computed, ref } from "vue";
 import type { Ack } from "@contracts/errors.js";
 import type { IncidentPayload, SeatViewDto } from "@contracts/exams.js";
 import { useOnce } from "@/shared/once.js";
+import { createExtendRequestIds } from "./extend-request-id.js";
 import { elementDialogs, reporter, useConsoleRelease, type ConsoleDialogs } from "./console-release.js";
 import type { useProctorRoomStore } from "./proctor-room.store.js";
 import type { ReasonAction, ReasonInput } from "./reason-action.js";
@@ -72,7 +73,11 @@ export function useConsoleActions(room: Room, dialogs: ConsoleDialogs = elementD
     );
   }
 
+  /** The open dialog's extension keeps its request id across retries (see extend-request-id.ts). */
+  const extendIds = createExtendRequestIds();
+
   function openAction(kind: ReasonAction, seat: SeatViewDto | null): void {
+    extendIds.reset();
     action.value = kind;
     actionSeat.value = seat;
     actionError.value = null;
@@ -94,12 +99,15 @@ export function useConsoleActions(room: Room, dialogs: ConsoleDialogs = elementD
         };
       case "extend": {
         if (!attemptId) return null;
-        const res = await room.extend({
+        const payload = {
           attemptId,
           minutes: input.minutes,
           reason: input.reason,
           requireSecondApprover: input.requireSecondApprover,
-        });
+        };
+        const res = await room.extend({ ...payload, requestId: extendIds.idFor(JSON.stringify(payload)) });
+        // Given (or waiting for approval): the next extension is another one.
+        if (res.ok) extendIds.reset();
         return {
           ack: res,
           done: res.ok && res.data.pending ? "延时申请已提交，等待审批" : `已延长 ${input.minutes} 分钟`,
@@ -114,14 +122,24 @@ export function useConsoleActions(room: Room, dialogs: ConsoleDialogs = elementD
       case "credit": {
         const p = room.outage;
         if (!p) return null;
+        const ack = await room.creditOutage({
+          attemptIds: p.attemptIds,
+          outageFrom: p.from,
+          outageTo: p.to,
+          reason: input.reason,
+        });
+        // Seats whose credit reached the approval limit became extension requests: said as such,
+        // not counted among the seats skipped.
+        const pending = ack.ok ? ack.data.skipped.filter((s) => s.code === "approval_pending").length : 0;
+        const waits = pending ? `；${pending} 名考生补时达到审批线，已转为延时申请，待另一名监考员批准` : "";
         return {
-          ack: await room.creditOutage({
-            attemptIds: p.attemptIds,
-            outageFrom: p.from,
-            outageTo: p.to,
-            reason: input.reason,
-          }),
-          done: (n: number) => `已为 ${n} 名考生补足各自断线损失的考试时间`,
+          ack: ack.ok
+            ? {
+                ...ack,
+                data: { ...ack.data, skipped: ack.data.skipped.filter((s) => s.code !== "approval_pending") },
+              }
+            : ack,
+          done: (n: number) => `已为 ${n} 名考生补足各自断线损失的考试时间${waits}`,
         };
       }
       default:
