@@ -11,6 +11,7 @@ import { nextEvent, paperHash } from "./event-chain.js";
 import { rooms, type Actor, type CheckInInput, type CheckInOutcome } from "./ports.js";
 import { toSeatView, type AttemptLean } from "./presenters.js";
 import { createRetakeChecks } from "./retake-checks.js";
+import { touchSittingGuard } from "./sitting-guard.js";
 import type { Commit } from "./unit-of-work.js";
 
 /** A question id as a field name of the exposure counter (no `.` or leading `$`). */
@@ -72,7 +73,7 @@ export function createCheckIn(core: ExamCore) {
 
   // The retake rules check-in enforces again at the door (retake-checks.ts).
   const retakes = createRetakeChecks(core);
-  const { pastAttempts, assertNotPassed, assertRetakeAllowed } = retakes;
+  const { pastAttempts, assertNoOpenSitting, assertNotPassed, assertRetakeAllowed } = retakes;
 
   /**
    * The blueprint version the session's papers are drawn from: pinned when it was scheduled, or,
@@ -191,9 +192,19 @@ export function createCheckIn(core: ExamCore) {
       exposure,
     });
     const policies = await deps.papers.policies({ id: paper.blueprintId, version: paper.blueprintVersion });
-    const past = await pastAttempts(input.candidateId, session.categoryCode);
-    assertNotPassed(past, "不再入场");
-    assertRetakeAllowed(policies.retake, past, at);
+    /**
+     * The retake rules, and no other sitting of the category open: judged here before the writes
+     * (a refusal costs nothing more), and again inside the commit's transaction on what it reads
+     * (`tx`), where the (candidate, category) guard it writes makes a check-in or a closing of the
+     * candidate's category committing meanwhile conflict with this one (sitting-guard.ts).
+     */
+    const assertMaySit = async (tx: ClientSession | null) => {
+      await assertNoOpenSitting(input.candidateId, session.categoryCode, session.id, at, tx);
+      const past = await pastAttempts(input.candidateId, session.categoryCode, tx);
+      assertNotPassed(past, "不再入场");
+      assertRetakeAllowed(policies.retake, past, at);
+    };
+    await assertMaySit(null);
     const accommodationMinutes = input.accommodation
       ? approvedMinutes(policies.accommodations, input.accommodation)
       : 0;
@@ -252,6 +263,8 @@ export function createCheckIn(core: ExamCore) {
         assertSameCheckIn(winner, input);
         return outcome(winner, assignment);
       }
+      await touchSittingGuard(core.ctx.conn, input.candidateId, session.categoryCode, tx);
+      await assertMaySit(tx);
       // Paper, attempt, exposure count and photo commit together (with the audit entry) or not at
       // all, and only while the session is still scheduled and the seat still the candidate's: a
       // refused or failed check-in leaves nothing behind in any collection. Two check-ins of the

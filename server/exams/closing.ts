@@ -9,6 +9,7 @@ import type { ExamCore } from "./exam-core.js";
 import { nextEvent, paperHash, type ChainEvent } from "./event-chain.js";
 import { gradePaper } from "./grading.js";
 import { rooms, SYSTEM, type Actor } from "./ports.js";
+import { touchSittingGuard } from "./sitting-guard.js";
 import { toCandidateAttempt, toSeatView, toSubmittedClosed } from "./presenters.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
@@ -159,6 +160,9 @@ export function createClosing(core: ExamCore) {
       { session },
     );
     if (res.matchedCount !== 1) throw errors.conflict("attempt_busy", "考试记录正忙，请重试");
+    // A pass or a failure of the category: a check-in of the candidate in it reading meanwhile
+    // conflicts with this closing, and reads it when run again (sitting-guard.ts).
+    await touchSittingGuard(core.ctx.conn, doc.candidateId, doc.categoryCode, session);
     // No grade, no result record: nothing of this sitting can become official or issue a certificate.
     if (!grade) return false;
     await results.record(session, {

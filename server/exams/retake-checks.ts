@@ -1,3 +1,4 @@
+import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import { calendarDateText } from "../contracts/calendar-text.js";
 import type { BlueprintRef } from "../contracts/scheduling.js";
@@ -24,15 +25,21 @@ export function createRetakeChecks(core: ExamCore) {
   const { deps } = core;
   const timeZone = core.ctx.config.timeZone;
 
-  /** The candidates' finished attempts of the category, as the retake rules read them: one read for all. */
+  /**
+   * The candidates' finished attempts of the category, as the retake rules read them: one read for
+   * all (inside the caller's transaction `tx` when given: check-in reads them again there).
+   */
   async function pastAttemptsOf(
     candidateIds: string[],
     categoryCode: string,
+    tx: ClientSession | null = null,
   ): Promise<Map<string, PastAttempt[]>> {
     const rows = await Attempts.find(
       { candidateId: { $in: candidateIds }, categoryCode, status: "submitted" },
       { candidateId: 1, submittedAt: 1, "result.passed": 1 },
-    ).lean<Pick<AttemptDoc, "candidateId" | "submittedAt" | "result">[]>();
+    )
+      .session(tx)
+      .lean<Pick<AttemptDoc, "candidateId" | "submittedAt" | "result">[]>();
     const past = new Map<string, PastAttempt[]>();
     for (const p of rows) {
       // A sitting closed ungraded for review (result null: its paper changed) is no failure.
@@ -46,8 +53,53 @@ export function createRetakeChecks(core: ExamCore) {
     return past;
   }
 
-  async function pastAttempts(candidateId: string, categoryCode: string): Promise<PastAttempt[]> {
-    return (await pastAttemptsOf([candidateId], categoryCode)).get(candidateId) ?? [];
+  async function pastAttempts(
+    candidateId: string,
+    categoryCode: string,
+    tx: ClientSession | null = null,
+  ): Promise<PastAttempt[]> {
+    return (await pastAttemptsOf([candidateId], categoryCode, tx)).get(candidateId) ?? [];
+  }
+
+  /**
+   * Refuses `sitting_open` while the candidate sits the category in another session: checked in,
+   * released, answering or being handed in there. Only finished attempts count as past, so such a
+   * sitting was invisible, and a candidate could be checked into two sittings of one category (and
+   * pass both, or fail both into a wait nobody judged). A check-in that can no longer start (its
+   * session cancelled, or over) does not hold the candidate.
+   */
+  async function assertNoOpenSitting(
+    candidateId: string,
+    categoryCode: string,
+    sessionId: string,
+    at: Date,
+    tx: ClientSession | null = null,
+  ): Promise<void> {
+    const open = await Attempts.find(
+      {
+        candidateId,
+        categoryCode,
+        sessionId: { $ne: sessionId },
+        status: { $in: ["checked_in", "ready", "in_progress", "submitting"] },
+      },
+      { sessionId: 1, status: 1 },
+    )
+      .session(tx)
+      .lean<Pick<AttemptDoc, "_id" | "sessionId" | "status">[]>();
+    for (const other of open) {
+      if (other.status === "checked_in" || other.status === "ready") {
+        const s = await deps.scheduling.getSession(other.sessionId);
+        const over = s
+          ? new Date(s.startsAt).getTime() + (s.lateEntryMinutes + s.durationMinutes) * 60_000
+          : 0;
+        if (!s || s.status === "cancelled" || at.getTime() >= over) continue;
+      }
+      throw errors.conflict(
+        "sitting_open",
+        "该考生正在另一场次参加本类别考试（已入场或尚未交卷），该场次结束前不能再入场",
+        { sessionId: other.sessionId },
+      );
+    }
   }
 
   /**
@@ -127,5 +179,12 @@ export function createRetakeChecks(core: ExamCore) {
     return refusals;
   }
 
-  return { pastAttempts, assertNotPassed, assertRetakeAllowed, retakeCheck, retakeBlockersOf };
+  return {
+    pastAttempts,
+    assertNoOpenSitting,
+    assertNotPassed,
+    assertRetakeAllowed,
+    retakeCheck,
+    retakeBlockersOf,
+  };
 }
