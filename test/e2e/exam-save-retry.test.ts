@@ -154,6 +154,13 @@ describe("exam room (browser): a save refused seq_conflict is numbered anew", fu
       const stored = ok(await call(other, "attempt:answer", { ...mine, choice: theirs }));
       expect(stored).to.include({ applied: true, savedSeq: 1 });
       await page.locator('[data-test="exam-taken-over"]').waitFor({ timeout: 15_000 });
+      // The page still holds that answer: it names it and says how to save it, not that nothing is lost.
+      const notice = page.locator('[data-test="exam-taken-over"]');
+      await notice.getByText("本页还有 1 条作答未保存到服务器（第 1 题）").waitFor();
+      expect(await notice.innerText())
+        .to.contain("在本页继续作答")
+        .and.contain("监考员")
+        .and.not.contain("不受影响");
 
       // The candidate reloads here: the journal still holds the page's seq 1.
       holding = false;

@@ -15,6 +15,11 @@ describe("connection banner and proctor console wording", () => {
     expect(title).to.not.contain("不会丢失");
   });
 
+  it("when the browser refused to store the candidate's answers, then the banner says they are not saved and live only in this page", () => {
+    const title = reconnectingTitle("candidate", 1, false);
+    expect(title).to.contain("作答尚未保存，只在本页").and.not.contain("暂存本机");
+  });
+
   it("when a staff page is reconnecting, then the banner speaks of page data, not of answers", () => {
     const title = reconnectingTitle("staff", 0);
     expect(title).to.equal("与服务器的连接已中断，正在重新连接……页面数据可能不是最新。");

@@ -45,7 +45,7 @@ describe("exam page: which clock the page shows when messages cross (client)", (
     expect(remainingMs(shown, 3 * MINUTE)).to.equal(deadline + 2 * MINUTE - 13 * MINUTE);
   });
 
-  it("when a newer version comes, then it is taken even with an earlier server time; of one version the later server time wins", () => {
+  it("when a newer version comes, then it is taken even with an earlier server time; of one version the least delayed reading wins", () => {
     const deadline = 100 * MINUTE;
     const older = anchorClock(clock(3, 20 * MINUTE, false, deadline), 0);
     const paused = anchorClock(clock(4, 20 * MINUTE - 5, true, deadline), 10);
@@ -54,6 +54,25 @@ describe("exam page: which clock the page shows when messages cross (client)", (
     expect(newerAnchor(paused, laterAck)).to.equal(laterAck);
     const earlierAck = anchorClock(clock(4, 19 * MINUTE, true, deadline), 30);
     expect(newerAnchor(laterAck, earlierAck)).to.equal(laterAck);
+  });
+
+  it("when a save's ack arrives late (stamped before a slow database write), then the page keeps the prompter clock and does not show the ack's delay as extra time", () => {
+    const deadline = 100 * MINUTE;
+    // The clock event arrives 20 ms after the server sent it: the page's 1,000 ms is the server's 10 min + 20 ms.
+    const prompt = { clock: clock(5, 10 * MINUTE, false, deadline), at: 1000 };
+    // A save's ack of the same version, stamped at the server's 10 min + 5 s, then held 3 s by the write.
+    const delayed = { clock: clock(5, 10 * MINUTE + 5000, false, deadline), at: 1000 + 5000 + 3000 };
+    const shown = receive([prompt, delayed]);
+    const now = 10_000;
+    // The truth at `now`: the server's 10 min + 9,020 ms.
+    const truth = deadline - (10 * MINUTE + 20 + (now - 1000));
+    // Only the prompt clock's own 20 ms more, not the late ack's 3 s.
+    expect(remainingMs(shown, now)).to.equal(truth + 20);
+    expect(shown?.receivedAt).to.equal(1000);
+    // The other way round (the late ack first), the prompter clock that follows replaces it.
+    expect(
+      receive([delayed, { clock: clock(5, 10 * MINUTE + 8990, false, deadline), at: 9000 }])?.receivedAt,
+    ).to.equal(9000);
   });
 
   it("when a message of an older version arrives, then the status it carries is not shown; one of the same or a newer version is", () => {

@@ -32,4 +32,20 @@ describe("where a staff login lands (client)", () => {
     for (const r of ["//evil.example/x", "https://evil.example/", "evil", "", undefined, ["/a"]])
       expect(safeRedirect(r), String(r)).to.equal("/");
   });
+
+  it("when the redirect hides another site behind a backslash, a control character or a second slash, then the page goes home instead", () => {
+    // Browsers read `\` as `/` in a URL: `/\evil.example/` leads to evil.example.
+    for (const r of [
+      "/\\evil.example/",
+      "/\\/evil.example/",
+      "\\evil.example",
+      "/\t/evil.example/",
+      "/\n/evil.example/",
+      "/\u0000/evil.example",
+      "/x\\y",
+    ])
+      expect(safeRedirect(r), JSON.stringify(r)).to.equal("/");
+    expect(safeRedirect("/exam?x=%2F")).to.equal("/exam?x=%2F");
+    expect(safeRedirect("/results/a-b#top")).to.equal("/results/a-b#top");
+  });
 });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { useResyncLoop } from "../../../client/src/features/exam/resync-loop.js";
 import { aFakeClock } from "../../helpers/fake-clock.js";
+import { pinRandom } from "./support/pinned-random.js";
 
 /**
  * A page whose every sync asks for another (each save it replays is refused `attempt_closed` while
@@ -31,6 +32,9 @@ function aPageStuckInSubmitting(limit = 200, syncMs = 0) {
 }
 
 describe("exam page: the resync loop (client)", () => {
+  // The back-off jitters its delays: pinned to take nothing off, they are the full ones.
+  pinRandom(0);
+
   it("when every sync asks for another (the attempt stays submitting), then the syncs back off 1 s, 2 s, 4 s … up to 15 s apart", async () => {
     const page = aPageStuckInSubmitting();
     void page.loop.resync();

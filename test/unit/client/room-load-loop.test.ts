@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { retriesRoomLoad, useRoomLoadLoop } from "../../../client/src/features/proctor/room-load-loop.js";
 import { aFakeClock } from "../../helpers/fake-clock.js";
+import { pinRandom } from "./support/pinned-random.js";
 
 /**
  * A proctor console over a fake server. The `i`-th `proctor:watch` answers the room as the server
@@ -45,6 +46,9 @@ function aConsole(
 }
 
 describe("proctor console: the room's load loop (client)", () => {
+  // The back-off jitters its delays: pinned to take nothing off, they are the full ones.
+  pinRandom(0);
+
   it("when two loads are triggered while one is in flight, then one more load runs after it and the older reply cannot overwrite the newer", async () => {
     // The first reply is slow: had the later loads run beside it, it would land last.
     const room = aConsole({ loadMs: [500, 100, 100] });

@@ -6,12 +6,16 @@ import {
   unsavedAnswerIndexes,
 } from "../../../client/src/features/exam/save-retry.js";
 import { aSeatServer } from "./support/seat-server.js";
+import { pinRandom } from "./support/pinned-random.js";
 
 /** Journal entries as the page keeps them (answer-journal.ts), reduced to what the check reads. */
 const answer = (seq: number, index: number) => ({ seq, kind: "answer" as const, index });
 const flag = (seq: number, index: number) => ({ seq, kind: "flag" as const, index });
 
 describe("exam page: retrying saves the server did not acknowledge", () => {
+  // The back-off jitters its delays: pinned to take nothing off, they are the full ones.
+  pinRandom(0);
+
   it("when saves keep failing, then they are retried after 1 s, 2 s, 4 s … and never more than 15 s apart", () => {
     const delays = [1, 2, 3, 4, 5, 6, 7, 12].map((n) => saveRetryDelayMs(n, null));
     expect(delays).to.deep.equal([1000, 2000, 4000, 8000, 15_000, 15_000, 15_000, 15_000]);

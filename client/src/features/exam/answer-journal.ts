@@ -10,8 +10,10 @@ import { openDB, type DBSchema, type IDBPDatabase } from "idb";
  *
  * The journal also remembers the highest seq handed out per attempt so numbering never restarts
  * at 1 after a reload (a reused seq would be taken by the server as a repeat and not applied).
- * Where IndexedDB is unavailable (private window, storage quota) it falls back to memory: the
- * candidate can still answer; only the reload case loses its protection.
+ * Where IndexedDB is unavailable (private window) it falls back to memory: the candidate can still
+ * answer; only the reload case loses its protection. The same holds once IndexedDB refuses a write
+ * (a full quota, storage revoked): the journal is no longer `durable` from then on, and the page
+ * stops telling the candidate the answers are kept on this computer.
  */
 
 /** One journalled save, exactly what will be (re)sent as `attempt:answer` / `attempt:flag`. */
@@ -67,8 +69,12 @@ function database(): Promise<IDBPDatabase<JournalDb> | null> {
  */
 export class AnswerJournal {
   readonly attemptId: string;
-  /** True when entries survive a reload (IndexedDB open); false = memory only. */
-  readonly durable: boolean;
+  /**
+   * Called once when a write is refused and the journal stops being durable (the page's flag
+   * follows it; `durable` itself is not reactive).
+   */
+  onDurabilityLost: (() => void) | null = null;
+  private stillDurable: boolean;
   private readonly db: IDBPDatabase<JournalDb> | null;
   private last: number;
   private readonly memory = new Map<number, JournalEntry>();
@@ -82,14 +88,20 @@ export class AnswerJournal {
   ) {
     this.attemptId = attemptId;
     this.db = db;
-    this.durable = db !== null;
+    this.stillDurable = db !== null;
     this.last = lastSeq;
     for (const e of entries) this.memory.set(e.seq, e);
   }
 
-  /** Opens (or creates) the journal of `attemptId` and loads what a previous page left in it. */
-  static async open(attemptId: string): Promise<AnswerJournal> {
-    const db = await database();
+  /**
+   * Opens (or creates) the journal of `attemptId` and loads what a previous page left in it;
+   * `store` is the browser's (tests hand in one that refuses writes).
+   */
+  static async open(
+    attemptId: string,
+    store: Promise<IDBPDatabase<JournalDb> | null> = database(),
+  ): Promise<AnswerJournal> {
+    const db = await store;
     if (!db) return new AnswerJournal(attemptId, null, 0, []);
     try {
       const [meta, entries] = await Promise.all([
@@ -101,6 +113,14 @@ export class AnswerJournal {
     } catch {
       return new AnswerJournal(attemptId, null, 0, []);
     }
+  }
+
+  /**
+   * True while every entry survives a reload (IndexedDB open and taking every write); false once
+   * one lives in memory only: a reload or a closed tab would lose it.
+   */
+  get durable(): boolean {
+    return this.stillDurable;
   }
 
   /** Highest seq handed out so far (0 = none); `attempt:submit` carries it as `lastSeq`. */
@@ -117,9 +137,10 @@ export class AnswerJournal {
     if (serverLastSeq <= this.last) return Promise.resolve();
     this.last = serverLastSeq;
     return this.serial(async () => {
+      // Refused: a reload would number from an older seq, which the server takes as repeats.
       await this.db
         ?.put("meta", { attemptId: this.attemptId, lastSeq: serverLastSeq })
-        .catch(() => undefined);
+        .catch(() => this.lostDurability());
     });
   }
 
@@ -159,7 +180,9 @@ export class AnswerJournal {
           tx.done,
         ]);
       } catch {
-        // Storage refused (quota): the entry stays in memory and is still replayed on reconnect.
+        // Storage refused (quota): the entry stays in memory and is still replayed on reconnect,
+        // but a reload would lose it, and the page must say so.
+        this.lostDurability();
       }
     });
     return { entry, stored };
@@ -200,6 +223,12 @@ export class AnswerJournal {
         // Leftovers of a closed attempt are harmless: the server acknowledges them as closed.
       }
     });
+  }
+
+  private lostDurability(): void {
+    if (!this.stillDurable) return;
+    this.stillDurable = false;
+    this.onDurabilityLost?.();
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -55,14 +55,16 @@ export function formatRemaining(ms: number | null): string {
 /**
  * Keeps the newer of two anchors. Messages cross: a sync reply built from the attempt as read
  * before a resume can arrive after the resume's `attempt:clock`, with a later `serverTime` (it was
- * sent later) and the paused clock. So the attempt's version the clock was read at decides, and
- * of two of one version (acks of saves, which leave the clock as it was) the later server reading,
- * so an older one never moves the countdown backwards.
+ * sent later) and the paused clock. So the attempt's version the clock was read at decides. Of two
+ * of one version (acks of saves, which leave the clock as it was) the one that took the least time
+ * to arrive: the largest `serverTime - receivedAt`. A save's ack is stamped before the database
+ * write, so a slow write delivers an old reading late, and taking it would show more time than the
+ * server has; the least delayed reading shows the least time, never more than the server's.
  */
 export function newerAnchor(current: ClockAnchor | null, next: ClockAnchor): ClockAnchor {
   if (!current) return next;
   if (next.version !== current.version) return next.version > current.version ? next : current;
-  return next.serverTime >= current.serverTime ? next : current;
+  return next.serverTime - next.receivedAt >= current.serverTime - current.receivedAt ? next : current;
 }
 
 /**

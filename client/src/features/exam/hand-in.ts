@@ -26,7 +26,9 @@ export type HandInResult<T> = Ack<T> & { unconfirmed: number[] };
 /** Why the page hands nothing in while its socket is down (the dialog says so before, too). */
 export const HAND_IN_OFFLINE = {
   code: "offline",
-  message: "网络连接中断，恢复连接后才能交卷。作答已暂存本机，恢复连接后自动保存",
+  // Says nothing of where the answers wait: the journal may hold them in memory only (the dialog
+  // says which, from the journal's durable flag).
+  message: "网络连接中断，恢复连接后才能交卷。未保存的作答将在恢复连接后自动保存",
 };
 
 /**

@@ -32,6 +32,8 @@ export interface AttemptJournalDeps {
   stored: (entry: JournalEntry, ack: SaveAckDto) => void;
   refused: (entry: JournalEntry, error: { code: string; message: string }) => void;
   overtaken: (entry: JournalEntry) => void;
+  /** Opens an attempt's journal (`AnswerJournal.open`; tests open one over a store that refuses writes). */
+  openJournal?: (attemptId: string) => Promise<AnswerJournal>;
 }
 
 /**
@@ -46,7 +48,10 @@ export function useAttemptJournal(deps: AttemptJournalDeps) {
   let opening: { attemptId: string; journal: Promise<AnswerJournal> } | null = null;
   /** A journal is open: the candidate may answer (each change needs its seq). */
   const ready = ref(false);
-  /** False when the journal lives in memory only (no IndexedDB): a reload would lose it. */
+  /**
+   * False when the journal holds an entry in memory only (no IndexedDB, or it refused a write): a
+   * reload would lose it, so the page warns against leaving and stops saying it is kept locally.
+   */
   const durable = ref(true);
   /** Questions whose newest answer never reached the server before it closed the attempt. */
   const unsavedAtClose = ref<number[]>([]);
@@ -99,12 +104,15 @@ export function useAttemptJournal(deps: AttemptJournalDeps) {
     if (opening?.attemptId === attemptId) return opening.journal;
     const started: { attemptId: string; journal: Promise<AnswerJournal> } = {
       attemptId,
-      journal: AnswerJournal.open(attemptId).then((j) => {
+      journal: (deps.openJournal ? deps.openJournal(attemptId) : AnswerJournal.open(attemptId)).then((j) => {
         // Forgotten, or another attempt's opened meanwhile: this one is not the page's.
         if (opening !== started) return j;
         journal = j;
         unsavedAtClose.value = [];
         durable.value = j.durable;
+        j.onDurabilityLost = () => {
+          if (journal === j) durable.value = false;
+        };
         ready.value = true;
         return j;
       }),
