@@ -1,7 +1,7 @@
 import { createAccess } from "./access/index.js";
 import type { CategoryCode } from "./contracts/categories.js";
 import type { AttemptClosedDto } from "./contracts/exams.js";
-import { createAuditFeature, createAuditService } from "./audit/index.js";
+import { createAuditFeature, createAuditService, type AuditReferenceNames } from "./audit/index.js";
 import { createAuthService, createIdentityFeature } from "./auth/index.js";
 import { createCertificatesFeature } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
@@ -21,12 +21,14 @@ import {
   createOrganisationService,
   divisionFullName,
   divisionName,
+  seatNames,
   type RoomUsePort,
 } from "./organisation/index.js";
-import { createExamsFeature, type PaperPort } from "./exams/index.js";
+import { attemptNames, createExamsFeature, type PaperPort } from "./exams/index.js";
 import { createProctoringFeature } from "./proctoring/index.js";
 import { questionBankFeature } from "./question-bank/index.js";
 import {
+  candidateNames,
   createRegistrationFeature,
   createRegistrationService,
   type OpenSeatPort,
@@ -37,6 +39,8 @@ import {
   createPinnedBlueprints,
   createSchedulingFeature,
   createSchedulingService,
+  sessionDivisions,
+  sessionNames,
   type RetakeBlockers,
   type RetakeCheck,
   type SchedulingOptions,
@@ -89,7 +93,9 @@ export function createIdentityAndAccess(
  */
 export function createFeatures(ctx: FeatureContext): Feature[] {
   const { conn, config } = ctx;
-  const audit = createAuditService(conn, { divisionName });
+  // The features that own what audit details name by id (sessions, candidates…) fill this in below.
+  const auditNames: AuditReferenceNames = {};
+  const audit = createAuditService(conn, { divisionName, references: auditNames });
   // One audit log per node: services write their entries inside their changes' transactions.
   // Retiring a room asks scheduling whether sessions still use it (set once scheduling exists).
   const roomUse: { port?: RoomUsePort } = {};
@@ -173,15 +179,15 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       closedAttempt: (sessionId, candidateId) =>
         closedAttempt?.(sessionId, candidateId) ?? Promise.resolve(null),
     }),
+    // Before every feature that signs with the node key: a production instance holding another
+    // key than the one the node's database recorded refuses to start.
+    createNodeKeyPinFeature(ctx),
     createAuditFeature(audit, access),
     createOrganisationFeature(organisation, access),
     systemSocketFeature(),
     systemInfoFeature(config, () => features.map((f) => f.name)),
   ];
   // The exchange interface first: its signed routes under /api/hub/v1/exchange must not reach the
-    // Before every feature that signs with the node key: a production instance holding another
-    // key than the one the node's database recorded refuses to start.
-    createNodeKeyPinFeature(ctx),
   // hub feature's gate, which would reserve their nonces before the exchange's gate sees them.
   if (config.role === "hub")
     features.push(
@@ -196,6 +202,11 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       createRegistrationFeature(registration, access),
       createSchedulingFeature(scheduling, access),
     );
+    auditNames.session = sessionNames(conn, config.timeZone);
+    auditNames.sessionDivision = sessionDivisions(conn);
+    auditNames.candidate = candidateNames(conn);
+    auditNames.seat = seatNames(conn);
+    auditNames.attempt = attemptNames(conn);
     // A retirement, quarantine or approval that would leave a blueprint a session pinned short is
     // refused: the bank asks scheduling which versions sessions not yet over pinned.
     const bank = questionBankFeature(ctx, { audit, access, pinnedBlueprints: createPinnedBlueprints(conn) });

@@ -13,6 +13,7 @@ import { divisionFilter, divisionLevel } from "../access/index.js";
 import { forEachInSeqOrder, isDuplicateKey } from "../lib/mongo.js";
 import { auditEntryModel, auditHeadModel, type AuditEntryDoc } from "./audit.model.js";
 import { chainChecker, GENESIS_HASH, sealEntry } from "./audit-hash.js";
+import { referenceNamesIn, sessionDivisionsOf, type AuditReferenceNames } from "./reference-names.js";
 
 /** What a feature records: who did what to which thing, inside which division. */
 export interface AuditRecordInput {
@@ -55,6 +56,12 @@ interface Head {
 export interface AuditOptions {
   /** A division's name for the list (the organisation feature's division list, injected: no cycle). */
   divisionName?: (code: string) => string | null;
+  /**
+   * Who names the sessions, candidates, seats and attempts the details hold ids of (the owning
+   * features' ports, injected: no cycle). Read at each list, so the composition root may fill it
+   * once those features exist.
+   */
+  references?: AuditReferenceNames;
   /**
    * The time entries are stamped with; default the system clock. Only the demo's past
    * (scripts/demo-history.ts) sets it, back to the day it records; the chain links by `seq` and
@@ -202,14 +209,23 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
       ]);
       const rows = read.slice(0, query.limit);
       const last = rows.at(-1);
+      const [references, sessionDivisions] = await Promise.all([
+        referenceNamesIn(rows, options.references ?? {}),
+        sessionDivisionsOf(rows, options.references ?? {}),
+      ]);
       return {
         next: read.length > query.limit && last ? String(last.seq) : null,
-        entries: rows.map((r) => ({
-          ...toDto(r),
-          divisionName: r.divisionCode ? (nameOf(r.divisionCode) ?? r.divisionCode) : null,
-        })),
+        entries: rows.map((r) => {
+          // The division an entry is shown under: its own, or the session's it is about.
+          const shownDivision = r.divisionCode ?? sessionDivisions.get(r.seq) ?? null;
+          return {
+            ...toDto(r),
+            divisionName: shownDivision ? (nameOf(shownDivision) ?? shownDivision) : null,
+          };
+        }),
         total,
         divisionNames: divisionNamesIn(rows, nameOf),
+        references,
       };
     },
 

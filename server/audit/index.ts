@@ -16,6 +16,7 @@ export {
   type AuditService,
 } from "./audit.service.js";
 export { auditRouter } from "./audit.routes.js";
+export type { AuditReferenceNames, NamesOf } from "./reference-names.js";
 export {
   canonicalJson,
   chainChecker,

@@ -5,7 +5,8 @@ import { LOOKUP_BY_LABELS, LOOKUP_REASON_LABELS } from "./hub.js";
 /** Readable names of the detail fields services write (the log keeps the field codes). */
 export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   candidateName: "考生",
-  candidateId: "考生编号",
+  // Ids the list names (AUDIT_REFERENCE_KINDS): the line reads as the thing, not its number.
+  candidateId: "考生",
   name: "名称",
   displayName: "姓名",
   username: "用户名",
@@ -45,11 +46,11 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   kid: "签名密钥",
   previousKid: "更换前的签名密钥",
   scheduled: "按计划自动执行",
-  attemptId: "答卷编号",
+  attemptId: "答卷",
   attemptIds: "答卷",
   done: "已执行",
-  sessionId: "场次编号",
-  seatId: "座位编号",
+  sessionId: "场次",
+  seatId: "座位",
   testCentreId: "考点编号",
   tokenCleared: "清除座位令牌",
   loginName: "登录名",
@@ -65,8 +66,8 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   rows: "行数",
   event: "事件",
   outboxKey: "上报队列记录键",
-  idNumber: "身份证号",
   messages: "重新发送的消息",
+  idNumber: "身份证号",
   lookupId: "查询编号",
   by: "查询方式",
   caseReference: "案卷编号",
@@ -98,10 +99,10 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   incidentId: "事件编号",
   outageFrom: "断线开始",
   outageTo: "断线结束",
-  refused: "拒绝次数",
   pending: "补时达到审批线、转为延时申请的考生",
   outage: "断线补时",
   requestId: "申请编号",
+  refused: "拒绝次数",
   accounts: "涉及账号数",
   count: "失败次数",
   sources: "来源数",
@@ -138,6 +139,11 @@ export const DETAIL_VALUE_LABELS: Readonly<Record<string, Readonly<Record<string
   kind: ISSUE_KIND_LABELS,
   by: LOOKUP_BY_LABELS,
   nodeStatus: { active: "正常", suspended: "暂停" },
+  // What a transfer's new certificate was issued from (certificates/transfer.service.ts).
+  basis: { signed_certificate: "原发证省签名证书", hub_record: "全国中心资格记录" },
+  // How the home province ended a transferred certificate, or a session's cancellation (never a
+  // certificate's 注销, which is recorded as from → to).
+  status: { revoked: "吊销", withdrawn: "撤销", cancelled: "已取消" },
   reason: {
     ...CANCELLATION_REASON_LABELS,
     ...LOOKUP_REASON_LABELS,

@@ -166,6 +166,41 @@ export interface AuditListDto {
   next: string | null;
   /** The names of the divisions the entries' details name by code (`DIVISION_DETAIL_KEYS`). */
   divisionNames: Record<string, string>;
+  /**
+   * What the ids in the entries' details (`AUDIT_REFERENCE_KINDS`) name, by id, as their features
+   * read them now: a session, a candidate, a seat, an attempt. An id whose target is gone is absent.
+   */
+  references: Record<string, string>;
+}
+
+/**
+ * Detail fields that hold the id of a thing another feature keeps, by the kind of thing: the log
+ * keeps the id (a name changes, the id does not), the list names it as its owner reads it now.
+ */
+export const AUDIT_REFERENCE_KINDS = {
+  sessionId: "session",
+  candidateId: "candidate",
+  seatId: "seat",
+  attemptId: "attempt",
+  attemptIds: "attempt",
+} as const satisfies Record<string, string>;
+export type AuditReferenceKind = (typeof AUDIT_REFERENCE_KINDS)[keyof typeof AUDIT_REFERENCE_KINDS];
+
+/** The ids of each kind an entry's details name (`AUDIT_REFERENCE_KINDS`). */
+export function referencesIn(details: Record<string, unknown>): { kind: AuditReferenceKind; id: string }[] {
+  const found: { kind: AuditReferenceKind; id: string }[] = [];
+  for (const [key, value] of Object.entries(details)) {
+    const kind = ownEntry(AUDIT_REFERENCE_KINDS, key);
+    if (!kind) continue;
+    for (const id of Array.isArray(value) ? value : [value])
+      if (typeof id === "string") found.push({ kind, id });
+  }
+  return found;
+}
+
+/** An id no name was found for, cut short: the full id stays in the raw entry (the row's tooltip). */
+export function shortId(id: string): string {
+  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
 }
 
 /** Detail fields that hold a division's code (GB/T 2260), shown by the division's name. */
@@ -264,6 +299,8 @@ export function auditDetailLines(
     formatInstant: (iso: string) => string;
     categoryName: (code: string) => string | undefined;
     divisionName?: (code: string) => string | undefined;
+    /** The list's `references`: ids named as their features read them (absent: short ids). */
+    references?: Readonly<Record<string, string>>;
   },
 ): { label: string; value: string }[] {
   const text = (key: string, v: unknown): string => {
@@ -275,6 +312,8 @@ export function auditDetailLines(
       if ((key === "categoryCode" || key === "categories") && options.categoryName(v))
         return options.categoryName(v) ?? v;
       if (DIVISION_DETAIL_KEYS.includes(key)) return options.divisionName?.(v) ?? v;
+      if (Object.hasOwn(AUDIT_REFERENCE_KINDS, key))
+        return (options.references && ownEntry(options.references, v)) ?? shortId(v);
       // A correction lists the fields it changed: by their names too.
       if (key === "changed") return labelOf(v);
       const values = ownEntry(DETAIL_VALUE_LABELS, key);
@@ -282,7 +321,8 @@ export function auditDetailLines(
       if (named) return named;
       return ISO_INSTANT.test(v) ? options.formatInstant(v) : v;
     }
-    if (Array.isArray(v)) return v.map((x) => text(key, x)).join("、");
+    // An empty list (no node keys retired) says so rather than leaving a blank after the label.
+    if (Array.isArray(v)) return v.length === 0 ? "无" : v.map((x) => text(key, x)).join("、");
     // A change of one field (a user's roles or division): both sides read like the field itself.
     const change = fromTo(v);
     if (change) return `${text(key, change.from)} → ${text(key, change.to)}`;

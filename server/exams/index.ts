@@ -99,3 +99,4 @@ export { createCandidateHandlers } from "./exam.socket.js";
 export { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js";
 export { examRouter } from "./exam.routes.js";
 export { createExamsFeature, type ExamsFeature, type ExamsFeatureDeps } from "./exams.feature.js";
+export { attemptNames } from "./audit-names.js";

@@ -26,6 +26,7 @@ export {
 export { hashSeatToken, type RoomInfo } from "./room-ports.js";
 export { organisationRouter } from "./organisation.routes.js";
 export type { RoomUsePort } from "./retirement.js";
+export { seatNames } from "./audit-names.js";
 
 import type { Access } from "../access/index.js";
 import type { Feature } from "../feature.js";

@@ -26,6 +26,7 @@ export {
   type EligibilityRule,
 } from "./eligibility.js";
 export { DEFAULT_ELIGIBILITY_RULES } from "./eligibility-rules.data.js";
+export { candidateNames } from "./audit-names.js";
 
 import type { Access } from "../access/index.js";
 import type { Feature } from "../feature.js";

@@ -38,7 +38,14 @@ describe("proctor console (browser): the header's release time", function () {
       await pp.locator(`${seat}[data-state="checked_in"]`).waitFor();
       const times = pp.locator('[data-test="room-times"]');
       const startsAt = fixture.session.startsAt;
-      const planned = `计划开考 ${shown(timeZone, startsAt, true)}`;
+      // The plan to the minute, as the app's shared formatDateTime prints it (the release to the second).
+      const plannedAt = new Intl.DateTimeFormat("zh-CN", {
+        dateStyle: "medium",
+        timeStyle: "short",
+        hourCycle: "h23",
+        timeZone,
+      }).format(new Date(startsAt));
+      const planned = `计划开考 ${plannedAt}`;
       expect((await times.innerText()).trim()).to.equal(`${planned} · 未开考`);
 
       // Released from another console (the desk socket): this one learns it from the seat push.

@@ -5,7 +5,8 @@ import { pageRefusal } from "@/shared/roles.js";
 import { useSessionStore } from "@/shared/session.store.js";
 import "@/shared/route-meta.js";
 import { APP_TITLE } from "./app-title.js";
-import { pageAfterLogin } from "@/features/auth/index.js";
+import { pageAfterLogin, safeRedirect } from "@/features/auth/index.js";
+import { createStaleChunkRecovery, isStaleChunkError } from "./stale-chunks.js";
 
 /** Every feature contributes `client/src/features/<feature>/routes.ts` exporting `routes`. */
 const featureModules = import.meta.glob<{ routes: RouteRecordRaw[] }>("../features/*/routes.ts", {
@@ -74,8 +75,28 @@ export function createAppRouter(): Router {
     return true;
   });
 
-  router.afterEach((to) => {
+  // A page's code gone after a redeploy (see stale-chunks.ts): reload once to the page asked for.
+  const staleChunks = createStaleChunkRecovery({
+    storage: window.sessionStorage,
+    // Through the login redirect's guard: `/\evil.example/` is another origin to a browser.
+    reload: (url) => window.location.assign(safeRedirect(url)),
+    notify: (message) =>
+      ElMessage({ type: "warning", message, duration: 0, showClose: true, grouping: true }),
+    now: () => Date.now(),
+  });
+  router.afterEach((to, _from, failure) => {
     document.title = to.meta.title ? `${to.meta.title} - ${APP_TITLE}` : APP_TITLE;
+    if (!failure) staleChunks.loaded();
+  });
+
+  router.onError((err, to) => {
+    if (isStaleChunkError(err)) staleChunks.recover(to.fullPath);
+  });
+  // A preload that failed outside a navigation (a component's own lazy import): the page in view
+  // is reloaded. Not prevented, so inside a navigation the import still fails and onError, run
+  // first, reloads to the page asked for (the later call then finds a reload under way).
+  window.addEventListener("vite:preloadError", () => {
+    setTimeout(() => staleChunks.recover(router.currentRoute.value.fullPath), 0);
   });
 
   return router;

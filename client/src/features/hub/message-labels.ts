@@ -6,6 +6,8 @@
 const OPERATIONS: readonly [method: string, path: RegExp, label: string][] = [
   ["POST", /^\/collection\/records$/, "数据采集 · 发布资格记录"],
   ["POST", /^\/status-lists$/, "数据采集 · 发布证件状态列表"],
+  ["POST", /^\/certificate-keys$/, "数据采集 · 公布证书密钥"],
+  ["GET", /^\/status-lists$/, "数据目录 · 列出证件状态列表"],
   ["GET", /^\/status-lists\/\d{6}$/, "数据目录 · 读取证件状态列表"],
   ["POST", /^\/catalog\/lookups$/, "数据目录 · 查询从业人员"],
   ["GET", /^\/catalog\/changes$/, "数据目录 · 拉取变更（轮询）"],
@@ -14,15 +16,31 @@ const OPERATIONS: readonly [method: string, path: RegExp, label: string][] = [
   ["POST", /^\/exchange\/cases\/[^/]+\/answer$/, "跨省交换 · 户籍省答复"],
   ["POST", /^\/exchange\/cases\/[^/]+\/end$/, "跨省交换 · 结束备案"],
   ["POST", /^\/exchange\/cases\/[^/]+\/issued$/, "跨省交换 · 报告转籍发证"],
+  ["POST", /^\/exchange\/cases\/[^/]+\/source-ended$/, "跨省交换 · 告知原证已吊销或撤销"],
+  ["GET", /^\/exchange\/cases\/[^/]+\/source-record$/, "跨省交换 · 读取原发证记录"],
   ["POST", /^\/exchange\/cases\/[^/]+\/documents$/, "跨省交换 · 发送文书"],
   ["GET", /^\/exchange\/cases\/[^/]+\/documents\/[0-9a-f]{64}$/, "跨省交换 · 读取文书"],
   ["GET", /^\/exchange\/inbox$/, "跨省交换 · 拉取收件箱（轮询）"],
+  // The hub's public reads (no signature needed; listed so no request in the log reads 其他请求).
+  ["GET", /^\/identity$/, "公开信息 · 读取全国中心身份"],
+  ["GET", /^\/trust-list$/, "公开信息 · 读取信任列表"],
+  ["GET", /^\/openapi\/[\w-]+\.json$/, "公开信息 · 读取接口文档"],
+  ["GET", /^\/docs$/, "公开信息 · 浏览接口文档"],
+  ["GET", /^\/reports$/, "公开信息 · 列出月度报告"],
+  ["GET", /^\/reports\/\d{4}-\d{2}$/, "公开信息 · 读取月度报告"],
 ];
 
 const PREFIX = "/api/hub/v1";
 
+/**
+ * The method the log records for its summary of unsigned refusals (node-gate.ts
+ * `unsignedSummaryEntry`): one entry standing for requests to any path.
+ */
+const ANY_METHOD = "*";
+
 /** The request's name, or null when it is not one of the interfaces' operations. */
 export function messageOperation(method: string, target: string): string | null {
+  if (method === ANY_METHOD) return "未认证请求汇总";
   const path = target.split("?")[0] ?? "";
   if (!path.startsWith(`${PREFIX}/`)) return null;
   const rest = path.slice(PREFIX.length);
@@ -32,6 +50,7 @@ export function messageOperation(method: string, target: string): string | null 
 /** Why the hub refused or failed a message, for the operator (the code stays beside it, muted). */
 const CODE_LABELS: Readonly<Record<string, string>> = {
   unknown_key: "未登记的节点密钥",
+  unauthenticated_not_logged: "未认证请求（未逐条记录）",
   node_suspended: "节点已被停用",
   node_unauthenticated: "未经节点签名认证",
   signature_missing: "消息未签名",
@@ -56,4 +75,16 @@ const CODE_LABELS: Readonly<Record<string, string>> = {
 /** The Chinese name of a message's error code; a code this table does not know is 其他错误. */
 export function messageCodeLabel(code: string): string {
   return CODE_LABELS[code] ?? "其他错误";
+}
+
+/** The interface line of an entry: the summary of unsigned refusals stands for every path. */
+export function messageEndpoint(method: string, target: string): string {
+  return method === ANY_METHOD ? `全部接口（${target}）` : `${method} ${target}`;
+}
+
+/** The other side of a message: a province by name, the hub, or 未知来源 for an unsigned caller. */
+export function messagePeerName(peer: string, provinceName: (code: string) => string): string {
+  if (peer === "unknown" || peer === "") return "未知来源";
+  if (peer === "hub") return "全国中心";
+  return provinceName(peer);
 }
