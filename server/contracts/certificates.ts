@@ -2,6 +2,7 @@ import { z } from "zod";
 import { NON_DRIVING_CATEGORIES } from "./categories.js";
 import { CertificateStatus, ManualCancellationReason, SignatureSuite } from "./certificate-base.js";
 import { IdNumber, IsoDate, IsoInstant, TimeIdCursor } from "./validation.js";
+import { visibleText } from "./visible-text.js";
 
 /**
  * Certificates (从业资格证): the record every node keeps, the signed QR payload, the outbox payloads
@@ -181,7 +182,7 @@ export const IssuanceListQuery = z.strictObject({
   before: TimeIdCursor.optional(),
 });
 export type IssuanceListQuery = z.infer<typeof IssuanceListQuery>;
-export const ReasonBody = z.strictObject({ reason: Text(200) });
+export const ReasonBody = z.strictObject({ reason: visibleText(2, 200) });
 export const CancelBody = z.strictObject({
   reason: ManualCancellationReason,
   note: z.string().trim().max(200).default(""),

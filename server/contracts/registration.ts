@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CategoryCode } from "./categories.js";
 import { DivisionCode } from "./auth.js";
 import { IsoDate, personName, TimeIdCursor, typedCode, wholeNumber } from "./validation.js";
+import { visibleText } from "./visible-text.js";
 
 /** Education levels (JT/T 697.7 person data elements, simplified), lowest first. */
 export const EDUCATION_LEVELS = {
@@ -212,7 +213,7 @@ export const ApplyForCategoriesBody = z
 export type ApplyForCategoriesBody = z.infer<typeof ApplyForCategoriesBody>;
 
 /** POST /api/candidates/:id/withdraw: the reason goes into the audit log. */
-export const WithdrawCandidateBody = z.object({ reason: z.string().trim().min(2).max(200) }).strict();
+export const WithdrawCandidateBody = z.object({ reason: visibleText(2, 200) }).strict();
 export type WithdrawCandidateBody = z.infer<typeof WithdrawCandidateBody>;
 
 export const ListCandidatesQuery = z

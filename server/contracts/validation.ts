@@ -126,9 +126,12 @@ export const IdNumber = typedCode()
  * spaces and joiners, bidirectional controls), line and paragraph separators. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
+/** Why text holding an invisible character is refused (names here, reasons in visible-text.ts). */
+export const INVISIBLE_REFUSED = "含不可见字符（零宽字符、方向控制符等），请删除后重新输入";
+
 /** `text` refusing any character `INVISIBLE` names, with a message saying why (its other rules kept). */
 export function refuseInvisible<T extends z.ZodType<string>>(text: T) {
-  return text.refine((s) => !INVISIBLE.test(s), "含不可见字符（零宽字符、方向控制符等），请删除后重新输入");
+  return text.refine((s) => !INVISIBLE.test(s), INVISIBLE_REFUSED);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { INVISIBLE_REFUSED } from "./validation.js";
 
 /**
  * Characters nobody sees: format characters (zero-width spaces and joiners, bidirectional
@@ -16,7 +17,7 @@ export function visibleLength(s: string): number {
 
 /**
  * A required written reason or note (why a proctor paused, extended, voided, forced a hand-in or
- * released early): audited, and read later by whoever reviews the sitting. "\u200b\u200b" passed
+ * released early; why an officer withdrew a candidate or ended a certificate): audited, and read later by whoever reviews the sitting. "\u200b\u200b" passed
  * `trim().min(2)` as a reason, and bidirectional controls show a reviewer the words in another
  * order. Hidden characters are refused with a message saying why, and `min` counts visible
  * characters only; `max` bounds the text as stored (trimmed).
@@ -26,9 +27,6 @@ export function visibleText(min: number, max: number) {
     .string()
     .trim()
     .max(max)
-    .refine((s) => !HIDDEN.test(s), {
-      message: "含不可见字符（零宽字符、方向控制符等），请删除后重新输入",
-      abort: true,
-    })
+    .refine((s) => !HIDDEN.test(s), { message: INVISIBLE_REFUSED, abort: true })
     .refine((s) => visibleLength(s) >= min, `请至少填写 ${min} 个字`);
 }

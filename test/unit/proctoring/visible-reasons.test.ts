@@ -8,6 +8,8 @@ import {
   ReleasePayload,
   VoidPayload,
 } from "../../../server/contracts/proctoring.js";
+import { WithdrawCandidateBody } from "../../../server/contracts/registration.js";
+import { ReasonBody } from "../../../server/contracts/certificates.js";
 
 const sessionId = "0123456789abcdef01234567";
 const attemptId = "att_0123456789abcdef0123";
@@ -31,6 +33,9 @@ const withReason: [string, (text: string) => { success: boolean }][] = [
         reason,
       }),
   ],
+  // The same rule for an officer's written reasons (withdrawing a candidate, ending a certificate).
+  ["candidate withdrawal", (reason) => WithdrawCandidateBody.safeParse({ reason })],
+  ["certificate ending", (reason) => ReasonBody.safeParse({ reason })],
 ];
 
 describe("proctoring contracts: a required reason is text a reader sees", () => {
