@@ -43,6 +43,9 @@ const REFUSAL_ACTIONS: Readonly<Record<OutgoingDoc["purpose"], (kind: LocalCaseD
 /** Who the audit log names for what the sender settles by itself. */
 const SENDER_ACTOR = { id: "exchange", kind: "system", name: "跨省交换（发送）" } as const;
 
+/** Why a case's later entry was settled without being sent: the hub refused the case itself. */
+const UNSENT_AFTER_REFUSAL = "事项已被全国中心拒绝，本消息未发送";
+
 /**
  * Records what the hub answered for `entry` (in the caller's transaction): a hold waits uncounted,
  * a retry is due again after a backoff (dead after `maxAttempts`), a receipt advances the case, a
@@ -131,6 +134,15 @@ export async function settleDelivery(
     },
     { session },
   );
+  // A refused filing leaves the hub holding no case: the case's later entries (an ending queued
+  // while the filing waited) could only be refused case_not_found, and that refusal would replace
+  // the hub's real reason on the case. They are settled unsent instead, saying why.
+  if (result.kind === "refused" && entry.purpose === "submit")
+    await m.Outgoing.updateMany(
+      { caseId: entry.caseId, seq: { $gt: entry.seq }, status: { $in: ["pending", "dead"] } },
+      { $set: { status: "done", leaseUntil: null, lastError: UNSENT_AFTER_REFUSAL } },
+      { session },
+    );
   const c = await m.Cases.findOne({ caseId: entry.caseId }).session(session).lean();
   if (!c) return;
   if (result.kind === "done") {

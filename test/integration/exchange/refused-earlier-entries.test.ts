@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { createAuditService } from "../../../server/audit/index.js";
 import { createExchangeTransport } from "../../../server/exchange/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
-import { aCertifiedPractitioner, anOfficer, aNotice, useExchangeNetwork } from "./support.js";
+import { aCertifiedPractitioner, aFiling, anOfficer, aNotice, useExchangeNetwork } from "./support.js";
 
 const pdf = () => Buffer.concat([Buffer.from("%PDF-1.7\n", "latin1"), randomBytes(3000)]);
 const png = () =>
@@ -119,5 +119,53 @@ describe("cross-province exchange: a case's later messages behind an earlier one
       .sort({ _id: 1 })
       .toArray();
     expect(held.map((d) => d.sha256)).to.deep.equal([first.sha256, second.sha256]);
+  });
+
+  it("when a queued filing is ended and the hub then refuses the filing, then the ending is not sent and the case keeps the hub's reason", async () => {
+    const p = await aCertifiedPractitioner(net.jiangsu);
+    const found = await net.beijing.lookup(bjCounty, p.idNumber);
+    // Filed and ended while the hub cannot be reached: the ending waits behind the filing.
+    net.beijing.link.down = true;
+    const filed = await net.beijing.exchange.file(bjCounty, {
+      lookupId: found.lookupId,
+      practitioner: p,
+      details: aFiling(),
+    });
+    const ended = await net.beijing.exchange.end(bjCounty, filed.caseId, {
+      endDate: new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10),
+      reason: "离职",
+    });
+    net.beijing.link.down = false;
+    expect(ended.state).to.equal("ended");
+    const { caseId } = filed;
+    // An office the hub does not take (abolished in 2010): the filing is refused for good.
+    await net.beijing.conn
+      .collection("exchange_outgoing")
+      .updateOne({ caseId, purpose: "submit" }, { $set: { "body.officer.divisionCode": "110103" } });
+
+    await net.beijing.send();
+    await net.beijing.send();
+
+    const c = await net.beijing.conn.collection("exchange_local_cases").findOne({ caseId });
+    expect(c).to.include({ state: "refused" });
+    expect(c?.refusal).to.include({ code: "office_division_invalid" });
+    expect(c?.history.filter((h: { by: string }) => h.by === "全国中心")).to.have.length(1);
+    const actions = (
+      await net.beijing.conn.collection("audit_log").find({ "target.id": caseId }).toArray()
+    ).map((a) => a.action);
+    expect(actions).to.include("exchange.filing.refused");
+    expect(actions).to.not.include("exchange.end_refused");
+    const [submit, ending] = await outgoing(caseId);
+    expect(submit).to.include({ purpose: "submit", status: "dead", refusedByHub: true });
+    expect(ending).to.include({ purpose: "end", status: "done", attempts: 0 });
+    expect(ending?.lastError).to.equal("事项已被全国中心拒绝，本消息未发送");
+    // The hub never heard of the ending (nor holds the case).
+    expect(
+      await net.hub.node.ctx.conn
+        .collection("message_log")
+        .countDocuments({ direction: "in", target: `/api/hub/v1/exchange/cases/${caseId}/end` }),
+    ).to.equal(0);
+    expect(await net.hub.node.ctx.conn.collection("exchange_cases").countDocuments({ caseId })).to.equal(0);
+    expect((await net.beijing.exchange.get(bjCounty, caseId)).undelivered).to.deep.equal([]);
   });
 });
