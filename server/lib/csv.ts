@@ -50,7 +50,8 @@ export function readCsvCell(field: string): string {
 export const csvWork = { rows: 0, chars: 0 };
 
 /**
- * Reads CSV (RFC 4180 quoting) row by row, remembering the line each row starts on: from whole
+ * Reads CSV (RFC 4180 quoting) row by row, numbering each as Excel shows it (records counted,
+ * blank ones included: a quoted cell running over line ends is one row, not several): from whole
  * text, or from its lines as they are decoded (textLines: CRLF, CR and LF all end a line), so a
  * large file is never held as one string. A quoted field may run over line ends; they are part
  * of its value (as LF). Fields are sliced from the line, never built a character at a time, and
@@ -70,7 +71,7 @@ export function* readCsvRows(
     const n = text.length;
     let pos = 0;
     if (open === null) {
-      rowLine = line;
+      rowLine = ++record;
       fields = [];
     }
     for (;;) {
@@ -101,7 +102,7 @@ export function* readCsvRows(
         if (open !== null) break;
         if (pos < n) csvWork.chars++; // the comma after the closing quote
         if (pos < n && text.charCodeAt(pos) !== 0x2c)
-          throw new FileRefusal(`第 ${line} 行：右引号后须紧跟逗号或换行`);
+          throw new FileRefusal(`第 ${rowLine} 行：右引号后须紧跟逗号或换行`);
         value = out;
       } else {
         let end = pos;
@@ -109,7 +110,7 @@ export function* readCsvRows(
           csvWork.chars++;
           const c = text.charCodeAt(end);
           if (c === 0x2c) break;
-          if (c === 0x22) throw new FileRefusal(`第 ${line} 行：引号只能出现在字段开头`);
+          if (c === 0x22) throw new FileRefusal(`第 ${rowLine} 行：引号只能出现在字段开头`);
           end++;
         }
         value = text.slice(pos, end);

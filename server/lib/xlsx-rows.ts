@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { FileRefusal } from "./file-refusal.js";
+import { scanXlsx, type XlsxScan } from "./xlsx-scan.js";
 
 /**
  * Excel (XLSX) sheets as rows of text, for the importers (question banks, registrations): the first
@@ -81,9 +82,11 @@ class IncompleteRead extends Error {}
 export async function* readXlsxRows(bytes: Buffer, options: XlsxReadOptions = {}): AsyncGenerator<SheetRow> {
   if (!looksLikeXlsx(bytes))
     throw new FileRefusal("不是 Excel（.xlsx）文件：请另存为“Excel 工作簿（*.xlsx）”");
+  // Before any row: the ZIP's bounds, and what the streaming reader would silently misread.
+  const scan = scanXlsx(bytes);
   let yielded = false;
   try {
-    for await (const row of streamRows(bytes, options)) {
+    for await (const row of streamRows(bytes, options, scan)) {
       yielded = true;
       yield row;
     }
@@ -93,7 +96,7 @@ export async function* readXlsxRows(bytes: Buffer, options: XlsxReadOptions = {}
     // be taken back: the file is refused rather than imported half read.
     if (!(err instanceof IncompleteRead)) throw err;
     if (yielded) throw new FileRefusal("Excel 文件读取不完整，请重新上传");
-    const rows = await loadedRows(bytes, options).catch((e: unknown) => {
+    const rows = await loadedRows(bytes, options, scan).catch((e: unknown) => {
       throw e instanceof IncompleteRead ? new FileRefusal("Excel 文件中的文字无法读取") : e;
     });
     yield* rows;
@@ -107,7 +110,7 @@ interface ExcelRow {
 }
 
 /** The first worksheet's rows as `SheetRow`s, from exceljs rows (values 1-based). */
-function sheetRow(line: number, row: ExcelRow, options: XlsxReadOptions): SheetRow | null {
+function sheetRow(line: number, row: ExcelRow, options: XlsxReadOptions, scan: XlsxScan): SheetRow | null {
   const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
   const notes: string[] = [];
   const fields: string[] = [];
@@ -116,10 +119,18 @@ function sheetRow(line: number, row: ExcelRow, options: XlsxReadOptions): SheetR
   // exceljs rows are 1-based: values[0] is always empty.
   for (let c = 1; c < values.length; c++) {
     const value = values[c];
-    if (typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER) imprecise.push(c - 1);
+    // Excel keeps 15 significant digits: a 16-digit number has already lost its last ones.
+    if (typeof value === "number" && Math.abs(value) >= 1e15) imprecise.push(c - 1);
     if (typeof value === "object" && value !== null && "sharedString" in value) throw new IncompleteRead();
     const format = options.numberFormats ? row.getCell(c).numFmt : undefined;
-    const cell: CellRead = { c, notes, options, format: typeof format === "string" ? format : undefined };
+    const cell: CellRead = {
+      c,
+      line,
+      scan,
+      notes,
+      options,
+      format: typeof format === "string" ? format : undefined,
+    };
     const text = cellText(value, cell);
     if (cell.unshown) unshown.push(c - 1);
     fields.push(text);
@@ -130,7 +141,7 @@ function sheetRow(line: number, row: ExcelRow, options: XlsxReadOptions): SheetR
 }
 
 /** The whole file read at once (the fallback of readXlsxRows), with the same limits and refusals. */
-async function loadedRows(bytes: Buffer, options: XlsxReadOptions): Promise<SheetRow[]> {
+async function loadedRows(bytes: Buffer, options: XlsxReadOptions, scan: XlsxScan): Promise<SheetRow[]> {
   const maxRows = options.maxRows ?? XLSX_MAX_ROWS;
   const workbook = new ExcelJS.Workbook();
   try {
@@ -145,13 +156,17 @@ async function loadedRows(bytes: Buffer, options: XlsxReadOptions): Promise<Shee
   if (sheet.rowCount > maxRows) throw new FileRefusal(`工作表超过 ${maxRows} 行，请拆分为多个文件`);
   const rows: SheetRow[] = [];
   sheet.eachRow((row, line) => {
-    const read = sheetRow(line, row, options);
+    const read = sheetRow(line, row, options, scan);
     if (read) rows.push(read);
   });
   return rows;
 }
 
-async function* streamRows(bytes: Buffer, options: XlsxReadOptions): AsyncGenerator<SheetRow> {
+async function* streamRows(
+  bytes: Buffer,
+  options: XlsxReadOptions,
+  scan: XlsxScan,
+): AsyncGenerator<SheetRow> {
   const maxRows = options.maxRows ?? XLSX_MAX_ROWS;
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
     worksheets: "emit",
@@ -171,7 +186,7 @@ async function* streamRows(bytes: Buffer, options: XlsxReadOptions): AsyncGenera
       for await (const row of sheet) {
         rows++;
         if (rows > maxRows) throw new FileRefusal(`工作表超过 ${maxRows} 行，请拆分为多个文件`);
-        const read = sheetRow(row.number, row, options);
+        const read = sheetRow(row.number, row, options, scan);
         if (read) yield read;
       }
     }
@@ -195,6 +210,9 @@ export function columnLetters(c: number): string {
 /** One cell being read: its column, its row's notes, its number format (with `numberFormats`). */
 interface CellRead {
   c: number;
+  /** The row as Excel numbers it. */
+  line: number;
+  scan: XlsxScan;
   notes: string[];
   options: XlsxReadOptions;
   format: string | undefined;
@@ -205,8 +223,23 @@ interface CellRead {
 function cellText(value: unknown, cell: CellRead): string {
   const { c, notes, options } = cell;
   const formulas = options.formulas ?? "result";
+  const at = `第 ${cell.line} 行 ${columnLetters(c)} 列`;
+  const ref = `${columnLetters(c)}${cell.line}`;
+  const excelError = (text: string | undefined) =>
+    new FileRefusal(
+      `${at}是 Excel 错误值 ${text ?? cell.scan.errors.get(ref) ?? "（错误）"}，请改正后重新上传`,
+    );
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
+  // exceljs reads a cached error result ("#N/A") as parseFloat's NaN.
+  if (typeof value === "number" && !Number.isFinite(value)) throw excelError(undefined);
+  if (typeof value === "number" && cell.scan.chineseDates.has(ref)) {
+    // A time of day (h"时"mm"分") has no day to give: refused rather than read as 1899-12-30.
+    if (cell.scan.chineseDates.get(ref) === "time")
+      throw new FileRefusal(`${at}是 Excel 时间格式的数值，无法导入：请把该列设为文本后重新输入`);
+    // exceljs does not know the Chinese built-in date formats: the serial number as the day.
+    return cellText(excelDate(value, cell.scan.date1904), cell);
+  }
   if (typeof value === "number" && cell.format !== undefined) {
     const shown = showNumber(value, cell.format);
     if (shown !== null) return shown;
@@ -238,9 +271,13 @@ function cellText(value: unknown, cell: CellRead): string {
         return `=${v.formula ?? v.sharedFormula ?? ""}`;
       }
       notes.push(`${columnLetters(c)} 列是公式，按其计算结果导入`);
+      // exceljs drops a cached error result (parsed as NaN); the part's own XML still names it.
+      if (cell.scan.errors.has(ref)) throw excelError(undefined);
+      if (typeof v.result === "object" && v.result !== null && "error" in v.result)
+        throw excelError(String((v.result as { error: unknown }).error));
       return v.result === undefined ? "" : cellText(v.result, cell);
     }
-    if (v.error !== undefined) return String(v.error);
+    if (v.error !== undefined) throw excelError(String(v.error));
     if (typeof v.text === "string") return v.text;
   }
   return "";
@@ -270,4 +307,9 @@ export function showNumber(value: number, format: string): string | null {
   const [whole = "", fraction] = digits.split(".");
   const grouped = m[1] ? whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") : whole;
   return `${grouped}${fraction === undefined ? "" : `.${fraction}`}${m[3] ?? ""}`;
+}
+
+/** An Excel serial day number as the Date exceljs gives for a date cell (UTC midnight). */
+function excelDate(serial: number, date1904: boolean): Date {
+  return new Date(Math.round((serial - (date1904 ? 24107 : 25569)) * 86_400_000));
 }

@@ -15,6 +15,7 @@ import { FileRefusal } from "../lib/file-refusal.js";
 import { readSheetFile } from "../lib/sheet-file.js";
 import { looksLikeXlsx } from "../lib/xlsx-rows.js";
 import { checkIdNumber, maskIdNumber } from "../lib/id-number.js";
+import { chinaDate } from "../lib/local-time.js";
 import { isLapsed } from "../certificates/index.js";
 import { isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
 
@@ -43,6 +44,11 @@ export interface RegisterRow {
   fields: string[];
   /** Columns (0-based) whose cell held a number Excel had already cut to 15 significant digits. */
   imprecise: number[];
+  /**
+   * What the reader noted about the row's cells (a formula read as its cached result): each
+   * refuses the row, since a register row goes to the hub for good and nobody typed that value.
+   */
+  notes?: string[];
 }
 
 export type { CleaningReport };
@@ -63,7 +69,7 @@ export async function readRegisterFile(bytes: Buffer): Promise<RegisterRow[]> {
     });
     for await (const r of sheet.rows) {
       if (r.fields.some((f) => f.trim() !== ""))
-        rows.push({ line: r.line, fields: r.fields, imprecise: r.imprecise });
+        rows.push({ line: r.line, fields: r.fields, imprecise: r.imprecise, notes: r.notes });
       if (rows.length > REGISTER_MAX_ROWS + 1) break; // cleanRegister names the bound
     }
     return rows;
@@ -121,16 +127,20 @@ export function cleanRegister(
 
   const col = (row: RegisterRow, name: (typeof REGISTER_COLUMNS)[number]) =>
     (row.fields[names.indexOf(name)] ?? "").trim();
-  const today = new Date(ctx.now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  // Certificate dates are China's calendar days, whatever zone the node shows.
+  const today = chinaDate(ctx.now);
   const seen = new Map<string, number>();
   const seenNumbers = new Map<string, number>();
   const records: QualificationRecord[] = [];
   for (const row of body) {
     report.rows++;
     const reasons: CleaningReason[] = [];
-    const add = (code: string, field: string, message: string) => reasons.push({ code, field, message });
+    const add = (code: string, field: string | null, message: string) =>
+      reasons.push({ code, field, message });
     // A number cell Excel cut to 15 digits: 320102199001011234 reads as …1200. Checked as text, a
     // cut 证号 passed its pattern and went to the hub as another certificate's number.
+    for (const note of row.notes ?? [])
+      add("cell_note", null, `${note}：登记册须填写数值本身，请把公式「粘贴为数值」后重新上传`);
     const cut = new Set(row.imprecise.map((i) => names[i]));
     for (const f of REGISTER_COLUMNS)
       if (cut.has(f))

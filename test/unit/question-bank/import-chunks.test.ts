@@ -79,13 +79,13 @@ describe("question import in pieces (issue 15): a piece boundary anywhere change
     expect(items[3]?.question?.stem).to.equal("最后一题#无误。");
   });
 
-  it("when a CSV field spans a CRLF, then the line break is kept as LF and later rows keep their line numbers", () => {
+  it("when a CSV field spans a CRLF, then the line break is kept as LF and later rows are numbered as Excel shows them", () => {
     const items = summary("x.csv", Buffer.from(CSV), 1).items;
     expect(items[0]?.question?.stem).to.equal('跨行的题干：\n第二行，含“引号”和"双引号"');
     expect(items.map((i) => [i.location, i.outcome])).to.deep.equal([
       ["第 2 行", "ok"],
-      ["第 4 行", "ok"],
-      ["第 5 行", "invalid"],
+      ["第 3 行", "ok"],
+      ["第 4 行", "invalid"],
     ]);
   });
 

@@ -185,7 +185,8 @@ describe("question bank: CSV and roadcert JSON import", () => {
       stem: '出车前检查包括哪些"四漏"？',
       answer: ["A", "B", "C", "D"],
     });
-    expect(byRef(parsed.items, "CSV-MULTI-1").location).to.equal("第 5 行");
+    // Rows as Excel shows them: the quoted two-line explanation above is one row.
+    expect(byRef(parsed.items, "CSV-MULTI-1").location).to.equal("第 4 行");
   });
 
   it("when a CSV answer key does not fit the question type, then the row is invalid and says why", () => {
