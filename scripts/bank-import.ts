@@ -25,6 +25,8 @@ import { connectMongo, redactUri } from "../server/lib/mongo.js";
 import {
   detectFormat,
   importQuestionBankFiles,
+  importStop,
+  stopSummary,
   type ImportFile,
   type ImportProgress,
 } from "../server/question-bank/index.js";
@@ -146,10 +148,22 @@ async function main(): Promise<number> {
     console.log(`数据库：${redactUri(uri)}${values.db ? ` / ${values.db}` : ""}`);
     for (const r of reports) {
       const c = r.counts;
-      const head = r.rejected ? "✗ 整个文件未导入" : r.dryRun ? "（试运行，未写入）" : "✓ 已导入";
+      // A stopped import wrote its earlier batches: it says how many and where it stopped, never
+      // "nothing imported" while they are in the bank.
+      const stop = importStop(r);
+      const head = r.dryRun
+        ? "（试运行，未写入）"
+        : stop && !r.rejected
+          ? "⚠ 部分导入"
+          : r.rejected
+            ? stop
+              ? "✗ 导入中断，未写入"
+              : "✗ 整个文件未导入"
+            : "✓ 已导入";
       console.log(
         `\n${r.file}（${r.format}）${head}：新增 ${c.created}，更新 ${c.updated}，未变 ${c.unchanged}，跳过 ${c.skipped}，无效 ${c.invalid}`,
       );
+      if (stop) console.log(`  ${stopSummary(r, stop)}`);
       for (const b of r.blueprints)
         console.log(`  组卷方案 ${b.categoryCode} 第 ${b.version} 版：${OUTCOME[b.outcome] ?? b.outcome}`);
       for (const item of r.items) {
@@ -159,7 +173,7 @@ async function main(): Promise<number> {
         );
       }
     }
-    return reports.some((r) => r.rejected) ? 1 : 0;
+    return reports.some((r) => r.rejected || importStop(r)) ? 1 : 0;
   } finally {
     await conn.close();
   }

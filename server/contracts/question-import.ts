@@ -25,6 +25,7 @@ export const ImportItemCode = z.enum([
   "image_refused",
   "number_format_unknown",
   "repeated_ref",
+  "repeated_question",
   "ref_category_mismatch",
   "question_in_review",
   "question_retired",
@@ -34,6 +35,7 @@ export const ImportItemCode = z.enum([
   "bank_insufficient",
   "bank_in_use",
   "import_failed",
+  "import_stopped",
 ]);
 export type ImportItemCode = z.infer<typeof ImportItemCode>;
 
@@ -50,6 +52,7 @@ export const IMPORT_ITEM_CODES: Record<ImportItemCode, string> = {
   image_refused: "invalid：题目所带图片不能导入（过大，或不是 PNG、JPEG、GIF、WebP）",
   number_format_unknown: "invalid：XLSX 中的数字无法确定其显示的文字",
   repeated_ref: "invalid：编号与同一文件中前面的题目重复",
+  repeated_question: "invalid：与同一文件中另一题题干和选项相同、编号不同（答案不同时两题都不导入）",
   ref_category_mismatch: "skipped：题库中同编号（由内容或名称得出）的题目属于其他从业类别且内容不同，未覆盖",
   question_in_review: "skipped：同编号题目正在审核中，未覆盖",
   question_retired: "skipped：同编号题目已停用，未覆盖",
@@ -60,7 +63,21 @@ export const IMPORT_ITEM_CODES: Record<ImportItemCode, string> = {
   bank_in_use:
     "skipped：按已发布导入的新版本会使在用的组卷方案（现行版本或未结束场次所用版本）无法组卷，本题未写入",
   import_failed: "invalid：导入中断（数据库或服务器错误），已写入的批次保留",
+  import_stopped: "invalid：导入在前面某一批停止，本题未写入（原因见停止处）；已写入的批次保留",
 };
+
+/**
+ * The codes a question batch that was not written leaves on its items: each batch commits on its
+ * own, so a report holding one of these has written the batches before it (question-bank/
+ * import-stop.ts sets them; the import page and the command line say where it stopped).
+ */
+export const IMPORT_STOP_CODES: ReadonlySet<ImportItemCode> = new Set<ImportItemCode>([
+  "question_changed_during_import",
+  "question_ref_renamed",
+  "ref_taken",
+  "import_failed",
+  "import_stopped",
+]);
 
 /** Per item: what was imported, and what was skipped or dropped and why. */
 export const ImportItemReport = z
@@ -84,7 +101,10 @@ export const ImportReport = z.object({
   file: z.string().max(200),
   format: ImportFormat,
   dryRun: z.boolean(),
-  /** True when nothing was written because the file had an invalid item (all-or-nothing). */
+  /**
+   * True when nothing of the file was written: an invalid item under all-or-nothing, or an import
+   * stopped before its first batch committed (one stopped later has written the batches before).
+   */
   rejected: z.boolean(),
   counts: z.object({
     created: z.number().int(),

@@ -13,7 +13,7 @@ import {
 } from "../lib/text-decode.js";
 import { readMoodleXml } from "./moodle-xml.parser.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
-import { FileRefusal, refuseRepeatedRefs } from "./parsed-item.js";
+import { FileRefusal, refuseEarlierItem, refuseRepeatedRefs, type EarlierRefusal } from "./parsed-item.js";
 import { openRoadcertJson } from "./roadcert.parser.js";
 import { looksLikeXlsx, readXlsxRows } from "../lib/xlsx-rows.js";
 
@@ -59,10 +59,14 @@ export interface OpenedFile {
   /** Notes about the file as a whole (e.g. the encoding it was read in). */
   notes: string[];
   blueprints: BlueprintInput[];
-  /** The items with repeated refs refused; throws FileRefusal for faults found while reading. */
-  items(): AsyncIterable<ParsedItem>;
+  /**
+   * The items with repeated refs (and repeated questions) refused; throws FileRefusal for faults
+   * found while reading. An item handed on already that a later one shows wrong (the same question
+   * with another answer) is refused through `refuseEarlier` (refuseRepeatedRefs).
+   */
+  items(refuseEarlier?: EarlierRefusal): AsyncIterable<ParsedItem>;
   /** The same, synchronously, for every format but XLSX (null there). */
-  syncItems: (() => Iterable<ParsedItem>) | null;
+  syncItems: ((refuseEarlier?: EarlierRefusal) => Iterable<ParsedItem>) | null;
 }
 
 /** How a file's bytes are read: `chunkBytes` (default 64 KB) lets tests put a piece boundary anywhere. */
@@ -94,7 +98,7 @@ export function openImportFile(
   if (size === 0) return refused("文件为空");
   if (format === "xlsx") {
     const bytes = Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content, "latin1");
-    const items = () => deduped(xlsxItems(bytes, defaults));
+    const items = (refuseEarlier?: EarlierRefusal) => deduped(xlsxItems(bytes, defaults), refuseEarlier);
     return { format, fileErrors: [], notes: [], blueprints: [], items, syncItems: null };
   }
   if (format !== "roadcert") {
@@ -119,8 +123,9 @@ export function openImportFile(
       if (format === "moodle_xml") return readMoodleXml(pieces(), defaults);
       return readGift(textLines(pieces()), defaults);
     };
-    const syncItems = () => dedupedSync(read());
-    return { format, fileErrors: [], notes, blueprints: [], items: () => deduped(syncItems()), syncItems };
+    const syncItems = (refuseEarlier?: EarlierRefusal) => dedupedSync(read(), refuseEarlier);
+    const items = (refuseEarlier?: EarlierRefusal) => deduped(syncItems(refuseEarlier));
+    return { format, fileErrors: [], notes, blueprints: [], items, syncItems };
   }
   let text: string;
   const notes: string[] = [];
@@ -133,7 +138,7 @@ export function openImportFile(
   }
   const parsed = openRoadcertJson(text);
   if (parsed.fileErrors.length) return refused(parsed.fileErrors.join("；"));
-  const syncItems = () => dedupedSync(parsed.items());
+  const syncItems = (refuseEarlier?: EarlierRefusal) => dedupedSync(parsed.items(), refuseEarlier);
   return {
     format,
     fileErrors: [],
@@ -184,18 +189,21 @@ async function* xlsxItems(bytes: Buffer, defaults: ImportDefaults): AsyncGenerat
   if (!names) throw new FileRefusal("工作表为空");
 }
 
-async function* deduped(items: Iterable<ParsedItem> | AsyncIterable<ParsedItem>): AsyncGenerator<ParsedItem> {
+async function* deduped(
+  items: Iterable<ParsedItem> | AsyncIterable<ParsedItem>,
+  refuseEarlier?: EarlierRefusal,
+): AsyncGenerator<ParsedItem> {
   // Sync sources arrive already checked (dedupedSync); only XLSX rows are checked here.
   if (Symbol.iterator in items) {
     yield* items;
     return;
   }
-  const check = refuseRepeatedRefs();
+  const check = refuseRepeatedRefs(refuseEarlier);
   for await (const item of items) yield check(item);
 }
 
-function* dedupedSync(items: Iterable<ParsedItem>): Generator<ParsedItem> {
-  const check = refuseRepeatedRefs();
+function* dedupedSync(items: Iterable<ParsedItem>, refuseEarlier?: EarlierRefusal): Generator<ParsedItem> {
+  const check = refuseRepeatedRefs(refuseEarlier);
   for (const item of items) yield check(item);
 }
 
@@ -222,7 +230,9 @@ export function parseImportFile(
   if (opened.fileErrors.length) return result;
   if (!opened.syncItems) return { ...result, fileErrors: ["XLSX 文件须用 parseImportFileAsync 读取"] };
   try {
-    return { ...result, items: [...opened.syncItems()] };
+    const items: ParsedItem[] = [];
+    for (const item of opened.syncItems(refuseEarlierIn(() => items))) items.push(item);
+    return { ...result, items };
   } catch (err) {
     if (err instanceof FileRefusal) return { ...result, fileErrors: [err.message] };
     throw err;
@@ -242,10 +252,19 @@ export async function parseImportFileAsync(
     fileErrors: opened.fileErrors,
   };
   try {
-    for await (const item of opened.items()) result.items.push(item);
+    for await (const item of opened.items(refuseEarlierIn(() => result.items))) result.items.push(item);
   } catch (err) {
     if (err instanceof FileRefusal) return { ...result, items: [], fileErrors: [err.message] };
     throw err;
   }
   return result;
+}
+
+/** Refuses an earlier item of the list being collected (`EarlierRefusal`, applied when it arrives). */
+function refuseEarlierIn(list: () => ParsedItem[]): EarlierRefusal {
+  return (index, why) => {
+    const items = list();
+    const item = items[index];
+    if (item) items[index] = refuseEarlierItem(item, why);
+  };
 }

@@ -51,6 +51,7 @@ export {
   type ImportOptions,
   type ImportProgress,
 } from "./question-import.service.js";
+export { importStop, stopSummary, type ImportStop } from "./import-stop.js";
 export { toGift, toMoodleXml, toXlsx } from "./question-export.js";
 export { openImportFile, IMPORT_MAX_BYTES, type OpenedFile } from "./import-readers.js";
 export { IMAGE_MAX_BYTES, sniffImageType } from "./image.store.js";

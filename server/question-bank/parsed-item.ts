@@ -198,24 +198,45 @@ export function fitRef(name: string): { ref: string; notes: string[] } {
   return { ref, notes: [`名称超过 64 个字符，编号取为「${ref}」`] };
 }
 
+/** An earlier item the check refuses once a later one shows it to be wrong: its place in the file and why. */
+export type EarlierRefusal = (index: number, note: string) => void;
+
 /**
  * Refuses every later item that repeats an earlier item's ref in the same file: importing both
  * under one ref would store one and overwrite it with the other (and do so again on every re-import).
  * Runs as items stream past, keeping only the refs seen.
  *
- * Every item leaves with its location, ref and notes as copies of its own (ownString, notes
+ * The same question (type, stem and options, as `contentRef` reads them) under two refs is caught
+ * too: it became two questions of the bank, and with two answer keys one of them is wrong. Same
+ * answer: the later one is refused as a repeat of the first, as a repeated ref is. Different
+ * answers: both are refused, each naming the other, since the file cannot say which is right; the
+ * earlier item has been handed on already, so it is refused through `refuseEarlier` (its index in
+ * the file), which the reader's consumer applies to what it kept of it.
+ *
+ * Every item leaves with its location, ref and notes as copies of their own (ownString, notes
  * shared when equal): the map and the import's report keep them for the whole file, and a slice of
  * a decoded piece or a template's tree of parts would keep far more (100,000 locations were 43 MB).
  */
-export function refuseRepeatedRefs(): (item: ParsedItem) => ParsedItem {
+export function refuseRepeatedRefs(refuseEarlier?: EarlierRefusal): (item: ParsedItem) => ParsedItem {
   const seen = new Map<string, string>();
+  const contents = new Map<string, { index: number; location: string; answer: string; refused: boolean }>();
+  let index = -1;
   const notes = new Map<string, string>();
   const note = (text: string) => {
     let kept = notes.get(text);
     if (kept === undefined) notes.set(text, (kept = ownString(text)));
     return kept;
   };
+  const refused = (item: ParsedItem, code: ImportItemCode, why: string): ParsedItem => ({
+    ...item,
+    outcome: "invalid",
+    code,
+    question: undefined,
+    image: undefined,
+    notes: [...item.notes, why],
+  });
   return (parsed) => {
+    index++;
     const location = ownString(parsed.location);
     const item: ParsedItem = {
       ...parsed,
@@ -225,20 +246,52 @@ export function refuseRepeatedRefs(): (item: ParsedItem) => ParsedItem {
     };
     if (!item.ref) return item;
     const first = seen.get(item.ref);
-    if (first === undefined) {
-      seen.set(item.ref, location);
+    if (first !== undefined) {
+      return refused(
+        item,
+        "repeated_ref",
+        `编号「${item.ref}」与 ${first} 重复：同一文件中的题目名称/编号须唯一（同名会覆盖前一题），请改名后再导入`,
+      );
+    }
+    seen.set(item.ref, location);
+    if (item.outcome !== "ok" || !item.question) return item;
+    const key = contentRef("c", item.question);
+    const answer = [...item.question.answer].sort().join("");
+    const twin = contents.get(key);
+    if (!twin) {
+      contents.set(key, { index, location, answer, refused: false });
       return item;
     }
-    return {
-      ...item,
-      outcome: "invalid",
-      code: "repeated_ref",
-      question: undefined,
-      image: undefined,
-      notes: [
-        ...item.notes,
-        `编号「${item.ref}」与 ${first} 重复：同一文件中的题目名称/编号须唯一（同名会覆盖前一题），请改名后再导入`,
-      ],
-    };
+    if (twin.answer === answer) {
+      return refused(
+        item,
+        "repeated_question",
+        `与 ${twin.location} 是同一道题（题干和选项相同）、编号不同：同一题导入两次会成为题库中的两道题；请删去其中一题后再导入`,
+      );
+    }
+    if (!twin.refused) {
+      twin.refused = true;
+      refuseEarlier?.(
+        twin.index,
+        `与 ${location} 是同一道题（题干和选项相同），但答案不同（本题 ${twin.answer}，该题 ${answer}）：请核对后只保留正确的一题`,
+      );
+    }
+    return refused(
+      item,
+      "repeated_question",
+      `与 ${twin.location} 是同一道题（题干和选项相同），但答案不同（本题 ${answer}，该题 ${twin.answer}）：请核对后只保留正确的一题`,
+    );
+  };
+}
+
+/** Applies an `EarlierRefusal` to an item the consumer kept. */
+export function refuseEarlierItem(item: ParsedItem, why: string): ParsedItem {
+  return {
+    ...item,
+    outcome: "invalid",
+    code: "repeated_question",
+    question: undefined,
+    image: undefined,
+    notes: [...item.notes, why],
   };
 }

@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ImportItemCode, type ImportFormat, type ImportReport } from "../contracts/question-import.js";
+import { type ImportFormat, type ImportReport } from "../contracts/question-import.js";
 import type { FeatureContext } from "../feature.js";
-import { AppError, errors } from "../lib/errors.js";
+import { errors } from "../lib/errors.js";
 import { openImportFile, type ImportFile } from "./import-readers.js";
 import { createBatchWriter } from "./import-writer.js";
 import type { ImportDefaults, ParsedItem } from "./parsed-item.js";
@@ -12,6 +12,7 @@ import { FileRefusal } from "./parsed-item.js";
 import { createBankCore } from "./bank-core.js";
 import { createBankInUse, type BankInUse } from "./bank-in-use.js";
 import { createImportBankCheck, type ImportBankCheck } from "./import-in-use.js";
+import { markStopped, stopMessage } from "./import-stop.js";
 import type { Actor, AuditPort, PinnedBlueprintsPort } from "./ports.js";
 
 export { detectFormat, parseImportFile, parseImportFileAsync, type ImportFile } from "./import-readers.js";
@@ -59,6 +60,8 @@ export interface ImportOptions {
  * with its reason and the others still import. Per file all-or-nothing (unless `partial`): the whole
  * file is read and checked first, and an invalid item rejects it before anything is written. Then it
  * is read again and written in batches, each batch one transaction (far below MongoDB's 60 s limit).
+ * A batch refused or failing after others committed stops the file there: the report keeps what
+ * the earlier batches wrote and says where and why it stopped (import-stop.ts), not "nothing".
  * Items match existing questions by `ref`: unchanged content (and image) is left alone, changed
  * content becomes a new version; a question's categories only grow (import-match.ts). So a re-run after an interrupted import finds the written batches
  * unchanged and completes the rest, without duplicates.
@@ -106,23 +109,13 @@ function emptyReport(file: ImportFile, format: ImportFormat, options: ImportOpti
 
 function failedReport(file: ImportFile, options: ImportOptions, err: unknown): ImportReport {
   const report = emptyReport(file, file.format ?? "roadcert", options);
-  const message =
-    err instanceof AppError
-      ? err.message
-      : "导入中断（数据库或服务器错误）：已写入的批次保留；问题排除后重新导入同一文件即可补全，不会重复";
   // The refusal's own code when the report documents it (bank_insufficient, ref_taken…); any other
-  // fault is one code, its particulars in the note and the log.
-  const known = err instanceof AppError ? ImportItemCode.safeParse(err.code) : null;
+  // fault is one code, its particulars in the note and the log. (A question batch that fails after
+  // others committed is reported by importOneFile itself: markStopped.)
+  const { code, message } = stopMessage(err);
   report.rejected = true;
   report.counts.invalid = 1;
-  report.items = [
-    {
-      location: "文件",
-      outcome: "invalid",
-      code: known?.success ? known.data : "import_failed",
-      notes: [message],
-    },
-  ];
+  report.items = [{ location: "文件", outcome: "invalid", code, notes: [message] }];
   return report;
 }
 
@@ -154,8 +147,17 @@ async function importOneFile(
   const fileNotes = opened.notes;
   // Items that were fine: when the file is refused they say why they were not written.
   const fine: number[] = [];
+  // An item a later one showed wrong (the same question with another answer): refused here too.
+  const refuseEarlier = (i: number, why: string) => {
+    const r = report.items[i];
+    if (!r || r.outcome === "invalid") return;
+    r.outcome = "invalid";
+    r.code = "invalid_item";
+    r.notes.push(why);
+    report.counts.invalid++;
+  };
   try {
-    for await (const item of opened.items()) {
+    for await (const item of opened.items(refuseEarlier)) {
       total++;
       // (The reader hands out location, ref and notes as copies of their own: refuseRepeatedRefs.)
       report.items.push({
@@ -180,7 +182,7 @@ async function importOneFile(
     // fault of the item), the invalid ones with their reasons.
     for (const i of fine) {
       const r = report.items[i];
-      if (!r) continue;
+      if (!r || r.outcome === "invalid") continue;
       r.code = "file_rejected";
       r.notes.push(NOT_WRITTEN);
     }
@@ -198,26 +200,44 @@ async function importOneFile(
   let batch: { index: number; item: ParsedItem }[] = [];
   let index = 0;
   let writing = Promise.resolve();
+  // The batch whose write failed: the ones before it are committed and stay so (import-stop.ts).
+  const stopped: { batch: { from: number; to: number } | null } = { batch: null };
   const flush = async () => {
     const ready = batch;
     const done = index;
     batch = [];
     await writing;
-    writing = writer.write(ready, report).then(() => progress("writing", done, total));
+    const span = { from: ready[0]?.index ?? done, to: (ready.at(-1)?.index ?? done - 1) + 1 };
+    writing = writer.write(ready, report).then(
+      () => progress("writing", done, total),
+      (err: unknown) => {
+        stopped.batch = span;
+        throw err;
+      },
+    );
     // Awaited before the next batch or at the end; until then a failure must not count as unhandled.
     writing.catch(() => undefined);
   };
-  for await (const item of opened.items()) {
-    const r = report.items[index];
-    if (item.outcome === "ok" && item.question && r) batch.push({ index, item });
-    else if (r) r.outcome = item.outcome === "invalid" ? "invalid" : "skipped";
-    index++;
-    if (batch.length >= batchSize) await flush();
-    // Reading is synchronous: let the batch in flight take its next step (its reply has arrived).
-    else if (index % READ_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+  try {
+    for await (const item of opened.items()) {
+      const r = report.items[index];
+      // An item pass 1 refused after it was read (refuseEarlier) stays refused.
+      if (item.outcome === "ok" && item.question && r && r.outcome !== "invalid") batch.push({ index, item });
+      else if (r && r.outcome !== "invalid") r.outcome = item.outcome === "invalid" ? "invalid" : "skipped";
+      index++;
+      if (batch.length >= batchSize) await flush();
+      // Reading is synchronous: let the batch in flight take its next step (its reply has arrived).
+      else if (index % READ_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (batch.length || index === 0) await flush();
+    await writing;
+  } catch (err) {
+    if (!stopped.batch) throw err;
+    ctx.logger.error({ err, file: file.name, stoppedAt: stopped.batch }, "question import stopped partway");
+    markStopped(report, stopped.batch, new Set(fine), err);
+    recount(report);
+    return report;
   }
-  if (batch.length || index === 0) await flush();
-  await writing;
   report.blueprints = await writer.blueprints(opened.blueprints);
   recount(report);
   return report;

@@ -69,7 +69,7 @@ function* empty(): Generator<ParsedItem> {}
 
 function* questionItems(text: string, span: { open: number; close: number }): Generator<ParsedItem> {
   let i = 0;
-  for (const [from, to] of arrayElements(text, span.open, span.close)) {
+  for (const [from, to, repeated] of arrayElements(text, span.open, span.close)) {
     let raw: unknown;
     try {
       raw = JSON.parse(text.slice(from, to));
@@ -81,7 +81,18 @@ function* questionItems(text: string, span: { open: number; close: number }): Ge
     jsonWork.questions++;
     const q = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
     const ref = typeof q.ref === "string" ? q.ref : "";
-    yield toItem(`questions[${i}]${ref ? `（${ref}）` : ""}`, q, []);
+    const location = `questions[${i}]${ref ? `（${ref}）` : ""}`;
+    if (repeated !== null) {
+      // JSON.parse keeps the last of two: {"answer":["A"],…,"answer":["C"]} imported C while the
+      // examiner may have read A. As for `questions` twice in the file, a repeat is refused.
+      yield {
+        location,
+        ...(ref ? { ref } : {}),
+        outcome: "invalid",
+        code: "malformed_item",
+        notes: [`${location}：字段「${repeated}」出现了两次（JSON 只取最后一个），请删去多余的一个后再导入`],
+      };
+    } else yield toItem(location, q, []);
     i++;
   }
 }
@@ -172,20 +183,55 @@ function skipSpace(text: string, at: number): number {
   return i;
 }
 
-/** The [from, to) of each element of the array whose brackets are at `open` and `close`. */
-function* arrayElements(text: string, open: number, close: number): Generator<[number, number]> {
-  let depth = 0;
+/**
+ * The [from, to) of each element of the array whose brackets are at `open` and `close`, and the
+ * first key an object in it repeats (null if none), found in the same scan: JSON.parse keeps the
+ * last of two equal keys without a word. Keys are compared as JSON.parse reads them (escapes
+ * undone). The element's JSON itself is checked by JSON.parse.
+ */
+function* arrayElements(
+  text: string,
+  open: number,
+  close: number,
+): Generator<[number, number, string | null]> {
+  // Per open bracket: the keys its object has named so far, or null for an array.
+  const nesting: (Set<string> | null)[] = [];
+  let keyNext = false;
+  let repeated: string | null = null;
   let from = open + 1;
   for (let i = open + 1; i < close; i++) {
     jsonWork.chars++;
     const c = text.charCodeAt(i);
-    if (c === QUOTE) i = stringEnd(text, i);
-    else if (OPENERS.has(c)) depth++;
-    else if (CLOSERS.has(c)) depth--;
-    else if (c === 0x2c && depth === 0) {
-      yield [from, i];
+    if (c === QUOTE) {
+      const end = stringEnd(text, i);
+      const keys = nesting.at(-1);
+      if (keyNext && keys && end > i && repeated === null) {
+        let key: unknown = null;
+        try {
+          key = JSON.parse(text.slice(i, end + 1));
+        } catch {
+          // Left to JSON.parse of the element to refuse with its reason.
+        }
+        if (typeof key === "string" && keys.has(key)) repeated = key;
+        else if (typeof key === "string") keys.add(key);
+      }
+      keyNext = false;
+      if (end < 0) break;
+      i = end;
+    } else if (c === 0x7b) {
+      nesting.push(new Set());
+      keyNext = true;
+    } else if (c === 0x5b) {
+      nesting.push(null);
+      keyNext = false;
+    } else if (CLOSERS.has(c)) {
+      nesting.pop();
+      keyNext = false;
+    } else if (c === 0x2c && nesting.length === 0) {
+      yield [from, i, repeated];
       from = i + 1;
-    }
+      repeated = null;
+    } else if (c === 0x2c) keyNext = nesting.at(-1) !== null;
   }
-  yield [from, close];
+  yield [from, close, repeated];
 }

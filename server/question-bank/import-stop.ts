@@ -1,0 +1,84 @@
+import { IMPORT_STOP_CODES, ImportItemCode, type ImportReport } from "../contracts/question-import.js";
+import { AppError } from "../lib/errors.js";
+
+/**
+ * An import that stops partway. Each batch of questions commits on its own (one transaction per
+ * batch keeps each far below MongoDB's 16 MB and 60 s transaction limits, so a 100,000-question
+ * file cannot be one unit), and a later batch can still be refused (a question renamed or changed
+ * meanwhile) or fail. The batches before it stay written: the report must say so, item by item,
+ * and never "nothing imported" while hundreds of questions are in the bank.
+ */
+
+const FAULT =
+  "导入中断（数据库或服务器错误）：已写入的批次保留；问题排除后重新导入同一文件即可补全，不会重复";
+
+/** The reason a failed write gives the examiner: the refusal's own message, or the generic fault. */
+export function stopMessage(err: unknown): { code: ImportItemCode; message: string } {
+  const known = err instanceof AppError ? ImportItemCode.safeParse(err.code) : null;
+  return {
+    code: known?.success ? known.data : "import_failed",
+    message: err instanceof AppError ? err.message : FAULT,
+  };
+}
+
+/**
+ * Marks the items a stopped import did not write. `from`..`to` (exclusive) is the refused batch;
+ * every item of the file after it was not written either. Only items that were valid in the first
+ * pass (`fine`) change: the writer may have marked the refused batch's items created or updated
+ * before its transaction failed, and the items not reached yet still carry pass 1's placeholder.
+ * Items the writer found unchanged or skipped with their own code keep it (that is what they are).
+ * `rejected` then means what it says: nothing of the file was written.
+ */
+export function markStopped(
+  report: ImportReport,
+  batch: { from: number; to: number },
+  fine: ReadonlySet<number>,
+  err: unknown,
+): void {
+  const { code, message } = stopMessage(err);
+  const stoppedAt = report.items[batch.from]?.location ?? "文件";
+  for (let i = batch.from; i < report.items.length; i++) {
+    const r = report.items[i];
+    if (!r || !fine.has(i)) continue;
+    const placeholder = r.outcome === "skipped" && r.code === undefined;
+    if (!placeholder && r.outcome !== "created" && r.outcome !== "updated") continue;
+    // invalid, as IMPORT_ITEM_CODES documents these codes: not written, for the reason in the note.
+    r.outcome = "invalid";
+    if (i < batch.to) {
+      r.code = code;
+      r.notes.push(message);
+    } else {
+      r.code = "import_stopped";
+      r.notes.push(
+        `导入在 ${stoppedAt} 处停止，本题未写入（原因见该处）；重新导入同一文件即可补全，不会重复`,
+      );
+    }
+  }
+  report.rejected = !report.items.some((r) => r.outcome === "created" || r.outcome === "updated");
+}
+
+/** Where an import stopped, for the report's readers (the CLI, the page): null when it did not. */
+export interface ImportStop {
+  /** The first item not written for the stop, its place in the report and in the file. */
+  index: number;
+  location: string;
+  /** Questions written before it (created or updated). */
+  written: number;
+  reason: string;
+}
+
+export function importStop(report: ImportReport): ImportStop | null {
+  const index = report.items.findIndex((r) => r.code !== undefined && IMPORT_STOP_CODES.has(r.code));
+  const item = report.items[index];
+  if (!item) return null;
+  const written = report.items.filter((r) => r.outcome === "created" || r.outcome === "updated").length;
+  return { index, location: item.location, written, reason: item.notes.at(-1) ?? "" };
+}
+
+/** The report's one line for a stopped import (the CLI prints it; the page says the same). */
+export function stopSummary(report: ImportReport, stop: ImportStop): string {
+  if (report.dryRun) return `试运行：导入会在 ${stop.location} 处停止：${stop.reason}`;
+  return stop.written
+    ? `已写入 ${stop.written} 题，自 ${stop.location} 起未导入：${stop.reason}`
+    : `导入中断，未写入任何题目：${stop.reason}`;
+}

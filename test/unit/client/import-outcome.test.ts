@@ -1,0 +1,56 @@
+import { expect } from "chai";
+import type { ImportReport } from "../../../server/contracts/question-import.js";
+import { importHeadline } from "../../../client/src/features/question-bank/import-outcome.js";
+
+function report(items: ImportReport["items"], extra: Partial<ImportReport> = {}): ImportReport {
+  const counts = { created: 0, updated: 0, unchanged: 0, skipped: 0, invalid: 0 };
+  for (const i of items) counts[i.outcome]++;
+  return {
+    file: "f.csv",
+    format: "csv",
+    dryRun: false,
+    rejected: false,
+    counts,
+    items,
+    blueprints: [],
+    ...extra,
+  };
+}
+
+describe("question import page: the head of a file's report", () => {
+  it("when an import stopped after 2 questions were written, then it says so and where it stopped, not 'nothing imported'", () => {
+    const h = importHeadline(
+      report([
+        { location: "第 2 行", outcome: "created", notes: [] },
+        { location: "第 3 行", outcome: "created", notes: [] },
+        {
+          location: "第 4 行",
+          outcome: "invalid",
+          code: "question_ref_renamed",
+          notes: ["本批未写入：编号 X"],
+        },
+      ]),
+    );
+    expect(h.tag).to.equal("warning");
+    expect(h.stop).to.equal("已写入 2 题，自 第 4 行 起未导入：本批未写入：编号 X");
+    expect(h.label).to.not.contain("未导入任何内容");
+  });
+
+  it("when an import stopped before anything was written, then it says it stopped and why", () => {
+    const h = importHeadline(
+      report([{ location: "第 2 行", outcome: "invalid", code: "import_failed", notes: ["导入中断"] }], {
+        rejected: true,
+      }),
+    );
+    expect(h).to.deep.equal({ tag: "danger", label: "导入中断，未写入任何题目", stop: "导入中断" });
+  });
+
+  it("when a file is refused for an invalid item, then it says nothing was imported", () => {
+    const h = importHeadline(
+      report([{ location: "第 2 行", outcome: "invalid", code: "invalid_item", notes: ["答案"] }], {
+        rejected: true,
+      }),
+    );
+    expect(h).to.deep.equal({ tag: "danger", label: "文件有错误，未导入任何内容" });
+  });
+});
