@@ -55,7 +55,8 @@ export function reportRows(r: SessionReportDto, timeZone: string): CsvValue[][] 
       "合格率",
       `${(c.passRate * 100).toFixed(1)}%`,
     ]),
-    ["分数段", ...r.scoreDistribution.map((b) => `${b.from}-${b.to === 100 ? 100 : b.to - 1}`)],
+    // "10~19分", not "10-19": Excel and WPS open that as a date (10月19日).
+    ["分数段", ...r.scoreDistribution.map((b) => `${b.from}~${b.to === 100 ? 100 : b.to - 1}分`)],
     ["人数", ...r.scoreDistribution.map((b) => b.count)],
     [],
     ["准考证号", "姓名", "状态", "成绩", "是否合格", "作答记录哈希"],
@@ -70,9 +71,12 @@ export function reportRows(r: SessionReportDto, timeZone: string): CsvValue[][] 
   ];
 }
 
-/** The report as CSV (UTF-8 with BOM so Excel shows the Chinese), through the one CSV writer. */
+/**
+ * The report as CSV (UTF-8 with BOM so Excel shows the Chinese), through the one CSV writer; the
+ * ticket numbers (digits only) as text, or Excel shows 3.22612E+13 and a re-save keeps only that.
+ */
 export function reportToCsv(r: SessionReportDto, timeZone: string): string {
-  return toCsvText(reportRows(r, timeZone), { bom: true });
+  return toCsvText(reportRows(r, timeZone), { bom: true, digitsAsText: true });
 }
 
 /**

@@ -8,7 +8,8 @@ import { textLines } from "./text-decode.js";
  * and LibreOffice show it as text instead of evaluating `=HYPERLINK(…)` or `@SUM(…)`. A text that
  * already has quotes before a formula character gets one more, so `readCsvCell`'s removal of one
  * quote is an exact inverse (the question export is also an import format) and any other leading
- * quote an author wrote is kept as written. Numbers and booleans are written as they are.
+ * quote an author wrote is kept as written. Numbers and booleans are written as they are; digit-only
+ * texts as `="…"` when asked (`digitsAsText`, for reports read in Excel).
  */
 export type CsvValue = string | number | boolean | null | undefined;
 
@@ -16,20 +17,38 @@ const FORMULA_START = /^'*[=+\-@\t\r]/;
 const NEUTRALISED = /^'+[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 
+const DIGITS = /^\d+$/;
+const DIGITS_AS_TEXT = /^="(\d+)"$/;
+
+export interface CsvCellOptions {
+  /**
+   * For files opened in a spreadsheet (reports): a text of digits only (a 14-digit ticket number,
+   * a province code) is written as the formula `="…"`. Bare, Excel and WPS read it as a number:
+   * a ticket number showed as 3.22612E+13 and a re-save kept only that, and leading zeros were
+   * lost. The formula's value is the text itself; being digits only, it cannot carry a formula of
+   * anyone's making (every other text keeps the neutralisation). `readCsvCell` undoes it.
+   */
+  digitsAsText?: boolean;
+}
+
 /** One cell: neutralised, then quoted when it holds a quote, comma or line break. */
-export function csvCell(value: CsvValue): string {
+export function csvCell(value: CsvValue, options: CsvCellOptions = {}): string {
   if (value === null || value === undefined) return "";
   let text = String(value);
-  if (typeof value === "string" && FORMULA_START.test(text)) text = `'${text}`;
+  if (typeof value === "string" && options.digitsAsText && DIGITS.test(text)) text = `="${text}"`;
+  else if (typeof value === "string" && FORMULA_START.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**
  * Rows as CSV text with CRLF line ends. `bom` prefixes U+FEFF so Excel reads UTF-8 (Chinese
- * headers) instead of the system code page.
+ * headers) instead of the system code page; `digitsAsText` as for `csvCell`.
  */
-export function toCsvText(rows: readonly (readonly CsvValue[])[], options: { bom?: boolean } = {}): string {
-  const body = rows.map((row) => row.map(csvCell).join(",")).join("\r\n");
+export function toCsvText(
+  rows: readonly (readonly CsvValue[])[],
+  options: { bom?: boolean } & CsvCellOptions = {},
+): string {
+  const body = rows.map((row) => row.map((v) => csvCell(v, options)).join(",")).join("\r\n");
   return `${options.bom ? "\uFEFF" : ""}${body}\r\n`;
 }
 
@@ -39,7 +58,10 @@ export function toCsvText(rows: readonly (readonly CsvValue[])[], options: { bom
  * export wrote use it so an export → import round trip keeps every text unchanged.
  */
 export function readCsvCell(field: string): string {
-  return NEUTRALISED.test(field) ? field.slice(1) : field;
+  if (NEUTRALISED.test(field)) return field.slice(1);
+  // A digit-only text written `digitsAsText` (a text of the author's own `="12"` was neutralised
+  // with a quote above, so this form is always ours).
+  return DIGITS_AS_TEXT.exec(field)?.[1] ?? field;
 }
 
 /**
@@ -60,13 +82,12 @@ export const csvWork = { rows: 0, chars: 0 };
 export function* readCsvRows(
   source: string | Iterable<string>,
 ): Generator<{ line: number; fields: string[] }> {
-  let line = 0;
+  let record = 0;
   let rowLine = 0;
   let fields: string[] = [];
   // The quoted field read so far when a line ends inside it (the row goes on on the next line).
   let open: string | null = null;
   for (const text of typeof source === "string" ? textLines([source]) : source) {
-    line++;
     csvWork.chars++; // the line end
     const n = text.length;
     let pos = 0;

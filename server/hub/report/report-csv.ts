@@ -7,6 +7,8 @@ const EXCHANGE_LABELS = { filing: "异地备案", transfer: "转籍", notice: "�
 /** An instant as the hub's people read it: in the report's one time zone. */
 const wallTime = (iso: string, zone: string) =>
   new Intl.DateTimeFormat("zh-CN", { timeZone: zone, dateStyle: "medium", timeStyle: "medium", hourCycle: "h23" }).format(new Date(iso));
+/** A month "2026-11" as "2026年11月" (anything else as it is). */
+const monthName = (month: string) => month.replace(/^(\d{4})-(\d{2})$/, (_, y: string, m: string) => `${y}年${Number(m)}月`);
 const percent = (present: number, of: number): CsvValue => (of === 0 ? "" : Math.round((1000 * present) / of) / 10);
 const seconds = (v: number | null): CsvValue => (v === null ? "" : Math.round(v));
 /** A rejection reason as the pages name it (the contract's words); a code unknown there shown as itself, marked. */
@@ -34,7 +36,8 @@ export function monthReportCsv(report: MonthReport): string {
     const elements = p.completeness.reduce((a, e) => ({ present: a.present + e.present, of: a.of + e.applicable }), { present: 0, of: 0 });
     const cells: CsvValue[] = [
       // The status by its name: 未上报 and 豁免 must not read alike as a row of zeros.
-      report.month, p.provinceName, p.provinceCode, "reportingStatusLabel" in p ? p.reportingStatusLabel : "", p.published, p.accepted, p.duplicate, p.stale, p.rejected,
+      // "2026年11月", not "2026-11": Excel and WPS open that as a date (2026/11/1).
+      monthName(report.month), p.provinceName, p.provinceCode, "reportingStatusLabel" in p ? p.reportingStatusLabel : "", p.published, p.accepted, p.duplicate, p.stale, p.rejected,
       // Read by people in Excel: the reason's words, as the pages show them, not its code.
       p.rejectedByReason.map((r) => `${reasonLabel(r.code)}：${r.count}`).join("；"),
       seconds(p.examLatency.medianSeconds), seconds(p.examLatency.p95Seconds),

@@ -64,6 +64,9 @@ describe("hub monthly report: a suspended province's month", () => {
       .split("\r\n")
       .find((l) => l.includes(",江苏省,"));
     expect(row).to.include("暂停接入").and.not.include("未上报");
+    // The month as words: "2026-11" opened in Excel as a date (Nov 2026 → 2026/11/1).
+    expect(row?.startsWith("\uFEFF") ? row.slice(1) : row).to.match(/^2026年11月,/);
+    expect(row).to.not.include("2026-11");
   });
 
   it("when a suspension ended before the month began, then a month with nothing sent is 未上报 again", async () => {

@@ -139,6 +139,17 @@ describe("session report", () => {
     expect(csv).to.include("准考证号,姓名");
   });
 
+  it("when exported as CSV, then a digit-only ticket number stays text in Excel and the score bands cannot read as dates", () => {
+    const ticketNo = "32261200000001";
+    const csv = reportToCsv({ ...report, results: [{ ...report.results[0]!, ticketNo }] }, "Asia/Shanghai");
+    // Bare, Excel showed 3.22612E+13 and a re-save kept only that; "10-19" opened as 10月19日.
+    expect(csv).to.include(`"=""${ticketNo}""",`);
+    expect(csv).to.not.include(`\n${ticketNo},`);
+    const bands = csv.split("\r\n").find((l) => l.startsWith("分数段,"));
+    expect(bands).to.include("10~19分").and.include("90~100分");
+    expect(bands).to.not.match(/\d-\d/);
+  });
+
   it("when exported, then the session, categories and times read as names and the node's local time, never codes or ISO strings", () => {
     const csv = reportToCsv(report, "Asia/Shanghai");
     expect(csv).to.include("经营性道路旅客运输驾驶员 · 南京市第一考点 第一考场");

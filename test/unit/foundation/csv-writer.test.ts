@@ -54,4 +54,36 @@ describe("the shared CSV writer (server/lib/csv.ts)", () => {
       .filter((f) => /replaceAll?\(\s*(\/"\/g|'"')\s*,\s*'""'\s*\)/.test(readFileSync(f, "utf8")));
     expect(writers.map((f) => path.relative(root, f))).to.deep.equal([]);
   });
+
+  it("when digit-only texts are written for a spreadsheet, then each is a text formula Excel keeps whole, and reads back unchanged", () => {
+    // A 14-digit ticket number bare showed as 3.22612E+13 and lost its last digits on re-save.
+    const cell = csvCell("32261200000001", { digitsAsText: true });
+    expect(unquoted(cell)).to.equal('="32261200000001"');
+    expect(readCsvCell(unquoted(cell))).to.equal("32261200000001");
+    expect(csvCell("0012", { digitsAsText: true })).to.equal('"=""0012"""');
+    // Only digit-only texts: numbers stay numbers, other texts keep the formula neutralisation.
+    expect(csvCell(42, { digitsAsText: true })).to.equal("42");
+    expect(unquoted(csvCell("=1+1", { digitsAsText: true }))).to.equal("'=1+1");
+    expect(csvCell("T12", { digitsAsText: true })).to.equal("T12");
+    expect(toCsvText([["123", 5]], { digitsAsText: true })).to.equal('"=""123""",5\r\n');
+  });
+
+  it("when any text is written for a spreadsheet and read back, then it is unchanged and no cell starts a formula but a digit-only one", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.stringMatching(/^\d{1,20}$/), fc.constant('="12"')), {
+          maxLength: 5,
+        }),
+        (raw) => {
+          const cells = ["k", ...raw.map((s) => s.replaceAll("\r", ""))];
+          const text = toCsvText([cells], { digitsAsText: true });
+          const rows = [...readCsvRows(text.replace(/\r\n$/, "\n"))];
+          expect(rows[0]?.fields.map(readCsvCell)).to.deep.equal(cells);
+          for (const f of rows[0]?.fields ?? [])
+            if (/^[=+\-@\t\r]/.test(f)) expect(f).to.match(/^="\d+"$/);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
