@@ -223,7 +223,10 @@ describe("hub monthly report, data-quality score and dashboard", () => {
     expect(text.startsWith("\uFEFF月份,省份,省级代码,上报状态,上报记录,接收")).to.equal(true);
     const js = text.split("\r\n").find((l) => l.includes(",江苏省,"))!;
     const s = sent["320000"];
-    expect(js.split(",").slice(0, 9)).to.deep.equal([month, "江苏省", "320000", "已上报", `${s.published}`, `${s.accepted}`, `${s.duplicate}`, `${s.stale}`, `${s.rejected}`]);
+    // The month as a reader writes it: "2026-12" opened in Excel as a date.
+    const [year, mm] = month.split("-");
+    const monthShown = `${year}年${Number(mm)}月`;
+    expect(js.split(",").slice(0, 9)).to.deep.equal([monthShown, "江苏省", "320000", "已上报", `${s.published}`, `${s.accepted}`, `${s.duplicate}`, `${s.stale}`, `${s.rejected}`]);
   });
 
   it("when the month is malformed, in the future or before the programme, or the province unknown or unregistered, then each is refused with its own code", async () => {
