@@ -53,4 +53,24 @@ describe("question import page: the head of a file's report", () => {
     );
     expect(h).to.deep.equal({ tag: "danger", label: "文件有错误，未导入任何内容" });
   });
+
+  it("when a dry run finds an invalid item in an all-or-nothing file, then the head says the file has errors, as the import would", () => {
+    const h = importHeadline(
+      report(
+        [
+          {
+            location: "第 3 行",
+            outcome: "invalid",
+            code: "malformed_item",
+            notes: ["应有 10 列，实有 4 列"],
+          },
+        ],
+        {
+          dryRun: true,
+          rejected: true,
+        },
+      ),
+    );
+    expect(h).to.deep.equal({ tag: "danger", label: "文件有错误，未导入任何内容" });
+  });
 });

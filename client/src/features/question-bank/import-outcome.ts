@@ -10,9 +10,11 @@ export function importHeadline(r: ImportReport): {
   const written = r.counts.created + r.counts.updated;
   const reason = at?.notes.at(-1) ?? "";
   if (r.dryRun) {
-    return at
-      ? { tag: "warning", label: "试运行：尚未写入", stop: `导入会在 ${at.location} 处停止：${reason}` }
-      : { tag: "warning", label: "试运行：尚未写入" };
+    if (at)
+      return { tag: "warning", label: "试运行：尚未写入", stop: `导入会在 ${at.location} 处停止：${reason}` };
+    // A dry run of a file with an invalid item says so first, as the import itself would.
+    if (r.rejected) return { tag: "danger", label: "文件有错误，未导入任何内容" };
+    return { tag: "warning", label: "试运行：尚未写入" };
   }
   if (at && written)
     return {
