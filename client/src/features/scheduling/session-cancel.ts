@@ -1,0 +1,28 @@
+import { ElMessageBox } from "element-plus";
+import type { SeatMapDto } from "@contracts/scheduling.js";
+import type { ConfirmBox } from "@/shared/confirm.js";
+import { categoryName } from "@/shared/category-name.js";
+import { formatDateTime } from "@/shared/time.js";
+
+/**
+ * The cancellation's confirmation: its confirm button red (it cannot be undone), and the way back
+ * reads 返回, as 取消 beside 确认取消场次 could be read as the cancellation itself.
+ */
+export const cancelBox: ConfirmBox = (message, title, options) =>
+  ElMessageBox.confirm(message, title, {
+    ...options,
+    cancelButtonText: "返回",
+    confirmButtonType: "danger",
+    customStyle: { maxWidth: "520px" },
+  });
+
+/** What cancelling does, said before it is done: which session, and who is seated in it. */
+export function cancellationNote(s: SeatMapDto["session"] | undefined): string {
+  if (!s) return "";
+  const which = `${categoryName(s.categoryCode)} · ${formatDateTime(s.startsAt)} · ${s.roomName}`;
+  const seated =
+    s.assignedCount > 0
+      ? `本场次已安排 ${s.assignedCount} 名考生，取消后他们的准考证全部作废，需另行为他们安排场次并通知考生。`
+      : "本场次尚未安排考生。";
+  return `确认取消场次“${which}”？${seated}取消后不能恢复。`;
+}
