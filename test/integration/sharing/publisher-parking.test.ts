@@ -27,8 +27,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * What parks an entry of the hub's delivery queue, and what a parked entry holds back: only the
  * hub's judgement of a record parks it, and a parked record never holds another record back.
  */
+
 describe("province publisher: parking and waiting", () => {
   const db = useTestDatabase("prov_parking");
+
+  /** A publisher on this file's database that retries at once, with `options` beside. */
+  function aPublisher(
+    client: () => NodeClient | null,
+    options: Partial<Parameters<typeof createPublisher>[0]>,
+  ) {
+    return createPublisher({ conn: db.conn, logger: silent, client, backoffMs: () => 0, ...options });
+  }
+
+  /** `n` delivery passes, each after a pause longer than the publishers' 10 ms hold. */
+  async function passes(publisher: ReturnType<typeof createPublisher>, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await publisher.drainOnce();
+      await sleep(20);
+    }
+  }
   let hub: TestHub;
   let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
 
@@ -57,13 +74,7 @@ describe("province publisher: parking and waiting", () => {
   it("when a new pass is rejected for the per-person record limit and the officer then revokes an accepted certificate, then the hub shows the certificate revoked", async () => {
     const idNumber = aNewIdNumber();
     const client = liveClient();
-    const publisher = createPublisher({
-      conn: db.conn,
-      logger: silent,
-      client: () => client,
-      backoffMs: () => 0,
-      batchSize: 10,
-    });
+    const publisher = aPublisher(() => client, { batchSize: 10 });
     await anOutboxEvent(
       db.conn,
       "certificate.issued",
@@ -112,13 +123,7 @@ describe("province publisher: parking and waiting", () => {
   it("when a record's earlier version is parked, then its later version still goes and supersedes it at the hub", async () => {
     const idNumber = aNewIdNumber();
     const client = liveClient();
-    const publisher = createPublisher({
-      conn: db.conn,
-      logger: silent,
-      client: () => client,
-      backoffMs: () => 0,
-      batchSize: 10,
-    });
+    const publisher = aPublisher(() => client, { batchSize: 10 });
     // An issue stamped in the future (the hub refuses it), then the same certificate's revocation.
     const issue = aCertificateEvent({ idNumber });
     const bad = {
@@ -143,20 +148,10 @@ describe("province publisher: parking and waiting", () => {
 
   it("when no hub is configured, then records wait uncounted and arrive once it is", async () => {
     let client: NodeClient | null = null;
-    const publisher = createPublisher({
-      conn: db.conn,
-      logger: silent,
-      client: () => client,
-      backoffMs: () => 0,
-      maxAttempts: 1,
-      holdMs: { first: 10, max: 10 },
-    });
+    const publisher = aPublisher(() => client, { maxAttempts: 1, holdMs: { first: 10, max: 10 } });
     const idNumber = aNewIdNumber();
     await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber }), `nohub:${idNumber}`);
-    for (let i = 0; i < 3; i++) {
-      await publisher.drainOnce();
-      await sleep(20);
-    }
+    await passes(publisher, 3);
     expect(await state(`nohub:${idNumber}`)).to.include({
       status: "pending",
       attempts: 0,
@@ -177,20 +172,10 @@ describe("province publisher: parking and waiting", () => {
       log: createMessageLog(db.conn),
       fetchImpl,
     });
-    const publisher = createPublisher({
-      conn: db.conn,
-      logger: silent,
-      client: () => client,
-      backoffMs: () => 0,
-      maxAttempts: 2,
-      holdMs: { first: 10, max: 10 },
-    });
+    const publisher = aPublisher(() => client, { maxAttempts: 2, holdMs: { first: 10, max: 10 } });
     const idNumber = aNewIdNumber();
     await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber }), `down:${idNumber}`);
-    for (let i = 0; i < 5; i++) {
-      await publisher.drainOnce();
-      await sleep(20);
-    }
+    await passes(publisher, 5);
     expect(await state(`down:${idNumber}`)).to.include({
       status: "pending",
       attempts: 0,
@@ -222,20 +207,10 @@ describe("province publisher: parking and waiting", () => {
     it(`when the hub answers ${status} for many passes, then records wait uncounted instead of being parked`, async () => {
       const calls = { n: 0 };
       const client = answering(status, null, calls);
-      const publisher = createPublisher({
-        conn: db.conn,
-        logger: silent,
-        client: () => client,
-        backoffMs: () => 0,
-        maxAttempts: 2,
-        holdMs: { first: 10, max: 10 },
-      });
+      const publisher = aPublisher(() => client, { maxAttempts: 2, holdMs: { first: 10, max: 10 } });
       const idNumber = aNewIdNumber();
       await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber }), `busy${status}:${idNumber}`);
-      for (let i = 0; i < 5; i++) {
-        await publisher.drainOnce();
-        await sleep(20);
-      }
+      await passes(publisher, 5);
       expect(calls.n).to.be.at.least(3);
       expect(await state(`busy${status}:${idNumber}`)).to.include({ status: "pending", attempts: 0 });
     });
@@ -243,13 +218,7 @@ describe("province publisher: parking and waiting", () => {
   it("when the hub answers 429 with a Retry-After, then the queue asks it again only after that time", async () => {
     const calls = { n: 0 };
     const client = answering(429, 60, calls);
-    const publisher = createPublisher({
-      conn: db.conn,
-      logger: silent,
-      client: () => client,
-      backoffMs: () => 0,
-      holdMs: { first: 10, max: 10 },
-    });
+    const publisher = aPublisher(() => client, { holdMs: { first: 10, max: 10 } });
     const idNumber = aNewIdNumber();
     await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber }), `later:${idNumber}`);
     await publisher.drainOnce();
