@@ -33,8 +33,7 @@ export function createResend(deps: ResendDeps) {
   return {
     async resend(actor: AuthUser, caseId: string): Promise<CaseDetailDto> {
       // Who may: the case's division and those above it, as for every other action on a case.
-      const c = await visibleCase(actor, caseId);
-      if ((await undeliveredEntries(m, c)).length === 0) throw nothingToResend();
+      await visibleCase(actor, caseId);
       const at = new Date();
       await deps.audit.transaction(async (session) => {
         // Read again in the transaction, and changed only while still dead: of two presses (two

@@ -152,7 +152,7 @@ async function importOneFile(
     const r = report.items[i];
     if (!r || r.outcome === "invalid") return;
     r.outcome = "invalid";
-    r.code = "invalid_item";
+    r.code = "repeated_question";
     r.notes.push(why);
     report.counts.invalid++;
   };

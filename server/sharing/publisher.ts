@@ -12,6 +12,9 @@ import { hubAnswerCode, SEND_WORDS, sendFailure } from "./send-words.js";
 import { certificateRecord, passRecord, voidedPassRecord } from "./record-mapper.js";
 
 /** The domain events the hub is told of, each as a collection-interface record. */
+/** Answers of a hub that is away or busy, not failing on the batch: waited for, uncounted. */
+const WAIT_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
 export const PUBLISHED_EVENTS = [
   "exam.passed",
   "exam.voided",
@@ -132,15 +135,16 @@ export function createPublisher(options: PublisherOptions) {
     // node's key yet, or its operator suspended the node. Records wait uncounted until the node is
     // registered or active again: counted, a suspension of more than about 37 minutes on average
     // (maxAttempts at the capped, jittered backoff) parked every record and the hub never learned of
-    // those certificates. A hub that is down or busy (5xx, 429) waits the same way, at least as long
-    // as it asked (Retry-After). Any other refusal (a key it knows with a wrong signature, a batch
+    // those certificates. A hub that is down or busy (502, 503, 504, 429) waits the same way, at least
+    // as long as it asked (Retry-After). A 500 is the hub failing on what was sent, perhaps one record
+    // every time: counted, so it parks rather than pausing every record for good. Any other refusal (a key it knows with a wrong signature, a batch
     // it finds malformed) is a failure and says so.
     const held = notRegisteredAtPeer(answer) ? HOLD_REASONS.unknownKey("记录") : suspendedAtPeer(answer) ? HOLD_REASONS.suspended("记录") : null;
     if (held) {
       for (const s of sendable) outcomes[s.entryIndex] = { kind: "hold", reason: held };
       return outcomes;
     }
-    if (answer.status >= 500 || answer.status === 429) {
+    if (WAIT_STATUSES.has(answer.status)) {
       const seconds = retryAfterSecondsOf(answer.status, answer.error?.details) ?? answer.retryAfterSeconds ?? null;
       const reason = QUEUE_WORDS.away(answer.status, answer.error?.code);
       for (const s of sendable)

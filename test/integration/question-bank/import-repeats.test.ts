@@ -42,6 +42,8 @@ describe("question import: the same question twice in one file", () => {
     const [report] = await importQuestionBankFiles(ctx(), [{ name: "all.csv", content }], { publish: true });
     expect(report?.rejected).to.equal(true);
     expect(report?.items.map((i) => i.outcome)).to.deep.equal(["invalid", "invalid"]);
+    // Both refused for what they are, the earlier one too (it was reported invalid_item).
+    expect(report?.items.map((i) => i.code)).to.deep.equal(["repeated_question", "repeated_question"]);
     expect(await Questions().countDocuments({ ref: { $in: ["ALL-1", "ALL-2"] } })).to.equal(0);
   });
 });

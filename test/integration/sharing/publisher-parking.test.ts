@@ -203,6 +203,16 @@ describe("province publisher: parking and waiting", () => {
     return { call } as unknown as NodeClient;
   }
 
+  it("when the hub answers 500 every time, then the record's attempts are counted and it parks (a hub failing on it, not away)", async () => {
+    const calls = { n: 0 };
+    const client = answering(500, null, calls);
+    const publisher = aPublisher(() => client, { maxAttempts: 2, holdMs: { first: 10, max: 10 } });
+    const idNumber = aNewIdNumber();
+    await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber }), `fails500:${idNumber}`);
+    await passes(publisher, 5);
+    expect(await state(`fails500:${idNumber}`)).to.include({ status: "failed", attempts: 2 });
+  });
+
   for (const status of [503, 502, 429])
     it(`when the hub answers ${status} for many passes, then records wait uncounted instead of being parked`, async () => {
       const calls = { n: 0 };
