@@ -109,6 +109,9 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
         if (earlier) {
           if (earlier.requestedById !== user.id)
             throw errors.conflict("request_id_reused", "该操作编号已被其他监考员使用，请重新提交");
+          // The same id with other minutes or another reason is not a resend of that extension.
+          if (earlier.minutes !== p.minutes || earlier.reason !== p.reason)
+            throw errors.conflict("request_id_reused", "该操作编号已用于另一项补时，请重新提交");
           return { pending: earlier.pending, repeated: true };
         }
         const made = await makeExtension(user, session.id, p, asked, uow);
@@ -116,7 +119,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
           await requests.record(
             p.attemptId,
             p.requestId,
-            { requestedById: user.id, pending: made },
+            { requestedById: user.id, minutes: p.minutes, reason: p.reason, pending: made },
             now(),
             uow.session,
           );

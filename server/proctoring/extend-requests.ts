@@ -14,6 +14,9 @@ const extendRequestSchema = new Schema(
     _id: { type: String, required: true },
     attemptId: { type: String, required: true },
     requestedById: { type: String, required: true },
+    /** What was asked under the id: a repeat must ask the same (else the id names another extension). */
+    minutes: { type: Number, required: true },
+    reason: { type: String, required: true },
     /** The request waiting for a second approver the extension became, or null when given at once. */
     pending: { type: Schema.Types.Mixed, default: null },
     at: { type: Date, required: true },
@@ -25,6 +28,8 @@ interface ExtendRequestDoc {
   _id: string;
   attemptId: string;
   requestedById: string;
+  minutes: number;
+  reason: string;
   pending: PendingExtensionDto | null;
   at: Date;
 }
@@ -39,6 +44,8 @@ function extendRequestModel(conn: Connection): Model<ExtendRequestDoc> {
 /** What an earlier extension with the same request id came to. */
 export interface ExtendOutcome {
   requestedById: string;
+  minutes: number;
+  reason: string;
   pending: PendingExtensionDto | null;
 }
 
@@ -51,7 +58,14 @@ export function createExtendRequests(conn: Connection) {
       const doc = await Requests.findById(key(attemptId, requestId))
         .session(session)
         .lean<ExtendRequestDoc>();
-      return doc ? { requestedById: doc.requestedById, pending: doc.pending ?? null } : null;
+      return doc
+        ? {
+            requestedById: doc.requestedById,
+            minutes: doc.minutes,
+            reason: doc.reason,
+            pending: doc.pending ?? null,
+          }
+        : null;
     },
     /** Records the outcome inside the extension's transaction (see the schema above). */
     async record(

@@ -40,6 +40,13 @@ describe("proctoring: an extension sent again with its request id is made once",
       // Another extension (a new id) is another extension.
       ok(await call(room.proctor, "proctor:extend", { ...payload, requestId: "req-0003-abcdef" }));
       expect((await attemptDoc(attemptId))?.deadline?.getTime()).to.equal(before + 15 * MINUTE);
+      // The id of one extension with other minutes or another reason names another extension:
+      // refused, rather than told the first one's outcome as if this one had been made.
+      for (const changed of [{ minutes: 9 }, { reason: "考场停电" }]) {
+        const reused = await call(room.proctor, "proctor:extend", { ...payload, ...changed });
+        expect(reused.ok ? "ok" : reused.error.code).to.equal("request_id_reused");
+      }
+      expect((await attemptDoc(attemptId))?.deadline?.getTime()).to.equal(before + 15 * MINUTE);
     } finally {
       room.close();
     }
