@@ -17,7 +17,7 @@ export const loginsByIdOf = (conn: Connection): LoginsById =>
   conn.collection<StoredLogin>(SESSION_COLLECTION);
 
 /** Logins asked per read: a bounded `$in` on the `_id` index, however many candidates are connected. */
-export const RECHECK_BATCH = 500;
+const RECHECK_BATCH = 500;
 
 export interface CandidateRecheckDeps {
   logins: LoginsById;

@@ -143,7 +143,11 @@ export const DETAIL_VALUE_LABELS: Readonly<Record<string, Readonly<Record<string
   basis: { signed_certificate: "原发证省签名证书", hub_record: "全国中心资格记录" },
   // How the home province ended a transferred certificate, or a session's cancellation (never a
   // certificate's 注销, which is recorded as from → to).
-  status: { revoked: "吊销", withdrawn: "撤销", cancelled: "已取消" },
+  status: {
+    revoked: CERTIFICATE_STATUS_LABELS.revoked,
+    withdrawn: CERTIFICATE_STATUS_LABELS.withdrawn,
+    cancelled: "已取消",
+  },
   reason: {
     ...CANCELLATION_REASON_LABELS,
     ...LOOKUP_REASON_LABELS,

@@ -11,7 +11,7 @@ const HIDDEN = /[\p{Cf}\p{Zl}\p{Zp}]|[^\P{Cc}\t\n\r]/u;
 const VISIBLE = /[^\p{White_Space}]/gu;
 
 /** How many characters of `s` a reader sees (code points, white space not counted). */
-export function visibleLength(s: string): number {
+function visibleLength(s: string): number {
   return s.match(VISIBLE)?.length ?? 0;
 }
 

@@ -26,7 +26,7 @@ function sittingGuardModel(conn: Connection): Model<{ _id: string; n: number }> 
 }
 
 /** The guard's id for a candidate's sittings of one category. */
-export const sittingGuardId = (candidateId: string, categoryCode: string): string =>
+const sittingGuardId = (candidateId: string, categoryCode: string): string =>
   `${candidateId}:${categoryCode}`;
 
 /** Writes the (candidate, category) guard inside the caller's transaction (see the schema above). */

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type InferSchemaType } from "mongoose";
 import { modelOn } from "../lib/mongo.js";
+import { OutgoingPurpose } from "../contracts/exchange-resend.js";
 
 /**
  * A province node's side of the exchange interface:
@@ -90,7 +91,7 @@ const outgoingSchema = new Schema(
     purpose: {
       type: String,
       required: true,
-      enum: ["submit", "answer", "end", "issued", "document", "source_ended"],
+      enum: OutgoingPurpose.options,
     },
     path: { type: String, required: true },
     body: { type: Schema.Types.Mixed, required: true },

@@ -106,7 +106,7 @@ export function findOutage(
  * journal): that is an ordinary extension, with its own reason and, past the limit, a second
  * approver, not a share of the room's outage.
  */
-export function roomBackOf(sorted: readonly AwayInterval[], end: number, needed: number): number | null {
+function roomBackOf(sorted: readonly AwayInterval[], end: number, needed: number): number | null {
   const lastFrom = sorted[end - 1]?.from ?? 0;
   // After the last drop started the away count only falls: it falls below `needed` at the
   // (k − needed + 1)-th earliest return of the k drops still away then (Infinity: still away).
