@@ -56,6 +56,8 @@ export interface TransferIssuancePorts {
   clock?: () => Date;
   /** The node's zone (TIME_ZONE), for the times its refusals write. */
   timeZone: string;
+  /** Overrides the random status-index draw (tests force a draw). */
+  statusIndexSource?: (capacity: number) => number;
 }
 
 /**
@@ -70,7 +72,7 @@ export interface TransferIssuancePorts {
  */
 export function createTransferIssuance(conn: Connection, ports: TransferIssuancePorts) {
   const Certificates = certificateModel(conn);
-  const slots = createStatusSlots(conn, ports.provinceCode);
+  const slots = createStatusSlots(conn, ports.provinceCode, ports.statusIndexSource);
   const clock = ports.clock ?? (() => new Date());
 
   /** The source certificate if its signatures and contents hold; else a refusal naming why. */

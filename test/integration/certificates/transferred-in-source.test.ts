@@ -129,6 +129,7 @@ async function issueAtBeijing(
   trust: { lists: LoadedTrustList[]; status: ReturnType<typeof jiangsuAfterRotation>["status"] },
   now: Date,
   timeZone = NODE_TIME_ZONE,
+  statusIndexSource?: (capacity: number) => number,
 ): Promise<CertificateRecord> {
   const record = source?.record;
   if (!record) throw new Error("no source");
@@ -170,6 +171,7 @@ async function issueAtBeijing(
     divisionName: () => "北京市道路运输管理机构",
     clock: () => now,
     timeZone,
+    statusIndexSource,
   });
   return service.issue(bjOfficer, `case-${record.certificateNo}`);
 }
@@ -386,23 +388,39 @@ describe("issuance on a transfer back: the new status index is never the one the
   }
 
   it("when the holder transferred back is issued again while the old index has no slot, then the new version takes another index and only the old one is retired cancelled", async () => {
-    // Half the draws that miss the taken slots land on the old index: twelve rounds all missing it
-    // by chance happen once in 4,096 runs of the unfixed code.
-    for (let round = 0; round < 12; round++) {
-      const now = new Date();
-      const { source, home } = await aHolderWhoLeft(now);
-      const again = await issueAtBeijing(db.conn, source, { lists: [home.list], status: home.status }, now);
-      expect(again.version, `round ${round}`).to.equal(2);
-      expect(again.statusIndex, `round ${round}`).to.not.equal(OLD_INDEX);
-      const slots = db.conn.collection("certificate_status_slots");
-      expect(await slots.findOne({ statusIndex: again.statusIndex }), `round ${round}`).to.include({
-        retired: false,
-        certificateNo: source.record.certificateNo,
-      });
-      expect(await slots.findOne({ statusIndex: OLD_INDEX }), `round ${round}`).to.include({
-        retired: true,
-        retiredStatus: "cancelled",
-      });
-    }
+    const now = new Date();
+    const { source, home } = await aHolderWhoLeft(now);
+    // The draws go: a taken index (a duplicate key, drawn again), the old index (no slot, so no
+    // duplicate key would stop it), then a free one. Forced, the test fails on the unfixed code
+    // every time instead of in the runs whose random draws happened to land on the old index.
+    const draws = [0, OLD_INDEX, 6];
+    const drawn: number[] = [];
+    const forced = (capacity: number) => {
+      expect(capacity).to.equal(8);
+      const next = draws.shift();
+      if (next === undefined) throw new Error("more draws than forced");
+      drawn.push(next);
+      return next;
+    };
+    const again = await issueAtBeijing(
+      db.conn,
+      source,
+      { lists: [home.list], status: home.status },
+      now,
+      NODE_TIME_ZONE,
+      forced,
+    );
+    expect(drawn).to.deep.equal([0, OLD_INDEX, 6]);
+    expect(again.version).to.equal(2);
+    expect(again.statusIndex).to.equal(6);
+    const slots = db.conn.collection("certificate_status_slots");
+    expect(await slots.findOne({ statusIndex: 6 })).to.include({
+      retired: false,
+      certificateNo: source.record.certificateNo,
+    });
+    expect(await slots.findOne({ statusIndex: OLD_INDEX })).to.include({
+      retired: true,
+      retiredStatus: "cancelled",
+    });
   });
 });
