@@ -112,6 +112,16 @@ const Env = z
     HUB_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key").optional(),
     /** Where this node keeps its Ed25519 node key (made on first start). Default `<DATA_DIR>/<NODE_NAME>/keys`. */
     NODE_KEY_DIR: z.string().optional(),
+    /**
+     * A replacement of the node key on purpose (after the hub registered the new key): the id of
+     * the new key, as the hub's node list shows it. A start loading exactly that key records it in
+     * place of the key the node's database recorded (audited); one loading any other key refuses,
+     * naming both. Unset: a key other than the recorded one is refused in production.
+     */
+    NODE_KEY_REPIN: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, "must be a node key id (43 base64url characters, as the hub's node list shows it)")
+      .optional(),
     /** Inter-node signatures: how far `created` may lie from this node's clock, in seconds. */
     NODE_SIGNATURE_SKEW_SECONDS: envInt(5, 3600).default(120),
     /** Inter-node requests allowed per node key per minute at the hub before 429. */
@@ -362,6 +372,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       earlyRelease: e.EXAM_EARLY_RELEASE,
       earlyReleaseMaxMinutes: e.EXAM_EARLY_RELEASE_MAX_MINUTES,
       checkInOpensMinutes: SESSION_DOORS_OPEN_MINUTES,
+      repin: e.NODE_KEY_REPIN ?? null,
       roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
       extensionApprovalMinutes: e.EXAM_EXTENSION_APPROVAL_MINUTES,
     },

@@ -15,7 +15,7 @@ import {
   createExchangeStats,
 } from "./exchange/index.js";
 import { createHubFeature } from "./hub/index.js";
-import { createNodeKeyPinFeature, createSharingFeature } from "./sharing/index.js";
+import { createNodeKeyPinFeature, createSharingFeature, loadOrCreateNodeKey } from "./sharing/index.js";
 import {
   createOrganisationFeature,
   createOrganisationService,
@@ -92,6 +92,9 @@ export function createIdentityAndAccess(
  * before any other router). Each feature is reached only through its own index.ts.
  */
 export function createFeatures(ctx: FeatureContext): Feature[] {
+  // The node key, loaded once for every feature that signs with it and for its pin: the pin checks
+  // the very key the node signs with, not a second read of the folder.
+  const nodeKey = loadOrCreateNodeKey(config.nodeKey.dir);
   const { conn, config } = ctx;
   // The features that own what audit details name by id (sessions, candidates…) fill this in below.
   const auditNames: AuditReferenceNames = {};
@@ -181,7 +184,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     }),
     // Before every feature that signs with the node key: a production instance holding another
     // key than the one the node's database recorded refuses to start.
-    createNodeKeyPinFeature(ctx),
+    createNodeKeyPinFeature(ctx, { key: nodeKey, audit }),
     createAuditFeature(audit, access),
     createOrganisationFeature(organisation, access),
     systemSocketFeature(),
@@ -191,9 +194,9 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   // hub feature's gate, which would reserve their nonces before the exchange's gate sees them.
   if (config.role === "hub")
     features.push(
-      createExchangeHubFeature(ctx, { access }),
+      createExchangeHubFeature(ctx, { access, key: nodeKey }),
       // The monthly report counts the exchange's cases through its read API.
-      createHubFeature(ctx, { access, audit, exchangeFacts: createExchangeStats(conn) }),
+      createHubFeature(ctx, { access, audit, exchangeFacts: createExchangeStats(conn), key: nodeKey }),
     );
   // Registration, scheduling, question banks and exam delivery are a province's business; the hub
   // only shares records.
@@ -289,6 +292,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       audit,
       access,
       statusList: () => certificates.facade.signing.statusListDocument({ fresh: true }),
+      key: nodeKey,
       certificateKeys: certificates.facade.signing.hubKeys,
       lookupNotices: (before, limit) => exchangeReady().lookupNotices(before, limit),
     });
@@ -297,6 +301,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
     reportNodeStatus(conn, "hubCertificateKeys", () => sharing.statusLists?.keysStatus() ?? null);
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.
     const exchangeFeature = createExchangeProvinceFeature(ctx, {
+      key: nodeKey,
       access,
       audit,
       certificates: async (actor, idNumber) =>

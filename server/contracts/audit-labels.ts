@@ -91,6 +91,7 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   nodeKeysAdded: "新登记的节点密钥",
   nodeKeysRetired: "随之停用的节点密钥",
   certificateKids: "登记的证照签名密钥",
+  nodeKeyId: "节点密钥",
   endpoint: "节点地址",
   nodeStatus: "节点状态",
   kidsAdded: "新列入的证照签名密钥",

@@ -148,6 +148,7 @@ export const AUDIT_ACTION_LABELS = {
   "hub.certificate_keys_announced": "省级节点公告证照签名密钥",
 } as const satisfies Record<string, string>;
 
+  "node.key_repinned": "按启动设置更换本节点记录的节点密钥",
 /** An action the log may record: only one with a readable name, so no screen shows a bare code. */
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS;
 

@@ -73,6 +73,8 @@ describe("the node key recorded in the node's database", function () {
       (err: unknown) => err as Error,
     );
     expect(refused?.message).to.include("NODE_KEY_DIR").and.to.include(other.keyId);
+    // How to run it on purpose instead: its public key for the hub's registry, and the setting.
+    expect(refused?.message).to.include(other.publicKeyX).and.to.include("NODE_KEY_REPIN");
     expect(existsSync(path.join(dir, "node-ed25519.pem"))).to.equal(true);
   });
 
@@ -101,7 +103,9 @@ describe("the node key recorded in the node's database", function () {
         SINGLE_INSTANCE: "true",
         NODE_KEY_DIR: dir,
       });
-      return createNodeKeyPinFeature({ config, logger, conn: db.conn } as unknown as FeatureContext);
+      return createNodeKeyPinFeature({ config, logger, conn: db.conn } as unknown as FeatureContext, {
+        key: loadOrCreateNodeKey(dir),
+      });
     };
     await featureOn(emptyDir()).start?.();
     const refused = await featureOn(emptyDir())
