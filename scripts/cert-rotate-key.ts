@@ -10,7 +10,8 @@
  * `key_rotation_in_progress` while one does, and audited (`certificate.key_rotated`, actor
  * `cli:cert:rotate-key…`) in the transaction that completes the claim. A certificate key signs from
  * CERT_KEY_ROTATION_LEAD_HOURS on; meanwhile the running node's next status-list push (within 5
- * minutes) announces it to the hub. A trust-list key switches at once.
+ * minutes) announces it to the hub. A trust-list key switches at once. The new key is of the suite
+ * CERT_SUITE names, whatever the ended key's (a suite change: set CERT_SUITE first).
  * Prints the new key and its switch; exit 0 when rotated, 1 when refused, 2 when it cannot run.
  */
 import { hostname, userInfo } from "node:os";

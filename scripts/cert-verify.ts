@@ -4,8 +4,9 @@
  * Verifies a certificate with nothing but trust files (works with the network down). Defaults to
  * the committed demo trust list and anchors. A PDF is read for the QR text roadcert embeds in its
  * metadata; failing that (a scanned PDF, an image) the page is rendered with pdftoppm and the code
- * read with zbarimg when those Debian tools are installed. Prints the verdict and the decoded
- * fields, times in `--time-zone` (default China Standard Time, as the certificates' dates are); exits 0 only for an authentic, currently valid certificate (1 otherwise, 2 on usage errors).
+ * read with zbarimg when those Debian tools are installed. Of several status lists of one province
+ * the newest (generatedAt) counts, and one past its validUntil gives no status. Prints the verdict
+ * and the decoded fields, times in `--time-zone` (default China Standard Time, as the certificates' dates are); exits 0 only for an authentic, currently valid certificate (1 otherwise, 2 on usage errors).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -99,8 +100,17 @@ for (const f of values["status-list"] ?? []) {
     JSON.parse(readFileSync(f, "utf8")),
     lists.flatMap((l) => l.body.keys),
   );
-  if (loaded) statusLists.set(loaded.body.provinceCode, loaded);
-  else console.error(`状态列表 ${f} 无法验证，已忽略`);
+  if (!loaded) {
+    console.error(`状态列表 ${f} 无法验证，已忽略`);
+    continue;
+  }
+  // Of one province's lists the newest is its status; an older one (given in any order) may
+  // predate a revocation. (An expired newest one gives no status at all: verifyQrText.)
+  const province = loaded.body.provinceCode;
+  const kept = statusLists.get(province);
+  if (!kept || Date.parse(loaded.body.generatedAt) > Date.parse(kept.body.generatedAt))
+    statusLists.set(province, loaded);
+  else console.error(`状态列表 ${f} 不比同省份的另一份状态列表新，已忽略`);
 }
 
 const { text, source } = qrTextOf(input);

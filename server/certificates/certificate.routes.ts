@@ -11,6 +11,7 @@ import {
 import { RecordId } from "../contracts/auth.js";
 import { IdNumber } from "../contracts/validation.js";
 import { actorOf, type Access } from "../access/index.js";
+import { isKnownDivision } from "../organisation/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { CertificatesFacade } from "./certificates.feature.js";
@@ -35,6 +36,15 @@ const RotateKeyBody = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .optional(),
 });
+
+/**
+ * A transfer issuance's holder address, checked as registration checks one: a current division
+ * (GB/T 2260, organisation's list), not any six digits, as the new certificate prints its name.
+ */
+const TransferIssueInput = TransferIssueBody.refine(
+  (b) => !b.holder || isKnownDivision(b.holder.addressDivisionCode),
+  { message: "不是现行行政区划，请选择住址所在的区县", path: ["holder", "addressDivisionCode"] },
+);
 
 const rawPdf = express.raw({ type: () => true, limit: MAX_VERIFY_PDF_BYTES });
 /**
@@ -114,7 +124,7 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
   // Issuance on an agreed transfer (转籍换发): the case is the exchange's, the certificate ours.
   r.post("/certificate-transfers/:caseId/issue", access.route("certificate:manage"), async (req, res) => {
     if (!c.transfers) throw errors.notFound("转籍换发（本节点未接入跨省交换）");
-    const body = parse(TransferIssueBody, req.body ?? {});
+    const body = parse(TransferIssueInput, req.body ?? {});
     res
       .status(201)
       .json({ record: await c.transfers.issue(actorOf(req), parse(CaseId, req.params.caseId), body) });

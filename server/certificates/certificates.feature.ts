@@ -19,7 +19,7 @@ import { renderSeatingPlanPdf } from "./pdf/seating-plan.pdf.js";
 import type { CertificateAuditPort } from "./record.js";
 import { createTransferIssuance } from "./transfer.service.js";
 import type { TransferCasesPort } from "./transfer.ports.js";
-import { certificateModel } from "./certificate.model.js";
+import { certificateModel, statusSlotModel } from "./certificate.model.js";
 import { toCertificateDto } from "./presenters.js";
 import { heldQualifications, type HeldQualification } from "./qualifications.js";
 import { sniffMediaType } from "../lib/media-type.js";
@@ -30,7 +30,13 @@ type Photo = { mimeType: string; data: Buffer } | null;
 export interface CertificatesDeps {
   candidates: {
     getCandidate(id: string): Promise<CandidateDto | null>;
+    /** The registration's current photo (the admission ticket's). */
     getCandidatePhoto(id: string): Promise<Photo>;
+    /**
+     * A registration photo by its id, also one replaced since (registration keeps them): the one a
+     * certificate recorded at issue (`photoId`), which its PDF prints.
+     */
+    getPhoto(photoId: string): Promise<Photo>;
     /**
      * Claims the holder's registration inside the issuing transaction `tx`, only while it is not
      * withdrawn and still holds `expected` (what the certificate copies, as issuance read it).
@@ -139,7 +145,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         { status: 1, statusReason: 1, statusChangedAt: 1, version: 1, issuedAt: 1 },
       )
       .lean();
-    if (!doc) return result;
+    if (!doc) return unrecorded(result, now);
     const state = doc.status;
     // An earlier card of a renewed certificate (or one issued before a category was added): the
     // holder was given the newer card and the older one is no longer the certificate.
@@ -176,6 +182,36 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         ? `证书已于 ${formatShown(status.changedAt, timeZone)} ${label}${status.reason ? `（${status.reason}）` : ""}`
         : result.message,
       status,
+    };
+  }
+
+  /**
+   * This node's own certificate that no record matches. An earlier card whose index its certificate
+   * left (a reissue, a transfer back) has a retired slot: the status list holds that index's final
+   * status, so its verdict stands. With no slot either the node never issued it: a QR signed with
+   * a leaked key, whatever the list's unused index (0: valid) says, is no certificate.
+   */
+  async function unrecorded(result: VerificationResultDto, now: Date): Promise<VerificationResultDto> {
+    const claims = result.claims;
+    if (!claims) return result;
+    const slot = await statusSlotModel(ctx.conn).exists({
+      statusIndex: claims.statusIndex,
+      certificateNo: claims.certificateNo,
+    });
+    if (slot) return result;
+    return {
+      ...result,
+      ok: false,
+      authentic: false,
+      code: "unknown_certificate",
+      message: `${divisionName(provinceCode)}没有该证书的签发记录：二维码由本省签名密钥签名，但证号 ${claims.certificateNo} 从未以此状态位签发，可能是伪造证书，请核实持证人身份`,
+      status: {
+        state: "unknown",
+        asOf: now.toISOString(),
+        source: "registry",
+        reason: null,
+        changedAt: null,
+      },
     };
   }
 
@@ -230,7 +266,8 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       return renderCertificatePdf({
         record: dto.record,
         qr: dto.qr,
-        photo: await deps.candidates.getCandidatePhoto(doc.candidateId),
+        // The photo the certificate was issued with, not the registration's current one.
+        photo: doc.photoId ? await deps.candidates.getPhoto(doc.photoId) : null,
         addressName: divisionName(dto.record.holder.addressDivisionCode),
       });
     },

@@ -35,6 +35,7 @@ import { buildTrustList, loadTrustList, type LoadedTrustList } from "./crypto/tr
 import { keyCoversIssue, type TrustContext } from "./crypto/verify-qr.js";
 import { formatShown } from "../lib/local-time.js";
 import { createHubKeys } from "./hub-keys.js";
+import { registerKeys, warnOnSuiteChange } from "./key-registry.js";
 import { databaseTime } from "../lib/mongo.js";
 
 export interface SigningOptions {
@@ -105,23 +106,9 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     return store;
   }
 
+  /** Registers the key file's keys (a key's registered end never moves later: key-registry.ts). */
   async function register(): Promise<void> {
-    for (const k of keys().all()) {
-      await Registry.updateOne(
-        { kid: k.kid },
-        {
-          $set: { validTo: k.validTo },
-          $setOnInsert: {
-            provinceCode: opts.provinceCode,
-            purpose: k.purpose,
-            suite: k.suite,
-            publicKey: k.publicKey,
-            validFrom: k.validFrom,
-          },
-        },
-        { upsert: true },
-      );
-    }
+    await registerKeys(Registry, opts.provinceCode, keys().all());
     trustCache = null;
   }
 
@@ -231,12 +218,13 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
   }
 
   return {
-    /** Opens (first start: generates) the keys and registers their public parts. */
+    /** Opens (first start: generates) the keys, registers their public parts, warns of a suite change. */
     async start(): Promise<void> {
       const mine = { provinceCode: opts.provinceCode };
       if (opts.requireSharedKeys && !store)
         await refuseSecondKeySet(opts.keysDir, () => Registry.exists(mine));
       await register();
+      warnOnSuiteChange(keys(), opts.suite, opts.logger);
     },
     /**
      * The current certificate key for a QR payload issued at `issuedAt`, refused when the key was
@@ -290,7 +278,9 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
       options: { expectOpen?: string; leadMs?: number } = {},
     ): Promise<string> {
       const leadMs = options.leadMs ?? (purpose === "certificate" ? (opts.rotationLeadMs ?? 0) : 0);
+      // The configured suite (CERT_SUITE), not the ended key's: a suite change is a rotation.
       const next = await keys().rotate(purpose, {
+        suite: opts.suite,
         leadMs,
         ...(options.expectOpen !== undefined ? { expectOpen: options.expectOpen } : {}),
       });

@@ -105,6 +105,11 @@ export const VerificationCode = z.enum([
   "status_not_valid",
   /** Authentic and in force, but an earlier version: a newer card was issued (renewal, added category). */
   "superseded",
+  /**
+   * Signed with the issuing province's key, yet that province's node has no record of the
+   * certificate number at that status index (a leaked key, an index never handed out).
+   */
+  "unknown_certificate",
   "qr_not_found",
 ]);
 export type VerificationCode = z.infer<typeof VerificationCode>;

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { NON_DRIVING_CATEGORIES } from "./categories.js";
 import { CertificateStatus, ManualCancellationReason, SignatureSuite } from "./certificate-base.js";
+import { DivisionCode } from "./auth.js";
+import { LicenceClass } from "./registration.js";
 import { IdNumber, IsoDate, IsoInstant, TimeIdCursor } from "./validation.js";
 import { visibleText } from "./visible-text.js";
 
@@ -125,9 +127,10 @@ export const TransferIssueBody = z
   .object({
     holder: z
       .object({
-        addressDivisionCode: z.string().regex(/^\d{6}$/),
+        // Six digits here; a current division, as registration takes it, at the route (isKnownDivision).
+        addressDivisionCode: DivisionCode,
         // Both or neither; a driver category's transfer needs them (transfer.service).
-        licenceClass: z.string().trim().min(1).max(20).optional(),
+        licenceClass: LicenceClass.optional(),
         licenceFirstIssuedOn: IsoDate.optional(),
       })
       .strict()
@@ -185,7 +188,8 @@ export type IssuanceListQuery = z.infer<typeof IssuanceListQuery>;
 export const ReasonBody = z.strictObject({ reason: visibleText(2, 200) });
 export const CancelBody = z.strictObject({
   reason: ManualCancellationReason,
-  note: z.string().trim().max(200).default(""),
+  // A note is optional, but read later as a revocation's reason is: no hidden characters either.
+  note: visibleText(0, 200).default(""),
 });
 
 /**

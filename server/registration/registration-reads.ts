@@ -172,5 +172,15 @@ export function createRegistrationReads(d: {
 
     /** For the proctor's check-in: the registration photo. */
     getCandidatePhoto,
+
+    /**
+     * For certificates: the photo `photoId`, also one a registration has replaced since (photos are
+     * kept), as a certificate prints the photo it recorded at issue; null when there is none.
+     */
+    async getPhoto(photoId: string): Promise<{ mimeType: string; data: Buffer } | null> {
+      if (!isCanonicalObjectId(photoId)) return null;
+      const p = await Photos.findById(photoId).lean();
+      return p ? { mimeType: p.mimeType, data: binaryToBuffer(p.data) } : null;
+    },
   };
 }

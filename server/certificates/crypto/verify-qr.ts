@@ -61,7 +61,7 @@ function result(
  * Verifies QR text offline: envelope, then a trusted key with that id (every key with the id is
  * tried, as in the EU DCC; of the lists holding it, a current one counts, see `preferred`), its
  * province and validity window, the trust list's freshness, the certificate's dates, and finally
- * the status list if one is known. Pure; never throws.
+ * the status list if one is known and unexpired (an expired one is no list). Pure; never throws.
  */
 export function verifyQrText(text: string, ctx: TrustContext, now: Date): VerificationResultDto {
   const opened = openEnvelope(text);
@@ -128,10 +128,19 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   if (today - CLOCK_SKEW_MS >= Date.parse(`${claims.validTo}T00:00:00+08:00`) + 86_400_000) {
     return result("certificate_expired", `证书已于 ${calendarDateText(claims.validTo)} 到期`, authentic);
   }
-  const statusList = ctx.statusLists?.get(claims.provinceCode);
+  const known = ctx.statusLists?.get(claims.provinceCode);
+  // A list past its validUntil says nothing of today: one taken before a revocation still reads
+  // valid, and a verifier handed an old file (or a cached copy) would call a revoked card valid.
+  // A time that does not parse counts as expired.
+  const expired = known !== undefined && !(Date.parse(known.body.validUntil) > now.getTime());
+  const statusList = expired ? undefined : known;
   const state = statusList ? getStatusBits(statusList.bits, claims.statusIndex) : null;
   if (!statusList || !state) {
-    warnings.push("未获取到状态列表：无法确认证书是否已被注销或吊销");
+    warnings.push(
+      expired
+        ? `状态列表已于 ${formatShown(known.body.validUntil, ctx.timeZone)} 过期：无法确认证书是否已被注销或吊销，请更新状态列表`
+        : "未获取到状态列表：无法确认证书是否已被注销或吊销",
+    );
     return {
       ...authentic,
       ok: true,

@@ -35,7 +35,10 @@ export function anotherInstance(
   clock?: () => Date,
   audit: CertificatesDeps["audit"] = createAuditService(node.ctx.conn),
   results: CertificatesDeps["results"] = publishedResults(node.ctx.conn),
-  timers: Pick<CertificatesDeps, "lapseCheckMs" | "keyRotationCheckMs" | "statusIndexSource"> = {},
+  timers: Pick<CertificatesDeps, "lapseCheckMs" | "keyRotationCheckMs" | "statusIndexSource"> & {
+    /** Replaces some of registration's reads (a test that asks which photo was read). */
+    candidates?: Partial<CertificatesDeps["candidates"]>;
+  } = {},
 ) {
   const { conn, config } = node.ctx;
   const registration = createRegistrationService(conn, {
@@ -51,15 +54,16 @@ export function anotherInstance(
     organisation,
     registration,
   });
+  const { candidates, ...rest } = timers;
   return createCertificatesFeature(node.ctx, {
-    candidates: registration,
+    candidates: { ...registration, ...candidates },
     sessions: scheduling,
     results,
     divisionName: divisionFullName,
     access: accessTrustingActors(scheduling),
     audit,
     clock,
-    ...timers,
+    ...rest,
   });
 }
 

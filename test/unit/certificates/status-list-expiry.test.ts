@@ -1,0 +1,68 @@
+import { expect } from "chai";
+import {
+  buildStatusList,
+  emptyStatusBits,
+  loadStatusList,
+  setStatusBits,
+  verifyQrText,
+  type LoadedStatusList,
+} from "../../../server/certificates/index.js";
+import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
+import { aProvinceKey, aTrustList, sampleClaims, sealSample } from "./trust-fixtures.js";
+
+const NOW = new Date("2026-06-01T00:00:00Z");
+const HOUR = 3_600_000;
+
+/**
+ * A status list says nothing past its validUntil: an old list (taken before a revocation) must not
+ * vouch for a certificate revoked since, however it reached the verifier (a file, a cached copy).
+ */
+describe("offline verification with a status list past its validUntil", () => {
+  const key = aProvinceKey("ed25519", "320000");
+  const { list } = aTrustList([key.entry], { now: NOW });
+  const qr = sealSample(key.sealing);
+
+  /** A list of the province made at `generatedAt`, valid an hour, with the sample's entry as `state`. */
+  function statusList(generatedAt: Date, state: "valid" | "revoked"): LoadedStatusList {
+    const bits = emptyStatusBits();
+    setStatusBits(bits, sampleClaims.statusIndex, state);
+    const file = buildStatusList(
+      { provinceCode: "320000", bits, now: generatedAt, validForSeconds: 3600 },
+      key.sealing,
+    );
+    const loaded = loadStatusList(file, list.body.keys);
+    if (!loaded) throw new Error("test status list does not load");
+    return loaded;
+  }
+  const verify = (status: LoadedStatusList, now = NOW) =>
+    verifyQrText(
+      qr,
+      { lists: [list], statusLists: new Map([["320000", status]]), timeZone: NODE_TIME_ZONE },
+      now,
+    );
+
+  it("when the only status list expired an hour ago, then the status is unknown and a warning says the list expired, not valid as of that list", () => {
+    const r = verify(statusList(new Date(NOW.getTime() - 2 * HOUR), "valid"));
+    expect(r).to.deep.include({
+      ok: true,
+      authentic: true,
+      code: "valid",
+      message: "证书真实有效（状态未知）",
+    });
+    expect(r.status).to.deep.equal({ state: "unknown", asOf: null, source: "none" });
+    // validUntil 2026-05-31T23:00Z, written in the node's zone (China: 6月1日 07:00).
+    expect(r.warnings.join("\n")).to.contain("状态列表已于 2026年6月1日 07:00:00 过期");
+  });
+
+  it("when the status list's validUntil is exactly now, then it counts as expired", () => {
+    const r = verify(statusList(new Date(NOW.getTime() - HOUR), "valid"));
+    expect(r.status?.state).to.equal("unknown");
+    expect(r.warnings.join("\n")).to.contain("状态列表已于");
+  });
+
+  it("when the status list is within its validUntil, then its entry still decides (revoked is status_not_valid)", () => {
+    const r = verify(statusList(new Date(NOW.getTime() - HOUR / 2), "revoked"));
+    expect(r).to.deep.include({ ok: false, authentic: true, code: "status_not_valid" });
+    expect(r.status?.state).to.equal("revoked");
+  });
+});
