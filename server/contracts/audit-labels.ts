@@ -102,6 +102,7 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   outageTo: "断线结束",
   pending: "补时达到审批线、转为延时申请的考生",
   outage: "断线补时",
+  notCredited: "断线已记为补偿、但考试已不在进行未能补时的考生",
   requestId: "申请编号",
   refused: "拒绝次数",
   accounts: "涉及账号数",

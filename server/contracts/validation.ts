@@ -123,15 +123,26 @@ export const IdNumber = typedCode()
   .regex(/^\d{17}[\dX]$/, "须为 18 位公民身份号码");
 
 /** Characters a name never holds and a reader cannot see: controls, format characters (zero-width
- * spaces and joiners, bidirectional controls), line and paragraph separators. */
+ * spaces and joiners, bidirectional controls), line and paragraph separators. The one definition
+ * of an invisible character (names here, written reasons in visible-text.ts, exchange text). */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** What a text area types between lines: text there, not hidden (they are controls all the same). */
+const LINE_BREAKS = /[\t\n\r]/g;
+
+/**
+ * Whether `text` holds a character `INVISIBLE` names; with `lines` (text typed in a text area), its
+ * tabs and line breaks are text and do not count.
+ */
+export function hasInvisible(text: string, lines = false): boolean {
+  return INVISIBLE.test(lines ? text.replace(LINE_BREAKS, " ") : text);
+}
 
 /** Why text holding an invisible character is refused (names here, reasons in visible-text.ts). */
 export const INVISIBLE_REFUSED = "含不可见字符（零宽字符、方向控制符等），请删除后重新输入";
 
 /** `text` refusing any character `INVISIBLE` names, with a message saying why (its other rules kept). */
 export function refuseInvisible<T extends z.ZodType<string>>(text: T) {
-  return text.refine((s) => !INVISIBLE.test(s), INVISIBLE_REFUSED);
+  return text.refine((s) => !hasInvisible(s), INVISIBLE_REFUSED);
 }
 
 /**

@@ -1,12 +1,6 @@
 import { z } from "zod";
-import { INVISIBLE_REFUSED } from "./validation.js";
+import { hasInvisible, INVISIBLE_REFUSED } from "./validation.js";
 
-/**
- * Characters nobody sees: format characters (zero-width spaces and joiners, bidirectional
- * overrides and isolates, the BOM), line and paragraph separators, and control characters other
- * than the tab and line breaks a text area types.
- */
-const HIDDEN = /[\p{Cf}\p{Zl}\p{Zp}]|[^\P{Cc}\t\n\r]/u;
 /** What counts toward a minimum: every character but white space (and the hidden ones, refused). */
 const VISIBLE = /[^\p{White_Space}]/gu;
 
@@ -23,10 +17,14 @@ function visibleLength(s: string): number {
  * characters only; `max` bounds the text as stored (trimmed).
  */
 export function visibleText(min: number, max: number) {
-  return z
-    .string()
-    .trim()
-    .max(max)
-    .refine((s) => !HIDDEN.test(s), { message: INVISIBLE_REFUSED, abort: true })
-    .refine((s) => visibleLength(s) >= min, `请至少填写 ${min} 个字`);
+  return (
+    z
+      .string()
+      .trim()
+      .max(max)
+      // Hidden characters are those a name may not hold (validation.ts), less the tab and line
+      // breaks a reason's text area types.
+      .refine((s) => !hasInvisible(s, true), { message: INVISIBLE_REFUSED, abort: true })
+      .refine((s) => visibleLength(s) >= min, `请至少填写 ${min} 个字`)
+  );
 }

@@ -1,7 +1,7 @@
 import type { AuthUser } from "../contracts/auth.js";
 import type { ExtendPayload, PendingExtensionDto, ProctorActionResultDto } from "../contracts/exams.js";
 import type { Connection } from "mongoose";
-import { rooms, type UnitOfWork } from "../exams/index.js";
+import type { UnitOfWork } from "../exams/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { createExtendRequests } from "./extend-requests.js";
 import { toActor, type ProctorDesk } from "./proctor-desk.js";
@@ -12,7 +12,17 @@ import { toActor, type ProctorDesk } from "./proctor-desk.js";
  * with its audit entry.
  */
 export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number, conn: Connection) {
-  const { deps, now, authorize, audited, entry, attemptSession, refuseIfPublished, result } = desk;
+  const {
+    deps,
+    now,
+    authorize,
+    audited,
+    entry,
+    fileExtensionRequest,
+    attemptSession,
+    refuseIfPublished,
+    result,
+  } = desk;
   const requests = createExtendRequests(conn);
 
   /**
@@ -28,7 +38,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
   }
 
   /**
-   * Gives the time at once, or files it for a second approver (see `extend`), inside `uow`;
+   * Gives the time at once, or files it for a second approver (see `extend`, fileExtensionRequest), inside `uow`;
    * returns the request filed, or null when the time was given.
    */
   async function makeExtension(
@@ -65,25 +75,9 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
         if (!(err instanceof AppError && err.code === "approval_required")) throw err;
       }
     }
-    const added = await deps.exams.addPendingExtension(toActor(user), p.attemptId, p.minutes, p.reason, uow);
-    if (!added) throw errors.conflict("invalid_transition", "该考生当前不能延时");
-    await entry(
-      uow,
-      user,
-      "proctor.extend_requested",
-      sessionId,
-      { minutes: p.minutes, reason: p.reason, requestId: added.requestId },
-      p.attemptId,
-    );
-    return {
-      requestId: added.requestId,
-      attemptId: p.attemptId,
-      minutes: p.minutes,
-      reason: p.reason,
-      requestedBy: user.displayName,
-      requestedById: user.id,
-      requestedAt: now().toISOString(),
-    };
+    const filed = await fileExtensionRequest(uow, user, sessionId, p);
+    if (!filed) throw errors.conflict("invalid_transition", "该考生当前不能延时");
+    return filed;
   }
 
   return {
@@ -103,7 +97,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
       const session = await attemptSession(user, p.attemptId);
       await refuseIfPublished(session.id);
       const asked = needsApproval(p);
-      const { pending, repeated } = await audited(async (uow) => {
+      const pending = await audited(async (uow) => {
         // The same extension sent again (its ack was lost): answered what it came to, not made twice.
         const earlier = p.requestId ? await requests.find(p.attemptId, p.requestId, uow.session) : null;
         if (earlier) {
@@ -112,7 +106,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
           // The same id with other minutes or another reason is not a resend of that extension.
           if (earlier.minutes !== p.minutes || earlier.reason !== p.reason)
             throw errors.conflict("request_id_reused", "该操作编号已用于另一项补时，请重新提交");
-          return { pending: earlier.pending, repeated: true };
+          return earlier.pending;
         }
         const made = await makeExtension(user, session.id, p, asked, uow);
         if (p.requestId)
@@ -123,12 +117,11 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
             now(),
             uow.session,
           );
-        return { pending: made, repeated: false };
+        return made;
       });
-      if (pending) {
-        if (!repeated) deps.notifier.toRoom(rooms.session(session.id), "session:extension_pending", pending);
-        return { ...result([], []), pending };
-      }
+      // A request filed now was announced to the room once committed (fileExtensionRequest); a
+      // repeat's was announced when it was filed.
+      if (pending) return { ...result([], []), pending };
       return { ...result([p.attemptId], []), pending: null };
     },
 
@@ -153,13 +146,17 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
       await audited(async (uow) => {
         const taken = await deps.exams.takePendingExtension(attemptId, requestId, uow);
         if (!taken) throw errors.notFound("延时申请", "extension_not_found");
+        // An outage credit that waited for approval is owed time once approved, given as an outage
+        // credit under the limit is: a room booked after the session does not refuse it (the
+        // overrun is flagged for the office), where an extension, which may wait, is refused.
+        const outage = await requests.outageOf(attemptId, requestId, uow.session);
         if (approve) {
           const ok = await deps.exams.credit(
             toActor(user),
             attemptId,
             taken.minutes,
-            taken.reason,
-            "extend",
+            outage ? outage.reason : taken.reason,
+            outage ? "credit" : "extend",
             uow,
             { requestedBy: taken.requestedBy, approvedBy: user.id },
           );
@@ -170,7 +167,12 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
           user,
           approve ? "proctor.extend_approved" : "proctor.extend_rejected",
           owner.sessionId,
-          { requestId, minutes: taken.minutes, requestedBy: taken.requestedBy },
+          {
+            requestId,
+            minutes: taken.minutes,
+            requestedBy: taken.requestedBy,
+            ...(outage ? { outage: true } : {}),
+          },
           attemptId,
         );
       });

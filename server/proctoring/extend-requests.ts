@@ -67,6 +67,35 @@ export function createExtendRequests(conn: Connection) {
           }
         : null;
     },
+    /**
+     * Records, in the credit's transaction, that the extension request `requestId` (the server's
+     * id of a request waiting for approval) is an outage credit, with the credit's reason as the
+     * proctor wrote it: approved, it is given as owed time (see approveExtension), not as an
+     * extension that may wait. Its own key: a console's request ids never start with "outage:".
+     */
+    async recordOutage(
+      attemptId: string,
+      requestId: string,
+      asked: { requestedById: string; minutes: number; reason: string },
+      at: Date,
+      session: ClientSession,
+    ): Promise<void> {
+      await Requests.create(
+        [{ _id: `outage:${key(attemptId, requestId)}`, attemptId, ...asked, pending: null, at }],
+        { session },
+      );
+    },
+    /** The outage credit the request `requestId` stands for (its reason as written), or null for an extension. */
+    async outageOf(
+      attemptId: string,
+      requestId: string,
+      session: ClientSession,
+    ): Promise<{ reason: string } | null> {
+      const doc = await Requests.findById(`outage:${key(attemptId, requestId)}`)
+        .session(session)
+        .lean<ExtendRequestDoc>();
+      return doc ? { reason: doc.reason } : null;
+    },
     /** Records the outcome inside the extension's transaction (see the schema above). */
     async record(
       attemptId: string,

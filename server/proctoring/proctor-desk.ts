@@ -2,10 +2,11 @@ import type { ClientSession } from "mongoose";
 import type { AuditAction } from "../contracts/audit.js";
 import { decide, type Access } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
-import type { OutageProposalDto, ProctorActionResultDto } from "../contracts/exams.js";
+import type { OutageProposalDto, PendingExtensionDto, ProctorActionResultDto } from "../contracts/exams.js";
 import type { ExamSessionDto } from "../contracts/scheduling.js";
 import {
   inUnitOfWork,
+  rooms,
   type Actor,
   type AuditPort,
   type ExamDeliveryPort,
@@ -17,6 +18,7 @@ import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
 import { createRefusalBudget, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
 import { createRefusalSummaries } from "../lib/refusal-summary.js";
+import { createExtendRequests } from "./extend-requests.js";
 import { createIncidentLog } from "./incident-log.js";
 import {
   DEFAULT_OUTAGE_RULE,
@@ -68,6 +70,7 @@ export function toActor(user: AuthUser): Actor {
  */
 export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   const incidents = createIncidentLog(ctx.conn);
+  const requests = createExtendRequests(ctx.conn);
   const now = deps.now ?? (() => new Date());
   const rule = deps.outageRule ?? DEFAULT_OUTAGE_RULE;
   const sessionCache = new Map<string, { at: number; session: ExamSessionDto }>();
@@ -189,6 +192,50 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
     };
   }
 
+  /**
+   * Files extra time for a second approver (Pearson VUE: time changes need a second
+   * authorisation), inside `uow`: the request on the attempt, its `proctor.extend_requested` entry,
+   * and, once committed, the notice that puts 批准/驳回 on the room's consoles. The one way an
+   * extension and an outage credit ask for approval; an outage credit's request (`outage`, with
+   * the credit's reason as written) is recorded as one, so that approved it is given as owed
+   * time. Null when the attempt is no longer open (nothing filed).
+   */
+  async function fileExtensionRequest(
+    uow: UnitOfWork,
+    user: AuthUser,
+    sessionId: string,
+    ask: { attemptId: string; minutes: number; reason: string },
+    outage?: { reason: string },
+  ): Promise<PendingExtensionDto | null> {
+    const { attemptId, minutes, reason } = ask;
+    const added = await deps.exams.addPendingExtension(toActor(user), attemptId, minutes, reason, uow);
+    if (!added) return null;
+    const { requestId } = added;
+    const details = { minutes, reason, requestId, ...(outage ? { outage: true } : {}) };
+    await entry(uow, user, "proctor.extend_requested", sessionId, details, attemptId);
+    if (outage)
+      await requests.recordOutage(
+        attemptId,
+        requestId,
+        { requestedById: user.id, minutes, reason: outage.reason },
+        now(),
+        uow.session,
+      );
+    const pending: PendingExtensionDto = {
+      requestId,
+      attemptId,
+      minutes,
+      reason,
+      requestedBy: user.displayName,
+      requestedById: user.id,
+      requestedAt: now().toISOString(),
+    };
+    uow.afterCommit(() =>
+      deps.notifier.toRoom(rooms.session(sessionId), "session:extension_pending", pending),
+    );
+    return pending;
+  }
+
   /** The attempts an action targets: the whole room, or the named ones (which must belong to it). */
   async function targets(
     sessionId: string,
@@ -265,6 +312,7 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
     closeRefusalSummaries: (): Promise<void> => refusalSummaries.close(),
     audited,
     entry,
+    fileExtensionRequest,
     targets,
     attemptSession,
     refuseIfPublished,

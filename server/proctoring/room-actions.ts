@@ -5,7 +5,6 @@ import type {
   CreditOutagePayload,
   IncidentDto,
   IncidentPayload,
-  PendingExtensionDto,
   ProctorActionResultDto,
   UnlockLoginPayload,
   UnlockLoginResultDto,
@@ -24,7 +23,19 @@ type Skipped = { attemptId: string; code: string };
  * reads, writes, audits and broadcasts by the id of the session `authorize` found, never the id sent.
  */
 export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
-  const { deps, incidents, now, authorize, audited, entry, targets, result, outcome, currentOutage } = desk;
+  const {
+    deps,
+    incidents,
+    now,
+    authorize,
+    audited,
+    entry,
+    fileExtensionRequest,
+    targets,
+    result,
+    outcome,
+    currentOutage,
+  } = desk;
 
   /** The seats among `ids` with a credited drop inside the outage named (a credit already given). */
   function creditedWithin(p: CreditOutagePayload, ids: string[], intervals: AwayInterval[]): Set<string> {
@@ -65,21 +76,14 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
       if (!(err instanceof AppError && err.code === "approval_required")) throw err;
     }
     const asked = `断线补时：${reason}`.slice(0, 500);
-    const added = await deps.exams.addPendingExtension(toActor(user), attemptId, minutes, asked, uow);
-    if (!added) return null;
-    const details = { minutes, reason: asked, requestId: added.requestId, outage: true };
-    await entry(uow, user, "proctor.extend_requested", sessionId, details, attemptId);
-    const dto: PendingExtensionDto = {
-      requestId: added.requestId,
-      attemptId,
-      minutes,
-      reason: asked,
-      requestedBy: user.displayName,
-      requestedById: user.id,
-      requestedAt: now().toISOString(),
-    };
-    uow.afterCommit(() => deps.notifier.toRoom(rooms.session(sessionId), "session:extension_pending", dto));
-    return added;
+    const filed = await fileExtensionRequest(
+      uow,
+      user,
+      sessionId,
+      { attemptId, minutes, reason: asked },
+      { reason },
+    );
+    return filed && { requestId: filed.requestId };
   }
 
   return {
@@ -209,7 +213,8 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
      * one proposed (seats dropped again, or it was credited and another is proposed), the credit
      * is refused `outage_changed` and nothing changes. The outage is read and credited in one
      * transaction with the audit entry. A seat's credit that would bring its extra time to the
-     * approval limit waits for a second approver instead (`approval_pending`, see creditOrAsk).
+     * approval limit waits for a second approver instead (`approval_pending`, see creditOrAsk); one
+     * whose attempt no longer takes time is skipped as `not_in_progress`.
      */
     async creditOutage(user: AuthUser, p: CreditOutagePayload): Promise<ProctorActionResultDto> {
       const { id } = await authorize(user, p.sessionId);
@@ -220,6 +225,7 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
         const done = {
           credited: [] as { attemptId: string; minutes: number }[],
           pending: [] as { attemptId: string; minutes: number; requestId: string }[],
+          notCredited: [] as string[],
           skipped: [] as Skipped[],
         };
         const wereCredited = named ? new Set<string>() : creditedWithin(p, t.ids, intervals);
@@ -247,6 +253,11 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
             else if (given) {
               done.pending.push({ ...seat, requestId: given.requestId });
               done.skipped.push({ attemptId, code: "approval_pending" });
+            } else {
+              // Claimed (its drops are credited, never proposed again) but neither given nor asked:
+              // the attempt no longer takes time. Said in the result and on the credit's record.
+              done.notCredited.push(attemptId);
+              done.skipped.push({ attemptId, code: "not_in_progress" });
             }
           }
         }
@@ -256,6 +267,7 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
           outageTo: new Date(p.outageTo).toISOString(),
           seats: done.credited,
           ...(done.pending.length > 0 ? { pending: done.pending } : {}),
+          ...(done.notCredited.length > 0 ? { notCredited: done.notCredited } : {}),
         });
         return done;
       });

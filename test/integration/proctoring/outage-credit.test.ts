@@ -1,4 +1,8 @@
 import { expect } from "chai";
+import { createAccess } from "../../../server/access/index.js";
+import { createAuditService } from "../../../server/audit/index.js";
+import { createProctoringService } from "../../../server/proctoring/index.js";
+import { fixtureScheduling } from "../../../scripts/bench/exam-fixtures.js";
 import { examDb } from "../exams/support/models.js";
 import { call, ok } from "../exams/support/clients.js";
 import type { OutageProposalDto } from "../../../server/contracts/exams.js";
@@ -234,6 +238,92 @@ describe("proctoring: outage credit is given once per outage", () => {
       expect(((await deadlines([attemptId]))[attemptId] ?? 0) - (before[attemptId] ?? 0)).to.equal(25 * m);
     } finally {
       second.close();
+      room.close();
+    }
+  });
+
+  it("when an outage credit that waited for approval is approved after the room was booked for the next session, then it is given as owed time, not refused room_booked", async () => {
+    const room = await aRoom(env.node, { candidates: 3, release: true });
+    const second = await aSecondProctor(env.node, room);
+    try {
+      const ids = room.candidates.map((c) => c.attemptId);
+      await dropsOf(
+        env.node,
+        room,
+        [0, 1, 2].map((seat) => ({ seat, agoMs: 30 * m, awayMs: 25 * m })),
+      );
+      const proposal = await proposalOf(room);
+      if (!proposal) throw new Error("no outage proposed");
+      ok(await call(room.proctor, "proctor:credit_outage", creditOf(room, proposal)));
+      const [attemptId] = ids;
+      if (!attemptId) throw new Error("fixture: no seat");
+      const before = (await deadlines(ids))[attemptId] ?? 0;
+      // Another session takes the room ten minutes after the seat's deadline: the 25 minutes owed
+      // run into it.
+      await env.node.ctx.conn
+        .collection("test_fixture_sessions")
+        .updateOne(
+          { _id: room.session.id as never },
+          { $set: { roomTakenAfter: new Date(before + 10 * m) } },
+        );
+      const doc = await examDb(env.node.ctx.conn).Attempts.findById(attemptId).lean();
+      const requestId = doc?.pendingExtensions[0]?.requestId;
+      if (!requestId) throw new Error("the credit filed no request");
+      const approved = await call(second, "proctor:approve_extension", {
+        attemptId,
+        requestId,
+        approve: true,
+      });
+      expect(approved.ok ? "ok" : approved.error.code).to.equal("ok");
+      expect(((await deadlines([attemptId]))[attemptId] ?? 0) - before).to.equal(25 * m);
+      const after = await examDb(env.node.ctx.conn).Attempts.findById(attemptId).lean();
+      // Given as the outage credit it is, with the reason the proctor wrote for it.
+      const given = after?.events.filter((e) => e.type === "credit") ?? [];
+      expect(given.map((e) => (e.data as { reason?: string }).reason)).to.deep.equal(["考场网络中断"]);
+    } finally {
+      second.close();
+      room.close();
+    }
+  });
+
+  it("when a seat's drops are claimed but its credit is neither given nor sent for approval, then it is skipped as not_in_progress and the credit's entry names it", async () => {
+    const room = await aRoom(env.node, { candidates: 3, release: true });
+    try {
+      const ids = room.candidates.map((c) => c.attemptId);
+      await dropsOf(
+        env.node,
+        room,
+        [0, 1, 2].map((seat) => ({ seat, agoMs: 10 * m, awayMs: 2 * m })),
+      );
+      // Exam delivery answers that seat 0's attempt takes no time (closed between the claim and
+      // the credit); the other seats are credited as usual.
+      const conn = env.node.ctx.conn;
+      const real = env.node.delivery.exams;
+      const scheduling = fixtureScheduling(conn);
+      const service = createProctoringService(env.node.ctx, {
+        exams: {
+          ...real,
+          credit: (actor, attemptId, ...rest) =>
+            attemptId === ids[0] ? Promise.resolve(false) : real.credit(actor, attemptId, ...rest),
+        },
+        scheduling,
+        audit: createAuditService(conn),
+        access: createAccess({
+          currentAccount: async (a) => a,
+          sessionScope: (id) => scheduling.getSession(id),
+        }),
+        notifier: { toRoom: () => undefined },
+      });
+      const proposal = await service.outageProposal(room.session.id);
+      if (!proposal) throw new Error("no outage proposed");
+      const res = await service.creditOutage(room.proctorUser, creditOf(room, proposal));
+      expect(res.affected.sort()).to.deep.equal(ids.slice(1).sort());
+      expect(res.skipped).to.deep.equal([{ attemptId: ids[0], code: "not_in_progress" }]);
+      const entry = await conn
+        .collection("audit_log")
+        .findOne({ action: "proctor.credit_outage", "details.sessionId": room.session.id });
+      expect(entry?.details).to.deep.include({ notCredited: [ids[0]] });
+    } finally {
       room.close();
     }
   });

@@ -1,8 +1,12 @@
 import { ElMessageBox } from "element-plus";
 import type { SeatMapDto } from "@contracts/scheduling.js";
-import type { ConfirmBox } from "@/shared/confirm.js";
-import { categoryName } from "@/shared/category-name.js";
-import { formatDateTime } from "@/shared/time.js";
+// Relative, not "@/shared": unit tests load this file under tsx with the root tsconfig, which has no "@/" path.
+// eslint-disable-next-line no-restricted-imports
+import type { ConfirmBox } from "../../shared/confirm.js";
+// eslint-disable-next-line no-restricted-imports
+import { categoryName } from "../../shared/category-name.js";
+// eslint-disable-next-line no-restricted-imports
+import { formatDateTime } from "../../shared/time.js";
 
 /**
  * The cancellation's confirmation: its confirm button red (it cannot be undone), and the way back
@@ -15,6 +19,18 @@ export const cancelBox: ConfirmBox = (message, title, options) =>
     confirmButtonType: "danger",
     customStyle: { maxWidth: "520px" },
   });
+
+/**
+ * Whether the page offers 取消场次, by the server's rule (session-updates.ts) as far as the session
+ * shows it: only a scheduled session; not once its papers were released (session_released: the
+ * proctor ends the sittings instead), nor once its results are published (results_published). A
+ * session that could not be held is still cancelled after its start or its end, so its candidates
+ * are not published as 缺考. The server also refuses one started with a candidate admitted but no
+ * paper released (session_admitted), which the session does not show: it says so when asked.
+ */
+export function cancellable(s: SeatMapDto["session"] | undefined): boolean {
+  return !!s && s.status === "scheduled" && s.lifecycle !== "published" && s.releasedAt === null;
+}
 
 /** What cancelling does, said before it is done: which session, and who is seated in it. */
 export function cancellationNote(s: SeatMapDto["session"] | undefined): string {
