@@ -15,16 +15,17 @@ export function comparable(
   from = 0,
   out: unknown[] = [],
   stored = false,
+  elements = true,
 ): unknown[] {
   if (from === parts.length) {
     out.push(doc);
-    if (Array.isArray(doc)) for (const item of doc as unknown[]) out.push(item);
+    if (elements && Array.isArray(doc)) for (const item of doc as unknown[]) out.push(item);
     return out;
   }
   const part = parts[from] ?? "";
   if (Array.isArray(doc)) {
     const index = /^\d+$/.test(part);
-    if (index) comparable((doc as unknown[])[Number(part)], parts, from + 1, out, stored);
+    if (index) comparable((doc as unknown[])[Number(part)], parts, from + 1, out, stored, elements);
     // Where no element has a field named `part`, the elements add nothing unless the path ends
     // here (each then adds `undefined`). Known only of arrays never changed in place (array-facts.ts):
     // a stored document's, not the engine's copies in a pipeline, which its stages may change.
@@ -36,10 +37,22 @@ export function comparable(
       const inner = (item as Record<string | number, unknown>)[key];
       // An element without that field adds nothing unless the path ends here (then it adds
       // `undefined`, which `$gte: null` counts as missing): skip it rather than descend.
-      if (inner !== undefined || from + 1 === parts.length) comparable(inner, parts, from + 1, out, stored);
+      if (inner !== undefined || from + 1 === parts.length)
+        comparable(inner, parts, from + 1, out, stored, elements);
     }
     return out;
   }
   if (doc === null || typeof doc !== "object") return out;
-  return comparable((doc as Record<string, unknown>)[part], parts, from + 1, out, stored);
+  return comparable((doc as Record<string, unknown>)[part], parts, from + 1, out, stored, elements);
+}
+
+/**
+ * The arrays where the path ends, each as a whole (an array there is not entered): what the
+ * server's array operators (`$size`, `$elemMatch`) test, which walk arrays midway as `comparable`
+ * does but take the final value as it is (ArrayMatchingMatchExpression, no leaf traversal).
+ */
+export function arraysAt(doc: unknown, parts: string[]): unknown[][] {
+  return comparable(doc, parts, 0, [], false, false).filter((value): value is unknown[] =>
+    Array.isArray(value),
+  );
 }

@@ -15,7 +15,7 @@ import { bsonTypeName, parseTypeSet, TYPE_EXPRESSIONS, type TypeSet } from "./bs
 import { compareBson, typeBracket } from "./bson-order.js";
 import { DATE_DIFFERENCE_EXPRESSIONS } from "./date-differences.js";
 import { EXPRESSION_COMPARISONS } from "./expression-compare.js";
-import { comparable } from "./comparable.js";
+import { arraysAt, comparable } from "./comparable.js";
 import { EQUALITY } from "./equality.js";
 import { MISSING_ACCUMULATORS, MISSING_EXPRESSIONS } from "./missing-accumulators.js";
 import { NUMERIC_EXPRESSIONS } from "./numeric-expressions.js";
@@ -25,7 +25,7 @@ import { ORDERED_ACCUMULATORS, ORDERED_EXTREMES_EXPRESSIONS } from "./ordered-ac
 import { ORDERED_EXPRESSIONS } from "./ordered-expressions.js";
 import { GROUP_KEY_EXPRESSIONS, ORDERED_STAGES } from "./ordered-stages.js";
 import { unsupported } from "./errors.js";
-import { givenPattern, withPcrePatterns } from "./pcre.js";
+import { patternTest, withPcrePatterns } from "./pcre.js";
 import { isPlainObject } from "./storage/values.js";
 import { $expr, TRUTHINESS_EXPRESSIONS } from "./truthiness.js";
 
@@ -64,17 +64,11 @@ const $type: typeof queryOperators.$type = (selector, wanted) => {
  * the same pattern and options (the server's RegexMatchExpression), which the engine never matched.
  */
 const $regex: typeof queryOperators.$regex = (selector, value) => {
-  const re = value as RegExp;
-  const given = givenPattern(re);
+  const matches = patternTest(value as RegExp);
   const parts = selector.split(".");
   return (doc) => {
     const values = isPlainObject(doc) ? comparable(doc, parts) : [resolve(doc as Document, selector)];
-    return values.some((found) => {
-      if (typeof found === "string") return re.test(found);
-      if (found instanceof RegExp) return found.source === given.pattern && [...found.flags].sort().join("") === given.options;
-      const bson = found as { _bsontype?: string; pattern?: string; options?: string } | null;
-      return bson?._bsontype === "BSONRegExp" && bson.pattern === given.pattern && [...(bson.options ?? "")].sort().join("") === given.options;
-    });
+    return values.some(matches);
   };
 };
 
@@ -162,7 +156,40 @@ const $size: typeof queryOperators.$size = (selector, value, options) => {
   if (!Number.isInteger(value))
     throw new Error(`Failed to parse $size. Expected an integer in: $size: ${value}`);
   if (value < 0) throw new Error(`Failed to parse $size. Expected a non-negative number in: $size: ${value}`);
-  return queryOperators.$size(selector, value, options);
+  const engine = queryOperators.$size(selector, value, options);
+  const parts = selector.split(".");
+  // The arrays where the path ends (`arraysAt`), not the values gathered through arrays midway:
+  // `{"a.b": {$size: 2}}` does not match `{a: [{b: 1}, {b: 2}]}`. The engine keeps what
+  // `$elemMatch` hands it for an array's scalar elements.
+  return (doc) => (isPlainObject(doc) ? arraysAt(doc, parts).some((array) => array.length === value) : engine(doc));
+};
+
+/** Operators that take an array element as a whole, as the server's do, here too (`$size`, `$elemMatch`). */
+const WHOLE_ELEMENT_OPERATORS = new Set(["$size", "$elemMatch"]);
+
+/**
+ * `$elemMatch` on the elements of the arrays where the path ends (`arraysAt`) only: the engine
+ * also took values gathered through arrays midway, so `{"a.b": {$elemMatch: {$gt: 1}}}` matched
+ * `{a: [{b: 5}]}`. Each element is tested by the engine's own `$elemMatch` over that one array.
+ * Operator conditions (`{$gt: 1}`) on an element that is itself an array are refused: the server
+ * tests such an element as one value (`[5]` is not `$gt: 1`), while the stand-in's operators
+ * would look into it.
+ */
+const $elemMatch: typeof queryOperators.$elemMatch = (selector, value, options) => {
+  const engine = queryOperators.$elemMatch(selector, value, options);
+  const ofArray = queryOperators.$elemMatch("array", value, options);
+  const parts = selector.split(".");
+  const keys = isPlainObject(value) ? Object.keys(value) : [];
+  const onValue = keys.length > 0 && keys.every((key) => key.startsWith("$") && key !== "$and" && key !== "$or" && key !== "$nor");
+  const refusesArrays = onValue && !keys.every((key) => WHOLE_ELEMENT_OPERATORS.has(key));
+  return (doc) => {
+    if (!isPlainObject(doc)) return engine(doc);
+    return arraysAt(doc, parts).some((array) => {
+      if (refusesArrays && array.some((item) => Array.isArray(item)))
+        throw unsupported(`$elemMatch of operators over an element that is an array ('${selector}')`);
+      return ofArray({ array });
+    });
+  };
 };
 
 /**
@@ -254,6 +281,7 @@ const CONTEXT = Context.init({
     $all,
     $mod,
     $size,
+    $elemMatch,
     ...RANGE_OPERATORS,
     ...EQUALITY,
     $expr,

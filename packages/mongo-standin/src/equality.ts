@@ -4,6 +4,7 @@ import { bsonEquals } from "./bson-order.js";
 import { comparable } from "./comparable.js";
 import { NULL_AWARE_EQUALITY } from "./null-equality.js";
 import { plainNumber } from "./numeric-types.js";
+import { patternTest } from "./pcre.js";
 import { isPlainObject } from "./storage/values.js";
 
 type Predicate = (doc: Record<string, unknown>) => boolean;
@@ -14,13 +15,16 @@ type Options = Parameters<typeof queryOperators.$eq>[2];
  * sub-document (the engine ignored field order, so `{a: {y: 2, x: 1}}` matched `{a: {x: 1, y: 2}}`)
  * or an array (`$in: [[1, 2]]` never matched a field equal to `[1, 2]`), and any operand on a path
  * with a numeric part (the engine missed elements' fields named by digits: `{"a.0": 5}` over
- * `{a: [{"0": 5}]}`). Such equalities test the values `comparable` reaches (the field as a whole
- * and, where it is an array, its elements) with `bsonEquals`. Null keeps its own rules
+ * `{a: [{"0": 5}]}`), and any operand on a dotted path: the engine flattened arrays by as many
+ * levels as the path has dots, so `{"a.b": 5}` matched `{a: {b: [[5]]}}`, and its `$in` missed the
+ * elements of arrays met through an array (`{"a.b": {$in: [1]}}` over `{a: [{b: [1, 2]}]}`). Such
+ * equalities test the values `comparable` reaches (the field as a whole and, where it is an array,
+ * its elements; one array level, as the server) with `bsonEquals`. Null keeps its own rules
  * (null-equality.ts), and every other equality is the engine's, as before.
  */
 function ownEquality(selector: string, value: unknown): boolean {
   if (value === null || value === undefined || isRegex(value)) return false;
-  return Array.isArray(value) || isPlainObject(value) || hasNumericPart(selector);
+  return Array.isArray(value) || isPlainObject(value) || selector.includes(".") || hasNumericPart(selector);
 }
 
 /** Whether `value` equals some value the path reaches in `doc` (a document root). */
@@ -80,17 +84,28 @@ const $ne: typeof queryOperators.$ne = (selector, value, options) => {
 };
 
 /**
- * `$in` whose list holds operands `ownEquality` takes: those are tested here, the others (null,
- * patterns, and scalars on paths without a numeric part) by the engine's `$in` as before.
+ * `$in` whose list holds operands `ownEquality` takes: those are tested here, and on a dotted path
+ * its patterns too (against the values `comparable` reaches, as `$regex` is); the others (null,
+ * and on a plain field patterns and scalars) by the engine's `$in` as before.
  */
 function inPredicate(selector: string, value: unknown, options: Options): Predicate | null {
   if (!Array.isArray(value)) return null;
-  const own = (value as unknown[]).filter((item) => ownEquality(selector, item));
-  if (own.length === 0) return null;
-  const others = (value as unknown[]).filter((item) => !ownEquality(selector, item));
+  const items = value as unknown[];
+  const dotted = selector.includes(".");
+  const own = items.filter((item) => ownEquality(selector, item));
+  const patterns = dotted ? items.filter((item): item is RegExp => item instanceof RegExp) : [];
+  if (own.length === 0 && patterns.length === 0) return null;
+  const others = items.filter((item) => !ownEquality(selector, item) && !patterns.includes(item as RegExp));
   const rest = others.length > 0 ? NULL_AWARE_EQUALITY.$in(selector, others, options) : () => false;
-  const equal = equalityWith(selector, own, NULL_AWARE_EQUALITY.$in(selector, value, options));
-  return (doc) => equal(doc) || rest(doc);
+  const engine = NULL_AWARE_EQUALITY.$in(selector, items, options);
+  const equal = own.length > 0 ? equalityWith(selector, own, engine) : () => false;
+  if (patterns.length === 0) return (doc) => equal(doc) || rest(doc);
+  const parts = selector.split(".");
+  const tests = patterns.map(patternTest);
+  const matchesPattern = (found: unknown): boolean => tests.some((test) => test(found));
+  // As in `equalityWith`, only a document root is walked here.
+  return (doc) =>
+    isPlainObject(doc) ? equal(doc) || comparable(doc, parts).some(matchesPattern) || rest(doc) : engine(doc);
 }
 
 const $in: typeof queryOperators.$in = (selector, value, options) =>

@@ -86,6 +86,26 @@ export function givenPattern(re: RegExp): { pattern: string; options: string } {
   return ORIGINALS.get(re) ?? { pattern: re.source, options: [...re.flags].sort().join("") };
 }
 
+/**
+ * The test of one value a path reaches against a filter's pattern (`$regex`, or a pattern in
+ * `$in`): a string the pattern matches, or a stored regular expression with the same pattern and
+ * options (the server's RegexMatchExpression).
+ */
+export function patternTest(re: RegExp): (found: unknown) => boolean {
+  const given = givenPattern(re);
+  return (found) => {
+    if (typeof found === "string") return re.test(found);
+    if (found instanceof RegExp)
+      return found.source === given.pattern && [...found.flags].sort().join("") === given.options;
+    const bson = found as { _bsontype?: string; pattern?: string; options?: string } | null;
+    return (
+      bson?._bsontype === "BSONRegExp" &&
+      bson.pattern === given.pattern &&
+      [...(bson.options ?? "")].sort().join("") === given.options
+    );
+  };
+}
+
 /** Escapes PCRE reads otherwise than JavaScript (or JavaScript not at all). */
 const PCRE_ESCAPES = "AZzGhHvVRKQEXCeaNpPgko";
 

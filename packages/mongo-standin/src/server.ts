@@ -1,5 +1,5 @@
 import net from "node:net";
-import type { Document } from "bson";
+import { Int32, Long, type Document } from "bson";
 import type { Logger } from "pino";
 import { countOperation, newServerStats, type CommandContext, type ServerStats } from "./commands/context.js";
 import { commandName, runCommand } from "./commands/registry.js";
@@ -8,7 +8,8 @@ import { checkDatabaseName } from "./database-names.js";
 import { CommandError, ProtocolError } from "./errors.js";
 import type { Store } from "./storage/store.js";
 import { plainDbRefs } from "./storage/values.js";
-import { DirectAccess, Sessions, type Transaction } from "./transactions.js";
+import { Sessions } from "./sessions.js";
+import { DirectAccess, MustWait, type Transaction } from "./transactions.js";
 import { FrameReader, frameHeader, OpCode, type Frame } from "./wire/frames.js";
 import {
   encodeOpMsg,
@@ -42,10 +43,15 @@ export function createServerState(store: Store, logger: Logger | undefined, pers
   };
 }
 
-/** A command's reply, and when what it wrote is durable (null: it wrote nothing to journal). */
+/**
+ * A command's reply, and when what it wrote is durable (null: it wrote nothing to journal); or,
+ * with `waitFor`, no reply yet: the command changed nothing and must run again once that open
+ * transaction has ended (`MustWait`).
+ */
 export interface Executed {
   reply: Document;
   durable: Promise<void> | null;
+  waitFor?: Transaction;
 }
 
 /**
@@ -55,6 +61,7 @@ export interface Executed {
 export function execute(command: Document, db: string, state: ServerState, connectionId: number): Executed {
   const started = performance.now();
   const reply = run(command, db, state, connectionId);
+  if (reply instanceof MustWait) return { reply: {}, durable: state.store.flush(), waitFor: reply.holder };
   const ms = performance.now() - started;
   if (ms >= SLOW_COMMAND_MS)
     state.logger?.warn({ ...describe(command), ms: Math.round(ms) }, "mongo-standin: slow command");
@@ -83,17 +90,19 @@ function describe(command: Document): Document {
   };
 }
 
-function run(command: Document, db: string, state: ServerState, connectionId: number): Document {
+function run(command: Document, db: string, state: ServerState, connectionId: number): Document | MustWait {
   const name = commandName(command);
   let txn: Transaction | null = null;
   try {
     const badName = checkDatabaseName(db);
     if (badName) throw new CommandError("InvalidNamespace", `Invalid database name: '${db}' (${badName})`);
     txn = state.sessions.transactionFor(command, name);
+    const retryable = txn ? null : state.sessions.retryableWrite(command, name, statementCount(command));
+    if (retryable && "replay" in retryable) return retryable.replay;
     const ctx: CommandContext = {
       db,
       store: state.store,
-      access: txn ?? new DirectAccess(state.store),
+      access: txn ?? new DirectAccess(state.store, (ns, changes) => state.sessions.waitingFor(ns, changes)),
       txn,
       sessions: state.sessions,
       cursors: state.cursors,
@@ -103,13 +112,22 @@ function run(command: Document, db: string, state: ServerState, connectionId: nu
       stats: state.stats,
     };
     countOperation(state.stats, name, command);
-    return { ...runCommand(command, ctx), ok: 1 };
+    const reply = { ...runCommand(command, ctx), ok: 1 };
+    if (retryable) retryable.record(reply);
+    return reply;
   } catch (error) {
+    if (error instanceof MustWait) return error;
     if (txn && name !== "abortTransaction") txn.abort();
     if (error instanceof CommandError) return error.toReply();
     state.logger?.error({ err: error, command: name }, "mongo-standin: command failed unexpectedly");
     return { ok: 0, errmsg: (error as Error).message, code: 1, codeName: "InternalError" };
   }
+}
+
+/** How many statements a write command holds (one for findAndModify), as a resend must repeat them. */
+function statementCount(command: Document): number {
+  const statements = command.documents ?? command.updates ?? command.deletes;
+  return Array.isArray(statements) ? statements.length : 1;
 }
 
 let nextConnectionId = 1;
@@ -125,10 +143,15 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
   const connectionId = nextConnectionId++;
   state.stats.connections.current += 1;
   state.stats.connections.totalCreated += 1;
+  let closed = false;
   socket.on("close", () => {
+    closed = true;
     state.stats.connections.current -= 1;
   });
   const reader = new FrameReader();
+  /** Frames received while a command of this connection waits for a transaction; handled in order after it. */
+  const queued: Frame[] = [];
+  let waiting = false;
   let replyId = 1;
   const reply = (frame: Frame, opCode: number, [prefix, document]: ReplyParts): void => {
     const bodyLength = prefix.length + document.length;
@@ -141,14 +164,14 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
     socket.uncork();
   };
   /** Replies still waiting for their journal sync; later replies queue behind them, in order. */
-  let waiting: Promise<void> | null = null;
+  let syncing: Promise<void> | null = null;
   const replyWhenDurable = (
     frame: Frame,
     { reply: result, durable }: Executed,
     encode: (document: Document) => ReplyParts,
     opCode: number,
   ): void => {
-    if (!durable && !waiting) {
+    if (!durable && !syncing) {
       reply(frame, opCode, encode(result));
       return;
     }
@@ -166,11 +189,39 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
         }),
       );
     };
-    const chained = (waiting ?? Promise.resolve()).then(() => durable).then(send, failed);
-    waiting = chained;
+    const chained = (syncing ?? Promise.resolve()).then(() => durable).then(send, failed);
+    syncing = chained;
     void chained.then(() => {
-      if (waiting === chained) waiting = null;
+      if (syncing === chained) syncing = null;
     });
+  };
+  /**
+   * Runs a command; one that must wait for an open transaction (`Executed.waitFor`) is run again
+   * once that transaction has ended, or answers 50 MaxTimeMSExpired when its `maxTimeMS` runs out
+   * first. Meanwhile this connection's later frames wait in `queued`.
+   */
+  const executeWaiting = (command: Document, db: string, done: (result: Executed) => void): void => {
+    const started = Date.now();
+    const attempt = (): void => {
+      const result = execute(command, db, state, connectionId);
+      if (!result.waitFor) {
+        done(result);
+        return;
+      }
+      waiting = true;
+      awaitEnd(result.waitFor, maxTimeLeft(command, started), (timedOut) => {
+        waiting = false;
+        if (closed) return;
+        if (timedOut)
+          done({
+            reply: new CommandError("MaxTimeMSExpired", "operation exceeded time limit").toReply(),
+            durable: null,
+          });
+        else attempt();
+        drain();
+      });
+    };
+    attempt();
   };
   const handle = (frame: Frame): void => {
     // As mongod counts them: every message received, so a bulk write of 200 statements is one.
@@ -191,31 +242,79 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
       // twentieth of the stand-in's time per statement (issue 17).
       const command = frame.body.includes(DBREF_NAME) ? plainDbRefs(message.command) : message.command;
       const db = typeof command.$db === "string" ? command.$db : "admin";
-      const result = execute(command, db, state, connectionId);
-      if (!message.moreToCome) replyWhenDurable(frame, result, encodeOpMsg, OpCode.MSG);
+      executeWaiting(command, db, (result) => {
+        if (!message.moreToCome) replyWhenDurable(frame, result, encodeOpMsg, OpCode.MSG);
+      });
     } else if (frame.opCode === OpCode.QUERY) {
       // Drivers open every connection with a legacy OP_QUERY `isMaster` on `admin.$cmd`.
       const { collection, query } = parseOpQuery(frame.body);
       if (!collection.endsWith(".$cmd"))
         throw new ProtocolError(`legacy OP_QUERY on ${collection} is not supported`);
-      const result = execute(query, collection.slice(0, -".$cmd".length), state, connectionId);
-      replyWhenDurable(frame, result, encodeOpReply, OpCode.REPLY);
+      executeWaiting(query, collection.slice(0, -".$cmd".length), (result) =>
+        replyWhenDurable(frame, result, encodeOpReply, OpCode.REPLY),
+      );
     } else {
       throw new ProtocolError(`unsupported opcode ${frame.opCode}`);
     }
   };
+  const protocolError = (error: unknown): void => {
+    state.logger?.warn(
+      { err: error, connectionId },
+      "mongo-standin: closing connection after a protocol error",
+    );
+    socket.destroy();
+  };
+  /** Handles the queued frames in order, until one's command waits for a transaction. */
+  const drain = (): void => {
+    try {
+      while (!waiting && !closed) {
+        const frame = queued.shift();
+        if (!frame) return;
+        handle(frame);
+      }
+    } catch (error) {
+      protocolError(error);
+    }
+  };
   socket.on("data", (chunk: Buffer) => {
     try {
-      for (const frame of reader.push(chunk)) handle(frame);
+      for (const frame of reader.push(chunk)) queued.push(frame);
     } catch (error) {
-      state.logger?.warn(
-        { err: error, connectionId },
-        "mongo-standin: closing connection after a protocol error",
-      );
-      socket.destroy();
+      protocolError(error);
+      return;
     }
+    drain();
   });
   socket.on("error", (error) =>
     state.logger?.debug({ err: error, connectionId }, "mongo-standin: connection error"),
   );
+}
+
+/**
+ * Calls `wake(false)` on a later turn once `txn` has ended (never inside the command that ended
+ * it), or `wake(true)` once `maxTimeMs` (null: none) has passed first. The transaction's lifetime
+ * bounds the wait: past it the transaction is aborted, as the server's reaper aborts it.
+ */
+function awaitEnd(txn: Transaction, maxTimeMs: number | null, wake: (timedOut: boolean) => void): void {
+  let settled = false;
+  const timers: NodeJS.Timeout[] = [];
+  const settle = (timedOut: boolean): void => {
+    if (settled) return;
+    settled = true;
+    for (const timer of timers) clearTimeout(timer);
+    setImmediate(() => wake(timedOut));
+  };
+  txn.whenEnded(() => settle(false));
+  if (settled) return;
+  // Unreferenced: a stand-in being stopped aborts every transaction, which wakes these anyway.
+  timers.push(setTimeout(() => txn.abort(), txn.remainingMs() + 1).unref());
+  if (maxTimeMs !== null) timers.push(setTimeout(() => settle(true), maxTimeMs).unref());
+}
+
+/** What is left of a command's `maxTimeMS` (null when it has none) since `started`. */
+function maxTimeLeft(command: Document, started: number): number | null {
+  const given: unknown = command.maxTimeMS;
+  const max =
+    typeof given === "number" ? given : given instanceof Long || given instanceof Int32 ? Number(given) : 0;
+  return max > 0 ? Math.max(0, max - (Date.now() - started)) : null;
 }

@@ -94,6 +94,30 @@ export class OwnWrites {
     return null;
   }
 
+  /**
+   * Whether a buffered document other than the one a change writes holds a unique key the change's
+   * document would hold, and its stored version does not: an uncommitted key a writer outside the
+   * transaction must wait for (a key the stored version holds too is a duplicate at once).
+   */
+  claimsKeyOf(collection: Collection, changes: Change[]): boolean {
+    for (const index of collection.indexes) {
+      if (!index.unique) continue;
+      const own = this.keysOf(index, index.fields.length);
+      if (own.size === 0) continue;
+      for (const change of changes) {
+        if (!change.doc) continue;
+        for (const { key } of index.keysFor(change.doc)) {
+          for (const holder of own.get(key) ?? []) {
+            if (holder === change.id) continue;
+            const stored = collection.get(holder);
+            if (!stored || !index.keysFor(stored).some((held) => held.key === key)) return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
   /** Buffers changes (already checked), moving their ids between keys in every built key map. */
   set(changes: Change[]): void {
     for (const change of changes) {

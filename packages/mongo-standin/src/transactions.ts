@@ -1,5 +1,5 @@
-import { Binary, Long, ObjectId, type Document } from "bson";
-import { CommandError } from "./errors.js";
+import { ObjectId, type Document } from "bson";
+import { CommandError, unsupported } from "./errors.js";
 import { compileFilter } from "./query.js";
 import type { Change, Collection } from "./storage/collection.js";
 import type { Store } from "./storage/store.js";
@@ -81,16 +81,49 @@ function plainEquality(filter: Document): boolean {
   return true;
 }
 
-/** Outside a transaction: every write is applied (and journaled) immediately. */
+/** The open transaction, if any, a write outside transactions must wait for (sessions.ts). */
+export type WaitingFor = (ns: string, changes: Change[]) => Transaction | null;
+
+/**
+ * Thrown by a command's first write outside a transaction that meets a document (or a unique key)
+ * an open transaction has written: the command changed nothing yet, and is run again once that
+ * transaction has ended (server.ts), as the server retries such a write conflict until then.
+ */
+export class MustWait extends Error {
+  constructor(readonly holder: Transaction) {
+    super("the write waits for an open transaction");
+  }
+}
+
+/**
+ * Outside a transaction: every write is applied (and journaled) immediately, except one that
+ * meets what an open transaction has written, which waits for it (`MustWait`). Only a command's
+ * first write can wait, as the command is then run again from the start; one that meets such a
+ * document after it changed others is refused (the server would wait in the middle of it).
+ */
 export class DirectAccess implements Access {
-  constructor(private readonly store: Store) {}
+  private wrote = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly waitingFor: WaitingFor = () => null,
+  ) {}
 
   find(ns: string, filter: Document): Doc[] {
     return select(this.store.collection(ns), filter).map(([, doc]) => doc);
   }
 
   write(ns: string, changes: Change[]): void {
+    const holder = this.waitingFor(ns, changes);
+    if (holder) {
+      if (this.wrote)
+        throw unsupported(
+          "a write command outside a transaction that meets a document an open transaction wrote after it changed others (MongoDB waits there for the transaction)",
+        );
+      throw new MustWait(holder);
+    }
     this.store.write([{ ns, changes }]);
+    this.wrote = true;
   }
 }
 
@@ -107,6 +140,7 @@ export class Transaction implements Access {
   state: "active" | "committed" | "aborted" = "active";
   private readonly writes = new Map<string, OwnWrites>();
   private readonly snapshot: { at: number; release(): void };
+  private readonly endListeners: Array<() => void> = [];
 
   constructor(
     private readonly store: Store,
@@ -191,6 +225,22 @@ export class Transaction implements Access {
     return Date.now() - this.startedAt > TRANSACTION_LIFETIME_MS;
   }
 
+  /** Milliseconds until the lifetime limit (0 once past it). */
+  remainingMs(): number {
+    return Math.max(0, this.startedAt + TRANSACTION_LIFETIME_MS - Date.now());
+  }
+
+  /** Calls `listener` once the transaction commits or aborts (at once if it has). */
+  whenEnded(listener: () => void): void {
+    if (this.state === "active") this.endListeners.push(listener);
+    else listener();
+  }
+
+  /** Whether a buffered write of this transaction holds a unique key one of `changes` would hold. */
+  claimsKeyOf(collection: Collection, changes: Change[]): boolean {
+    return this.writes.get(collection.ns)?.claimsKeyOf(collection, changes) ?? false;
+  }
+
   abort(): void {
     if (this.state !== "active") return;
     this.state = "aborted";
@@ -204,89 +254,7 @@ export class Transaction implements Access {
     }
     this.writes.clear();
     this.snapshot.release();
-  }
-}
-
-/** One logical session (`lsid`) and its current transaction. */
-interface Session {
-  txn: Transaction | null;
-}
-
-/** The fields of a command that place it in a session and transaction. */
-export interface TxnFields {
-  lsid?: Document;
-  txnNumber?: unknown;
-  autocommit?: unknown;
-  startTransaction?: unknown;
-}
-
-/** Logical sessions and their transactions, shared by all connections. */
-export class Sessions {
-  private readonly sessions = new Map<string, Session>();
-  private readonly locks = new Map<string, Transaction>();
-  private lastSweep = 0;
-
-  constructor(private readonly store: Store) {}
-
-  /**
-   * The transaction a command runs in, or null outside one. Only `autocommit: false` marks a
-   * transaction: retryable writes also carry `txnNumber` but are not transactions.
-   */
-  transactionFor(fields: TxnFields, commandName: string): Transaction | null {
-    this.sweepExpired();
-    if (fields.autocommit !== false || !fields.lsid) return null;
-    const key = sessionKey(fields.lsid);
-    const txnNumber = toBigInt(fields.txnNumber);
-    const session = this.sessions.get(key) ?? { txn: null };
-    this.sessions.set(key, session);
-    if (fields.startTransaction === true) {
-      if (session.txn && session.txn.txnNumber >= txnNumber) {
-        throw new CommandError(
-          "BadValue",
-          `txnNumber ${txnNumber} is not newer than the session's ${session.txn.txnNumber}`,
-        );
-      }
-      session.txn?.abort();
-      session.txn = new Transaction(this.store, this.locks, txnNumber);
-      return session.txn;
-    }
-    const txn = session.txn;
-    if (!txn || txn.txnNumber !== txnNumber) throw noSuchTransaction(txnNumber);
-    if (txn.state === "active" && txn.expired()) txn.abort();
-    if (
-      txn.state === "committed" &&
-      commandName !== "commitTransaction" &&
-      commandName !== "abortTransaction"
-    ) {
-      throw new CommandError("TransactionCommitted", `Transaction ${txnNumber} has been committed.`);
-    }
-    if (txn.state === "aborted" && commandName !== "abortTransaction") throw noSuchTransaction(txnNumber);
-    return txn;
-  }
-
-  /** Ends sessions (`endSessions`): their open transactions are aborted. */
-  end(lsids: Document[]): void {
-    for (const lsid of lsids) {
-      const key = sessionKey(lsid);
-      this.sessions.get(key)?.txn?.abort();
-      this.sessions.delete(key);
-    }
-  }
-
-  /** Aborts every open transaction (server shutdown). */
-  abortAll(): void {
-    for (const session of this.sessions.values()) session.txn?.abort();
-  }
-
-  /**
-   * Aborts transactions past their lifetime (at most once a second), so a client that vanished
-   * mid-transaction does not pin old document versions in memory.
-   */
-  private sweepExpired(): void {
-    const now = Date.now();
-    if (now - this.lastSweep < 1000) return;
-    this.lastSweep = now;
-    for (const session of this.sessions.values()) if (session.txn?.expired()) session.txn.abort();
+    for (const listener of this.endListeners.splice(0)) listener();
   }
 }
 
@@ -300,24 +268,12 @@ export function writeConflict(): CommandError {
   );
 }
 
-function noSuchTransaction(txnNumber: bigint): CommandError {
+export function noSuchTransaction(txnNumber: bigint): CommandError {
   return new CommandError("NoSuchTransaction", `Transaction with txnNumber ${txnNumber} has been aborted.`, {
     labels: [TRANSIENT],
   });
 }
 
-function lockKey(ns: string, id: string): string {
+export function lockKey(ns: string, id: string): string {
   return `${ns}\u0000${id}`;
-}
-
-function sessionKey(lsid: Document): string {
-  const id: unknown = lsid.id;
-  return id instanceof Binary ? Buffer.from(id.buffer).toString("hex") : JSON.stringify(id);
-}
-
-function toBigInt(value: unknown): bigint {
-  if (value instanceof Long) return value.toBigInt();
-  if (typeof value === "number") return BigInt(value);
-  if (typeof value === "bigint") return value;
-  throw new CommandError("BadValue", "a transaction needs a txnNumber");
 }

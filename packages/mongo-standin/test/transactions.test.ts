@@ -124,24 +124,6 @@ describe("mongo-standin: transactions", () => {
     expect((await coll.findOne({ _id: "doc" }))?.log).to.deep.equal(["outside", "txn2"]);
   });
 
-  it("when a write outside any transaction hits a document an open transaction wrote, then the commit fails with a retryable WriteConflict", async function () {
-    skipOnRealMongo(this, "a real server makes the outside write wait for the transaction instead");
-    const coll = t.db.collection("outside_same_doc");
-    await coll.insertOne({ _id: "doc" as never, v: 0 });
-    const session = t.client.startSession();
-    try {
-      session.startTransaction();
-      await coll.updateOne({ _id: "doc" as never }, { $set: { v: 1 } }, { session });
-      await coll.updateOne({ _id: "doc" as never }, { $set: { v: 2 } });
-      const error = await rejection(session.commitTransaction());
-      expect(error.code).to.equal(112);
-      expect(error.hasErrorLabel?.("TransientTransactionError")).to.equal(true);
-    } finally {
-      await session.endSession();
-    }
-    expect((await coll.findOne({ _id: "doc" as never }))?.v).to.equal(2);
-  });
-
   it("when a command fails inside a transaction, then the transaction is aborted and later commands get 251 NoSuchTransaction", async () => {
     const coll = t.db.collection("aborted");
     await coll.createIndex({ k: 1 }, { unique: true });

@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { Cursors } from "../cursors.js";
 import { CommandError } from "../errors.js";
 import type { Store } from "../storage/store.js";
-import type { Access, Sessions, Transaction } from "../transactions.js";
+import type { Sessions } from "../sessions.js";
+import type { Access, Transaction } from "../transactions.js";
 
 /** What a command handler may use. */
 export interface CommandContext {

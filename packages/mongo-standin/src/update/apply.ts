@@ -8,6 +8,7 @@ import { NON_CREATING, OPERATORS } from "./operators.js";
 import { growthBound, knownSize, rememberSize } from "./size-bound.js";
 import {
   checkConflicts,
+  checkResolvedConflicts,
   checkPath,
   comparePaths,
   compileArrayFilters,
@@ -191,6 +192,7 @@ function planSteps(doc: Doc, spec: OperatorUpdate): Step[] {
     }
   }
   checkConflicts(written);
+  checkResolvedConflicts(steps);
   for (const identifier of ctx.arrayFilters.keys()) {
     if (!ctx.usedIdentifiers.has(identifier))
       throw new CommandError(

@@ -85,6 +85,43 @@ export function checkConflicts(paths: string[]): void {
   }
 }
 
+/**
+ * Two paths of one update, one of them positional, that resolve in this document to the same
+ * element or one inside the other's (`a.$[i]` and `a.$[j]` both at `a.0`) conflict as the
+ * server's merge of their update nodes does: 40 "Update created a conflict at …", naming the
+ * element where they met and, past it, the parts as written (the server's `a.0.b.$[k].c`).
+ * `steps` are the concrete paths (`parts`) of the paths as written (`path`).
+ */
+export function checkResolvedConflicts(steps: ReadonlyArray<{ path: string; parts: string[] }>): void {
+  if (!steps.some((step) => step.path.includes("$"))) return;
+  const byConcrete = new Map<string, { path: string; parts: string[] }>();
+  for (const step of steps) {
+    const key = step.parts.join(".");
+    const other = byConcrete.get(key);
+    if (other && other.path !== step.path) throw resolvedConflict(step.path, other.path, step.parts);
+    byConcrete.set(key, step);
+  }
+  for (const step of steps) {
+    let prefix = "";
+    for (let i = 0; i < step.parts.length - 1; i += 1) {
+      prefix = i === 0 ? (step.parts[0] ?? "") : `${prefix}.${step.parts[i] ?? ""}`;
+      const other = byConcrete.get(prefix);
+      if (other && other.path !== step.path && (other.path.includes("$") || step.path.includes("$")))
+        throw resolvedConflict(step.path, other.path, step.parts);
+    }
+  }
+}
+
+function resolvedConflict(path: string, other: string, concrete: string[]): CommandError {
+  const written = path.split(".");
+  const otherWritten = other.split(".");
+  const length = Math.min(written.length, otherWritten.length);
+  let met = 0;
+  while (met < length - 1 && written[met] === otherWritten[met]) met += 1;
+  const at = [...concrete.slice(0, met + 1), ...written.slice(met + 1, length)].join(".");
+  return new CommandError("ConflictingUpdateOperators", `Update created a conflict at '${at}'`);
+}
+
 /** Whether `longer` is `shorter` or a path inside it (`shorter` followed by a dot). */
 function overlaps(shorter: string, longer: string): boolean {
   if (longer.length === shorter.length) return longer === shorter;
@@ -216,7 +253,9 @@ export function locate(
       }
       next = container[Number(part)];
     } else next = own(container, part);
-    if (next === undefined || (next === null && Array.isArray(container))) {
+    // Only a missing element is created (an index past the end pads with nulls): a null one is a
+    // value the server cannot create a field in (28, as for a null field of a sub-document).
+    if (next === undefined) {
       if (!create) return null;
       const created = {};
       putField(container, part, created);

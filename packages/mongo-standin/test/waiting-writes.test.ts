@@ -1,0 +1,141 @@
+import { expect } from "chai";
+import { rejection, skipOnRealMongo, useStandinDatabase } from "./standin-fixtures.js";
+
+/**
+ * A write outside any transaction that meets a document an open transaction has written waits, as
+ * on the server (its write conflict is retried until the transaction commits or aborts), then
+ * applies to the document as the transaction left it; an insert of a key the transaction inserted
+ * then gets E11000.
+ */
+describe("mongo-standin: writes waiting for an open transaction", () => {
+  const t = useStandinDatabase("standin_waiting_writes");
+
+  /** The promise, and whether it has settled yet. */
+  function watched<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
+    let done = false;
+    const tracked = promise.finally(() => {
+      done = true;
+    });
+    // The rejection is awaited by the test; this only keeps Node from reporting it early.
+    tracked.catch(() => undefined);
+    return { promise: tracked, settled: () => done };
+  }
+
+  const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("when an outside update meets a document the open transaction wrote, then it waits for the commit and applies to the committed document", async () => {
+    const coll = t.db.collection("waitCommit");
+    await coll.insertOne({ _id: "doc" as never, v: 0 });
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.updateOne({ _id: "doc" as never }, { $inc: { v: 1 } }, { session });
+      const outside = watched(coll.updateOne({ _id: "doc" as never }, { $inc: { v: 10 } }));
+      await pause(150);
+      expect(outside.settled()).to.equal(false);
+      await session.commitTransaction();
+      expect((await outside.promise).modifiedCount).to.equal(1);
+    } finally {
+      await session.endSession();
+    }
+    expect((await coll.findOne({ _id: "doc" as never }))?.v).to.equal(11);
+  });
+
+  it("when the transaction aborts instead, then the waiting write applies to the document as it was", async () => {
+    const coll = t.db.collection("waitAbort");
+    await coll.insertOne({ _id: "doc" as never, v: 0 });
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.updateOne({ _id: "doc" as never }, { $set: { v: 1 } }, { session });
+      const outside = watched(
+        coll.findOneAndUpdate({ _id: "doc" as never }, { $inc: { v: 10 } }, { returnDocument: "after" }),
+      );
+      await pause(100);
+      expect(outside.settled()).to.equal(false);
+      await session.abortTransaction();
+      expect((await outside.promise)?.v).to.equal(10);
+    } finally {
+      await session.endSession();
+    }
+  });
+
+  it("when an outside insert repeats an _id or a unique key the open transaction inserted, then it waits and gets E11000 after the commit", async () => {
+    const coll = t.db.collection("waitInsert");
+    await coll.createIndex({ u: 1 }, { unique: true });
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.insertOne({ _id: "k" as never, u: "x" }, { session });
+      const sameId = watched(coll.insertOne({ _id: "k" as never, u: "y" }));
+      const sameKey = watched(coll.insertOne({ _id: "other" as never, u: "x" }));
+      await pause(100);
+      expect([sameId.settled(), sameKey.settled()]).to.deep.equal([false, false]);
+      await session.commitTransaction();
+      expect((await rejection(sameId.promise)).code).to.equal(11000);
+      expect((await rejection(sameKey.promise)).code).to.equal(11000);
+    } finally {
+      await session.endSession();
+    }
+    expect(await coll.countDocuments()).to.equal(1);
+  });
+
+  it("when the open transaction updated a document but kept its unique key, then an outside insert of that key fails at once", async () => {
+    const coll = t.db.collection("keptKey");
+    await coll.createIndex({ u: 1 }, { unique: true });
+    await coll.insertOne({ _id: "held" as never, u: "x", v: 0 });
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.updateOne({ _id: "held" as never }, { $set: { v: 1 } }, { session });
+      const insert = watched(coll.insertOne({ _id: "new" as never, u: "x" }));
+      await pause(100);
+      expect(insert.settled()).to.equal(true);
+      expect((await rejection(insert.promise)).code).to.equal(11000);
+      await session.commitTransaction();
+    } finally {
+      await session.endSession();
+    }
+  });
+
+  it("when the waiting write's maxTimeMS runs out before the transaction ends, then it fails with 50 MaxTimeMSExpired", async () => {
+    const coll = t.db.collection("waitMaxTime");
+    await coll.insertOne({ _id: "doc" as never, v: 0 });
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.updateOne({ _id: "doc" as never }, { $set: { v: 1 } }, { session });
+      const error = await rejection(
+        coll.updateOne({ _id: "doc" as never }, { $set: { v: 2 } }, { maxTimeMS: 100 }),
+      );
+      expect(error.code).to.equal(50);
+      await session.commitTransaction();
+    } finally {
+      await session.endSession();
+    }
+    expect((await coll.findOne({ _id: "doc" as never }))?.v).to.equal(1);
+  });
+
+  it("when a multi-document write meets a document the transaction wrote after changing others, then the stand-in refuses that statement", async function () {
+    skipOnRealMongo(
+      this,
+      "a real server waits in the middle of the write; the refusal is the stand-in's own",
+    );
+    const coll = t.db.collection("waitMiddle");
+    await coll.insertMany([
+      { _id: "a" as never, v: 0 },
+      { _id: "b" as never, v: 0 },
+    ]);
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.updateOne({ _id: "b" as never }, { $set: { v: 1 } }, { session });
+      const error = await rejection(coll.updateMany({}, { $inc: { v: 10 } }));
+      expect(error.code).to.equal(2);
+      expect(error.message).to.match(/mongo-standin does not support .*open transaction/);
+      await session.commitTransaction();
+    } finally {
+      await session.endSession();
+    }
+  });
+});
