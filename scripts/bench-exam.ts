@@ -31,6 +31,7 @@ import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import path from "node:path";
 import type { CandidateAttemptDto } from "../server/contracts/exams.js";
+import type { CandidateQuestion } from "../server/contracts/paper.js";
 import { watchStalls } from "@roadcert/mongo-standin";
 import { pino } from "pino";
 import { connectMongo } from "../server/lib/mongo.js";
@@ -190,12 +191,13 @@ async function main(): Promise<void> {
   const requestsAfterSync = await dbRequests();
   progress(`${n} candidates connected and synced in ${connectSyncMs} ms`);
   // Release every room together; time until every candidate holds its paper.
-  let questions = 0;
+  // Each candidate's paper as it arrives: the generator answers with keys its questions offer.
+  const papers: CandidateQuestion[][] = sockets.map(() => []);
   const got = sockets.map(
-    (s) =>
+    (s, i) =>
       new Promise<void>((resolve) =>
         s.once("attempt:started", (v: CandidateAttemptDto) => {
-          questions = v.questions?.length ?? questions;
+          papers[i] = v.questions ?? [];
           resolve();
         }),
       ),
@@ -223,7 +225,7 @@ async function main(): Promise<void> {
       emitAck(on[i] as BenchSocket, "attempt:answer", payload);
   const cpuBeforeSaves = await cpu.now();
   const faultsBeforeSaves = await faults.now();
-  const load = await drive(saveOn(sockets), n, attemptIds, k, intervalMs, Math.max(1, questions));
+  const load = await drive(saveOn(sockets), n, attemptIds, k, intervalMs, papers);
   const saveCpuMs = await cpu.since(cpuBeforeSaves);
   const saveMinorFaults = await faults.since(faultsBeforeSaves);
   const savesLoopMaxMs = loopMax.take();
@@ -253,7 +255,7 @@ async function main(): Promise<void> {
     exam,
   });
   ownDelay.reset();
-  const base = await baselineServer.drive(attemptIds, k, intervalMs, Math.max(1, questions));
+  const base = await baselineServer.drive(attemptIds, k, intervalMs, papers);
   progress(`baseline: ${base.saves} saves acknowledged`);
 
   let capacity: CapacityRun | null = null;

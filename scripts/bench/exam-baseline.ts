@@ -13,6 +13,7 @@ import {
   type SendSave,
 } from "./exam-capacity.js";
 import { connectClient, emitAck, type BenchSocket } from "./bench-socket.js";
+import type { OfferedQuestion } from "./exam-choices.js";
 import { drive, inBatches, type Load } from "./exam-load.js";
 import { cpuMeter, cpuPer, idleCpuMeter, runQueueMeter, spawnReady } from "./processes.js";
 
@@ -29,8 +30,13 @@ export interface BaselineStepFigures {
 }
 
 export interface Baseline {
-  /** Drives the clients on the node's fixed schedule. */
-  drive(attemptIds: string[], k: number, intervalMs: number, questions: number): Promise<Load>;
+  /** Drives the clients on the node's fixed schedule, answering the node's candidates' papers. */
+  drive(
+    attemptIds: string[],
+    k: number,
+    intervalMs: number,
+    papers: readonly (readonly OfferedQuestion[])[],
+  ): Promise<Load>;
   /** The baseline's side of the capacity search: its meters are read inside each of its turns. */
   side(
     send: (sockets: BenchSocket[]) => SendSave,
@@ -97,10 +103,10 @@ export async function startBaseline(run: {
   }
 
   return {
-    drive(attemptIds, k, intervalMs, questions) {
+    drive(attemptIds, k, intervalMs, papers) {
       const save = (i: number, payload: Parameters<typeof emitAck<"attempt:answer">>[2]) =>
         emitAck(sockets[i] as BenchSocket, "attempt:answer", payload);
-      return drive(save, run.n, attemptIds, k, intervalMs, questions);
+      return drive(save, run.n, attemptIds, k, intervalMs, papers);
     },
     side(send, stepMs, report) {
       let finish: ((st: CapacityStep) => Promise<void>) | null = null;

@@ -5,8 +5,7 @@
 import type { Connection } from "mongoose";
 import type { Ack } from "../../server/contracts/errors.js";
 import type { AnswerPayload } from "../../server/contracts/exams.js";
-
-export const CHOICES: AnswerPayload["choice"][] = [["A"], ["B"], ["C"], ["D"], ["T"], ["F"]];
+import { anOfferedChoice, type OfferedQuestion } from "./exam-choices.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,7 +30,9 @@ export interface Load {
 
 /**
  * Drives each socket with K answers on a fixed 10 s schedule; unacknowledged saves stay in a
- * journal and are retried (as the exam page does).
+ * journal and are retried (as the exam page does). `papers[i]` is candidate i's paper as it
+ * received it: each answer is one of the keys its question offers (the server refuses any other
+ * `invalid_choice`, which a run would count as saves never acknowledged).
  */
 export async function drive(
   save: Save,
@@ -39,8 +40,11 @@ export async function drive(
   attemptIds: string[],
   k: number,
   intervalMs: number,
-  questions: number,
+  papers: readonly (readonly OfferedQuestion[])[],
 ): Promise<Load & { intended: Map<number, string[]>[]; steady: number[] }> {
+  // Refused before any save is sent: a candidate without its paper has nothing it may answer.
+  const missing = Array.from({ length: sockets }, (_s, i) => i).filter((i) => !papers[i]?.length);
+  if (missing.length) throw new Error(`no paper for ${missing.length} of ${sockets} candidates`);
   const latencies: number[] = [];
   const steady: number[] = [];
   let saves = 0;
@@ -51,9 +55,12 @@ export async function drive(
       const offset = Math.floor((i / sockets) * intervalMs);
       await sleep(offset);
       const journal = new Map<number, { index: number; choice: AnswerPayload["choice"] }>();
+      const paper = papers[i] ?? [];
       for (let n = 1; n <= k; n++) {
-        const index = (n * 7 + i) % questions;
-        const choice = CHOICES[(n + i) % CHOICES.length] ?? ["A"];
+        const index = (n * 7 + i) % paper.length;
+        const question = paper[index];
+        if (!question) throw new Error(`candidate ${i}: no question ${index}`);
+        const choice = anOfferedChoice(question, n + i);
         journal.set(n, { index, choice });
         intended[i]?.set(index, choice);
         for (const [seq, e] of [...journal.entries()].sort((a, b) => a[0] - b[0])) {
@@ -101,7 +108,10 @@ export function resaver(
     const mine = answered[i] ?? [];
     const round = rounds[i] ?? 0;
     rounds[i] = round + 1;
-    const [index, choice] = mine[round % Math.max(1, mine.length)] ?? [0, ["A"]];
+    // Only answers the scheduled run gave (keys their questions offer), never a made-up one.
+    const entry = mine[round % Math.max(1, mine.length)];
+    if (!entry) throw new Error(`candidate ${i} gave no answer to save again`);
+    const [index, choice] = entry;
     const seq = seqs[i] ?? k + 1;
     seqs[i] = seq + 1;
     const ack = await save(i, { attemptId: attemptIds[i] ?? "", seq, index, choice: choice as never });

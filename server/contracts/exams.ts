@@ -329,6 +329,7 @@ export const EXAM_ERROR_CODES = [
   "controls_exhausted",
   "sitting_open",
   "request_id_reused",
+  "invalid_choice",
   // Refuses a node's start, not a request: two attempts of one candidate in one session (attempt-indexes.ts).
   "duplicate_attempts",
 ] as const;

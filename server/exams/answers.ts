@@ -1,6 +1,7 @@
 import type { mongo } from "mongoose";
 import { MAX_PAPER_QUESTIONS, type CandidateAttemptDto, type SaveAckDto } from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
+import { assertChoiceFits } from "./choice-check.js";
 import { acceptsSaves, clockOf } from "./clock.js";
 import { closedError, pausedError, type ExamCore } from "./exam-core.js";
 import type { Plan } from "./attempt-store.js";
@@ -231,6 +232,11 @@ export function createAnswers(
             if (doc.pausedAt) throw pausedError();
             if (!doc.answers[input.index])
               throw errors.badRequest("question_out_of_range", "题号超出试卷范围");
+            // Against the paper as cached (no read on the save path); a paper not cached here
+            // (just after a restart, before the page's view cached it) is not checked.
+            const question =
+              "choice" in input ? core.papers.cachedQuestion(attemptId, input.index) : undefined;
+            if (question && "choice" in input) assertChoiceFits(question, input.choice);
             const stored = storedSaveFor(doc, input);
             if (stored !== null) {
               stale = { doc, stored };

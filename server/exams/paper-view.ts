@@ -48,6 +48,14 @@ export function createPaperViews(conn: Connection, now: () => Date) {
     return out;
   }
 
+  /**
+   * One question of an attempt's paper as cached (its type and options), or undefined when the
+   * paper is not cached here: no read, for the save path (choice-check.ts).
+   */
+  function cachedQuestion(attemptId: string, index: number): SharedPaper[number]["view"] | undefined {
+    return questionCache.get(attemptId)?.[index]?.view;
+  }
+
   /** The candidate's whole view of an attempt; questions only once released. */
   async function candidateView(doc: AttemptLean, official = false): Promise<CandidateAttemptDto> {
     const qs = showsQuestions(doc.status) ? ((await questionsOf([doc._id])).get(doc._id) ?? null) : null;
@@ -59,6 +67,6 @@ export function createPaperViews(conn: Connection, now: () => Date) {
     return (await Papers.exists({ candidateId, sessionId, "paper.questions.imageId": imageId })) !== null;
   }
 
-  return { Papers, cacheQuestions, questionsOf, candidateView, paperShowsImage };
+  return { Papers, cacheQuestions, cachedQuestion, questionsOf, candidateView, paperShowsImage };
 }
 export type PaperViews = ReturnType<typeof createPaperViews>;

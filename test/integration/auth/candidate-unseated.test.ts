@@ -49,7 +49,9 @@ describe("a candidate logged in when they are unseated or their session is cance
         attemptId: synced.attemptId,
         seq: 1,
         index: 0,
-        choice: ["A"],
+        // A key question 0 offers (papers open with their true/false questions): refused for the
+        // cancelled session, not for the answer.
+        choice: ["T"],
       });
       expect(save.ok).to.equal(false);
       expect(started).to.equal(false);

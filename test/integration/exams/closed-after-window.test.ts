@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
 import type { AttemptClosedDto } from "../../../server/contracts/exams.js";
+import { answerOf } from "../../helpers/answers.js";
 import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { call, ok } from "./support/clients.js";
 import { examDb } from "./support/models.js";
@@ -23,8 +24,9 @@ describe("exam delivery: what the page learns when the deadline closes an attemp
     const { session, login, pSock: proctor, cSock: page, paper } = await aCandidateSitting(env.node);
     try {
       const attemptId = paper.attemptId;
-      ok(await call(page, "attempt:answer", { attemptId, seq: 1, index: 0, choice: ["T"] }));
-      ok(await call(page, "attempt:answer", { attemptId, seq: 2, index: 1, choice: ["A"] }));
+      const [first, second] = [answerOf(paper, 0), answerOf(paper, 1)];
+      ok(await call(page, "attempt:answer", { attemptId, seq: 1, index: 0, choice: first }));
+      ok(await call(page, "attempt:answer", { attemptId, seq: 2, index: 1, choice: second }));
       // Seq 3 (question 1 again) stays in the page's journal: the time is up before it is sent.
 
       // The session's end and the windows the login and its socket were given are over …
@@ -50,8 +52,8 @@ describe("exam delivery: what the page learns when the deadline closes an attemp
       const note = await closed;
       expect(note).to.include({ attemptId, status: "submitted", closeReason: "deadline" });
       expect(note.answers.map((a) => ({ index: a.index, seq: a.seq, choice: a.choice }))).to.deep.equal([
-        { index: 0, seq: 1, choice: ["T"] },
-        { index: 1, seq: 2, choice: ["A"] },
+        { index: 0, seq: 1, choice: first },
+        { index: 1, seq: 2, choice: second },
       ]);
 
       // What the page used to rely on: the sync after the close is refused, the socket closed.

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
+import { answerOf } from "../../helpers/answers.js";
 import { anonymousAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { call, ok, type ExamSocket } from "./support/clients.js";
@@ -50,7 +51,7 @@ describe("exam delivery: extra time past the session's nominal end", function ()
         attemptId: paper.attemptId,
         seq: 1,
         index: 0,
-        choice: ["T"],
+        choice: answerOf(paper, 0),
       });
       expect(save.ok, JSON.stringify(save)).to.equal(true);
       // The socket's window is now the attempt's deadline (and grace), not asked again per save.
@@ -61,7 +62,7 @@ describe("exam delivery: extra time past the session's nominal end", function ()
             attemptId: paper.attemptId,
             seq: 2,
             index: 1,
-            choice: ["A"],
+            choice: answerOf(paper, 1),
           }),
         ).applied,
       ).to.equal(true);

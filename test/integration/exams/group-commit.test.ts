@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { mongo } from "mongoose";
+import { answerOf } from "../../helpers/answers.js";
 import { commandsDuring } from "../../helpers/commands.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import { connectMongo } from "../../../server/lib/mongo.js";
@@ -29,22 +30,26 @@ describe("exam delivery: saves written as a group", () => {
   async function aWarmRoom(candidates: number) {
     const room = await aRoom(env.node, { candidates, release: true });
     const ids = room.candidates.map((c) => c.attemptId);
-    for (const id of ids) await exams().saveAnswer(id, { seq: 1, index: 0, choice: ["A"] });
-    return { room, ids };
+    // Each candidate's paper as received: the saves name keys its questions offer.
+    const papers = room.candidates.map((c) => c.attempt);
+    for (const [i, id] of ids.entries())
+      await exams().saveAnswer(id, { seq: 1, index: 0, choice: answerOf(papers[i] ?? null, 0) });
+    return { room, ids, papers };
   }
 
   const chainOf = async (id: string) =>
     ((await Attempts().findById(id).lean())?.events ?? []) as ChainEvent[];
 
   it("when three candidates save in the same moment, then one update command carries them and each is acknowledged with its own seq", async () => {
-    const { room, ids } = await aWarmRoom(3);
+    const { room, ids, papers } = await aWarmRoom(3);
+    const chosen = ids.map((_id, i) => answerOf(papers[i] ?? null, 1 + i, 1));
     try {
       let acks: Awaited<ReturnType<ReturnType<typeof exams>["saveAnswer"]>>[] = [];
       const sent = await commandsDuring(
         env.node.ctx.conn,
         async () => {
           acks = await Promise.all(
-            ids.map((id, i) => exams().saveAnswer(id, { seq: 2 + i, index: 1 + i, choice: ["B"] })),
+            ids.map((id, i) => exams().saveAnswer(id, { seq: 2 + i, index: 1 + i, choice: chosen[i] ?? [] })),
           );
         },
         { ignore: BACKGROUND },
@@ -61,7 +66,7 @@ describe("exam delivery: saves written as a group", () => {
       });
       for (const [i, id] of ids.entries()) {
         const doc = await Attempts().findById(id).lean();
-        expect(doc?.answers[1 + i]).to.deep.include({ choice: ["B"], seq: 2 + i });
+        expect(doc?.answers[1 + i]).to.deep.include({ choice: chosen[i], seq: 2 + i });
         expect(findBrokenLink((doc?.events ?? []) as ChainEvent[])).to.equal(null);
       }
     } finally {
@@ -70,8 +75,9 @@ describe("exam delivery: saves written as a group", () => {
   });
 
   it("when two saves of one attempt arrive in the same moment, then they behave exactly as if sent one after another", async () => {
-    const { room, ids } = await aWarmRoom(1);
+    const { room, ids, papers } = await aWarmRoom(1);
     const id = ids[0] ?? "";
+    const third = answerOf(papers[0] ?? null, 3);
     try {
       // Newer first, then an older seq of the same question: the older one must not overwrite it.
       const [newer, older] = await Promise.all([
@@ -82,13 +88,13 @@ describe("exam delivery: saves written as a group", () => {
       expect(older).to.include({ applied: false, savedSeq: 3 });
       // Two new seqs of different questions: both applied, in order, on one unbroken chain.
       const [a, b] = await Promise.all([
-        exams().saveAnswer(id, { seq: 4, index: 3, choice: ["A"] }),
+        exams().saveAnswer(id, { seq: 4, index: 3, choice: third }),
         exams().saveAnswer(id, { seq: 5, index: 4, choice: ["B"] }),
       ]);
       expect([a.applied, b.applied]).to.deep.equal([true, true]);
       const doc = await Attempts().findById(id).lean();
       expect(doc?.answers[2]).to.deep.include({ choice: ["C"], seq: 3 });
-      expect(doc?.answers[3]).to.deep.include({ choice: ["A"], seq: 4 });
+      expect(doc?.answers[3]).to.deep.include({ choice: third, seq: 4 });
       expect(doc?.answers[4]).to.deep.include({ choice: ["B"], seq: 5 });
       expect(missingSeqsOf({ seen: doc?.seen ?? [], seenUpTo: doc?.seenUpTo }, 5)).to.deep.equal([]);
       const chain = await chainOf(id);

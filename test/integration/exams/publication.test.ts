@@ -9,6 +9,7 @@ import {
 } from "../../../scripts/bench/exam-fixtures.js";
 import type { SessionReportDto } from "../../../server/contracts/exams.js";
 import { MAX_OUT_OF_ORDER, MAX_SAVE_EVENTS } from "../../../server/exams/index.js";
+import { answerOf } from "../../helpers/answers.js";
 import { call, connect, ok, officerUser, proctorUser } from "./support/clients.js";
 import { examDb } from "./support/models.js";
 import { anotherSittingOf, aRoom, useExamNode } from "./support/setup.js";
@@ -171,7 +172,7 @@ describe("exam delivery: an attempt's saves are bounded", function () {
     const [c] = room.candidates;
     if (!c?.socket) throw new Error("fixture");
     try {
-      await c.answer(0, ["A"]);
+      await c.answer(0, answerOf(c.attempt, 0));
       const Attempts = env.node.ctx.conn.collection("exam_attempts");
       // As if the page had looped over its answers: the chain is at the bound (only its count
       // matters to the rule; the chain itself is not read).
@@ -199,7 +200,12 @@ describe("exam delivery: an attempt's saves are bounded", function () {
     if (!c?.socket) throw new Error("fixture");
     try {
       const send = (seq: number) =>
-        call(c.socket!, "attempt:answer", { attemptId: c.attemptId, seq, index: seq % 10, choice: ["A"] });
+        call(c.socket!, "attempt:answer", {
+          attemptId: c.attemptId,
+          seq,
+          index: seq % 10,
+          choice: answerOf(c.attempt, seq % 10),
+        });
       // Seq 1 never comes: every even seq after it is listed as out of order.
       for (let i = 1; i <= MAX_OUT_OF_ORDER; i++) ok(await send(2 * i));
       const refused = await send(2 * MAX_OUT_OF_ORDER + 2);

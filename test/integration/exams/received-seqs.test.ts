@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { answerOf } from "../../helpers/answers.js";
 import { examDb } from "./support/models.js";
 import { aRoom, useExamNode } from "./support/setup.js";
 
@@ -19,9 +20,10 @@ describe("exam delivery: received seqs stay bounded", () => {
   it("when a candidate saves forty times in order, then the attempt keeps a watermark of forty and no list, and hand-in misses nothing", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     const id = room.candidates[0]?.attemptId ?? "";
+    const paper = room.candidates[0]?.attempt ?? null;
     try {
       for (let seq = 1; seq <= 40; seq++)
-        await exams().saveAnswer(id, { seq, index: seq % 10, choice: seq % 2 ? ["A"] : ["B"] });
+        await exams().saveAnswer(id, { seq, index: seq % 10, choice: answerOf(paper, seq % 10, seq % 2 ? 0 : 1) });
       expect(await stored(id)).to.deep.equal({ seen: [], seenUpTo: 40 });
       const view = await exams().view(id);
       expect(view).to.include({ lastSeq: 40 });
@@ -34,20 +36,21 @@ describe("exam delivery: received seqs stay bounded", () => {
   it("when saves arrive with a gap, then only the gap is missing, and when it arrives (even as an older seq not applied) the list folds into the watermark", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     const id = room.candidates[0]?.attemptId ?? "";
+    const paper = room.candidates[0]?.attempt ?? null;
     try {
-      await exams().saveAnswer(id, { seq: 1, index: 0, choice: ["A"] });
-      await exams().saveAnswer(id, { seq: 2, index: 1, choice: ["A"] });
-      await exams().saveAnswer(id, { seq: 4, index: 3, choice: ["A"] });
-      await exams().saveAnswer(id, { seq: 5, index: 3, choice: ["B"] });
+      await exams().saveAnswer(id, { seq: 1, index: 0, choice: answerOf(paper, 0) });
+      await exams().saveAnswer(id, { seq: 2, index: 1, choice: answerOf(paper, 1) });
+      await exams().saveAnswer(id, { seq: 4, index: 3, choice: answerOf(paper, 3, 0) });
+      await exams().saveAnswer(id, { seq: 5, index: 3, choice: answerOf(paper, 3, 1) });
       expect(await stored(id)).to.deep.equal({ seen: [4, 5], seenUpTo: 2 });
       expect((await exams().view(id)).missingSeqs).to.deep.equal([3]);
       // Seq 3 for question 3, which seq 5 already answered: acknowledged, not applied, but received.
-      const late = await exams().saveAnswer(id, { seq: 3, index: 3, choice: ["C"] });
+      const late = await exams().saveAnswer(id, { seq: 3, index: 3, choice: answerOf(paper, 3, 2) });
       expect(late).to.include({ applied: false, savedSeq: 5 });
       expect(await stored(id)).to.deep.equal({ seen: [], seenUpTo: 5 });
       expect((await exams().view(id)).missingSeqs).to.deep.equal([]);
       const doc = await Attempts().findById(id).lean();
-      expect(doc?.answers[3]).to.deep.include({ choice: ["B"], seq: 5 });
+      expect(doc?.answers[3]).to.deep.include({ choice: answerOf(paper, 3, 1), seq: 5 });
     } finally {
       room.close();
     }
@@ -56,8 +59,9 @@ describe("exam delivery: received seqs stay bounded", () => {
   it("when an attempt stored before the watermark (every seq listed) is saved to, then it reads the same, and the seq that closes its gap folds the list", async () => {
     const room = await aRoom(env.node, { candidates: 1, release: true });
     const id = room.candidates[0]?.attemptId ?? "";
+    const paper = room.candidates[0]?.attempt ?? null;
     try {
-      await exams().saveAnswer(id, { seq: 1, index: 0, choice: ["A"] });
+      await exams().saveAnswer(id, { seq: 1, index: 0, choice: answerOf(paper, 0) });
       // The old form: the list of every seq received, no watermark.
       await Attempts().collection.updateOne(
         { _id: id } as never,
@@ -66,7 +70,7 @@ describe("exam delivery: received seqs stay bounded", () => {
       // Drops this instance's copy of the attempt, as a reconnect does.
       await exams().markOnline(id);
       expect((await exams().view(id)).missingSeqs).to.deep.equal([4]);
-      await exams().saveAnswer(id, { seq: 4, index: 4, choice: ["A"] });
+      await exams().saveAnswer(id, { seq: 4, index: 4, choice: answerOf(paper, 4) });
       expect(await stored(id)).to.deep.equal({ seen: [], seenUpTo: 5 });
       expect((await exams().view(id)).missingSeqs).to.deep.equal([]);
     } finally {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type { Connection } from "mongoose";
 import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
 import { attemptModelForTests } from "./support/models.js";
+import { answerOf } from "../../helpers/answers.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import { connectMongo } from "../../../server/lib/mongo.js";
 import {
@@ -61,7 +62,8 @@ describe("exam delivery: restart after SIGKILL", function () {
     const started = new Promise<CandidateAttemptDto>((r) => stay.socket?.once("attempt:started", r));
     ok(await call(proctor, "proctor:release", { sessionId: session.id }));
     const view = await started;
-    for (let i = 0; i < 6; i++) expect(await stay.answer(i, ["T"])).to.not.equal(null);
+    const given = [0, 1, 2, 3, 4, 5].map((i) => answerOf(view, i));
+    for (const [i, choice] of given.entries()) expect(await stay.answer(i, choice)).to.not.equal(null);
     for (let i = 0; i < 3; i++) await expire.answer(i, i % 3 === 0 ? ["T"] : ["B"]);
 
     proctor.close();
@@ -86,13 +88,13 @@ describe("exam delivery: restart after SIGKILL", function () {
     const resumed = await stay.connect(node.url);
     const answered = Date.now();
     expect(resumed.status).to.equal("in_progress");
-    expect(resumed.answers.slice(0, 6).map((a) => a.choice)).to.deep.equal(Array(6).fill(["T"]));
+    expect(resumed.answers.slice(0, 6).map((a) => a.choice)).to.deep.equal(given);
     expect(resumed.lastSeq).to.equal(6);
     expect(resumed.deadline).to.equal(view.deadline);
     expect(resumed.remainingMs ?? 0)
       .to.be.at.most((view.deadline ?? 0) - asked)
       .and.at.least((view.deadline ?? 0) - answered);
-    expect(await stay.answer(6, ["T"])).to.include({ applied: true, seq: 7 });
+    expect(await stay.answer(6, answerOf(view, 6))).to.include({ applied: true, seq: 7 });
 
     let doc = await Attempts.findById(expire.attemptId).lean();
     for (let i = 0; i < 50 && doc?.status !== "submitted"; i++) {

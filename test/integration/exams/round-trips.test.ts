@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { CandidateAttemptDto, SeatViewDto } from "../../../server/contracts/exams.js";
 import type { AuthUser } from "../../../server/contracts/auth.js";
+import { answerOf } from "../../helpers/answers.js";
 import { commandsDuring } from "../../helpers/commands.js";
 import { call, JournalCandidate, ok } from "./support/clients.js";
 import { examDb } from "./support/models.js";
@@ -43,7 +44,7 @@ describe("exam delivery: database commands per request", () => {
         // since this one's save): one read per session and window, here one per save.
         const pushed = new Promise((resolve) => room.proctor.once("session:seats", resolve));
         const sent = await sentDuring(async () => {
-          await c.answer(i, ["A"]);
+          await c.answer(i, answerOf(c.attempt, i));
           await pushed;
         });
         expect(sent).to.deep.equal(["update exam_attempts", "find exam_attempts"]);
@@ -179,7 +180,7 @@ describe("exam delivery: the node's attempt cache", () => {
     try {
       for (const round of [0, 1, 2])
         for (const c of room.candidates) {
-          const sent = await sentDuring(() => c.answer(round, ["A"]));
+          const sent = await sentDuring(() => c.answer(round, answerOf(c.attempt, round)));
           expect(sent).to.deep.equal(["update exam_attempts"]);
         }
     } finally {
@@ -193,14 +194,16 @@ describe("exam delivery: the node's attempt cache", () => {
       const reads: number[] = [];
       for (const round of [0, 1, 2])
         for (const c of room.candidates) {
-          const sent = await sentDuring(async () => expect(await c.answer(round, ["B"])).to.include({ applied: true }));
+          const choice = answerOf(c.attempt, round, 1);
+          const sent = await sentDuring(async () => expect(await c.answer(round, choice)).to.include({ applied: true }));
           reads.push(sent.filter((cmd) => cmd === "find exam_attempts").length);
         }
       // Each new copy drops the oldest, the one needed next: the size must exceed the candidates served.
       expect(reads.slice(3)).to.deep.equal([1, 1, 1, 1, 1, 1]);
       for (const c of room.candidates) {
         const doc = await examDb(env.node.ctx.conn).Attempts.findById(c.attemptId).lean();
-        expect(doc?.answers.slice(0, 3).map((a) => a.choice)).to.deep.equal([["B"], ["B"], ["B"]]);
+        const chosen = [0, 1, 2].map((i) => answerOf(c.attempt, i, 1));
+        expect(doc?.answers.slice(0, 3).map((a) => a.choice)).to.deep.equal(chosen);
         expect(doc?.events.filter((e) => e.type === "answer")).to.have.length(3);
       }
     } finally {

@@ -36,6 +36,7 @@ describe("exam page: retrying saves the server did not acknowledge", () => {
     for (const code of [
       "validation_failed",
       "question_out_of_range",
+      "invalid_choice",
       "attempt_closed",
       "attempt_paused",
       "saves_exhausted",

@@ -87,7 +87,11 @@ export function useAnswerSaves(deps: {
       deps.outcomes.stored(entry, ack.data);
       await journal?.acknowledge(entry.seq);
     } else {
-      if (ack.error.code === "validation_failed" || ack.error.code === "question_out_of_range") {
+      if (
+        ack.error.code === "validation_failed" ||
+        ack.error.code === "question_out_of_range" ||
+        ack.error.code === "invalid_choice"
+      ) {
         // A save the server can never accept would block submit forever if replayed; drop it.
         await journal?.acknowledge(entry.seq);
       } else if (ack.error.code === "seq_conflict") {

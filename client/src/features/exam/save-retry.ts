@@ -13,6 +13,7 @@ import { backoffMs } from "../../shared/backoff.js";
 const NOT_RETRIED = new Set([
   "validation_failed",
   "question_out_of_range",
+  "invalid_choice",
   "saves_exhausted",
   "attempt_closed",
   "attempt_paused",

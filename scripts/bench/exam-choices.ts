@@ -1,0 +1,51 @@
+/**
+ * Answers a candidate may really give: keys among those its question offers, as the server checks
+ * them on every save (server/exams/choice-check.ts refuses any other `invalid_choice`). Shared by
+ * `bench:exam`'s load generator and the exam tests, which answer from the paper they received.
+ */
+import { AnswerPayload } from "../../server/contracts/exams.js";
+import type { CandidateQuestion } from "../../server/contracts/paper.js";
+
+type Choice = AnswerPayload["choice"];
+type Key = Choice[number];
+
+/** What an answer to a question may name: its type and the options it shows. */
+export type OfferedQuestion = Pick<CandidateQuestion, "type" | "options">;
+
+const TRUE_FALSE: readonly Key[] = ["T", "F"];
+const ContractKey = AnswerPayload.shape.choice.element;
+
+/** The keys `q` offers, in the order shown: T and F for true/false, its option letters otherwise. */
+function offeredKeys(q: OfferedQuestion): Key[] {
+  if (q.type === "true_false") return [...TRUE_FALSE];
+  return q.options.map((o) => {
+    const key = ContractKey.safeParse(o.key);
+    // A letter the save contract cannot carry would be refused before the check: say so here.
+    if (!key.success) throw new Error(`option key ${JSON.stringify(o.key)} is not one a save can name`);
+    return key.data;
+  });
+}
+
+/**
+ * The `n`-th of `q`'s one-key answers (n ≥ 0, cycling through the keys it offers): one key fits
+ * every type, so a run's saves stay the same size whatever the paper holds.
+ */
+export function anOfferedChoice(q: OfferedQuestion, n: number): Choice {
+  const keys = offeredKeys(q);
+  const key = keys[Math.abs(Math.trunc(n)) % Math.max(1, keys.length)];
+  if (key === undefined) throw new Error(`question of type ${q.type} offers no key`);
+  return [key];
+}
+
+/**
+ * Every answer of a few shapes `q` offers: each key alone and, on a multiple-choice question, each
+ * pair of neighbouring keys and all its keys (at most 8 answers).
+ */
+export function offeredChoices(q: OfferedQuestion): Choice[] {
+  const keys = offeredKeys(q);
+  const out: Choice[] = keys.map((key) => [key]);
+  if (q.type !== "multiple" || keys.length < 2) return out;
+  for (let i = 0; i + 1 < keys.length; i++) out.push(keys.slice(i, i + 2));
+  if (keys.length > 2) out.push(keys);
+  return out;
+}

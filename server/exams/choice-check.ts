@@ -1,0 +1,27 @@
+import type { CandidateQuestion } from "../contracts/paper.js";
+import { errors } from "../lib/errors.js";
+
+const TRUE_FALSE: readonly string[] = ["T", "F"];
+
+/**
+ * Refuses `invalid_choice` when a saved answer is not one the question offers: a key that is not
+ * one of its options (T/F for true/false, the letters shown for the others), or more than one key
+ * on a single-choice or true/false question. The contract lets any of A–D, T, F through (up to
+ * four); such an answer was stored, shown back to the candidate as answered, and graded as wrong
+ * with no word to the page. O(keys) on the question as cached: the save path reads nothing for it.
+ */
+export function assertChoiceFits(
+  question: Pick<CandidateQuestion, "type" | "options">,
+  choice: readonly string[],
+): void {
+  if (choice.length === 0) return;
+  // A key sent twice is one key (the save stores each once): only different keys are several.
+  if (question.type !== "multiple" && choice.some((key) => key !== choice[0]))
+    throw errors.badRequest("invalid_choice", "本题只能选择一个答案");
+  const options = question.options;
+  for (const key of choice) {
+    const offered =
+      question.type === "true_false" ? TRUE_FALSE.includes(key) : options.some((o) => o.key === key);
+    if (!offered) throw errors.badRequest("invalid_choice", `选项 ${key} 不是本题的选项`);
+  }
+}
