@@ -39,8 +39,7 @@ import {
   createPinnedBlueprints,
   createSchedulingFeature,
   createSchedulingService,
-  sessionDivisions,
-  sessionNames,
+  sessionReferences,
   type RetakeBlockers,
   type RetakeCheck,
   type SchedulingOptions,
@@ -205,8 +204,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       createRegistrationFeature(registration, access),
       createSchedulingFeature(scheduling, access),
     );
-    auditNames.session = sessionNames(conn, config.timeZone);
-    auditNames.sessionDivision = sessionDivisions(conn);
+    auditNames.session = sessionReferences(conn, config.timeZone);
     auditNames.candidate = candidateNames(conn);
     auditNames.seat = seatNames(conn);
     auditNames.attempt = attemptNames(conn);

@@ -13,7 +13,7 @@ import { divisionFilter, divisionLevel } from "../access/index.js";
 import { forEachInSeqOrder, isDuplicateKey } from "../lib/mongo.js";
 import { auditEntryModel, auditHeadModel, type AuditEntryDoc } from "./audit.model.js";
 import { chainChecker, GENESIS_HASH, sealEntry } from "./audit-hash.js";
-import { referenceNamesIn, sessionDivisionsOf, type AuditReferenceNames } from "./reference-names.js";
+import { pageReferences, type AuditReferenceNames } from "./reference-names.js";
 
 /** What a feature records: who did what to which thing, inside which division. */
 export interface AuditRecordInput {
@@ -209,10 +209,7 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
       ]);
       const rows = read.slice(0, query.limit);
       const last = rows.at(-1);
-      const [references, sessionDivisions] = await Promise.all([
-        referenceNamesIn(rows, options.references ?? {}),
-        sessionDivisionsOf(rows, options.references ?? {}),
-      ]);
+      const { names: references, sessionDivisions } = await pageReferences(rows, options.references ?? {});
       return {
         next: read.length > query.limit && last ? String(last.seq) : null,
         entries: rows.map((r) => {

@@ -1,20 +1,17 @@
-import type { Connection } from "mongoose";
 import type { Logger } from "../lib/logger.js";
 import type { AppSocket } from "../lib/socket-types.js";
-import { SESSION_COLLECTION } from "./session.js";
 import { loginHoldsAt, type StoredLogin } from "./socket-checks.js";
 
-/** The batched read of the login store the recheck makes: logins by id, expiry only. */
+/**
+ * The batched read of the login store the recheck makes: logins by id, expiry only (the store is
+ * socket-checks.ts's `loginStoreOf`).
+ */
 export interface LoginsById {
   find(
     filter: { _id: { $in: string[] } },
     options: { projection: { expires: 1 } },
   ): { toArray(): Promise<Pick<StoredLogin, "_id" | "expires">[]> };
 }
-
-/** The login store on the node's database. */
-export const loginsByIdOf = (conn: Connection): LoginsById =>
-  conn.collection<StoredLogin>(SESSION_COLLECTION);
 
 /** Logins asked per read: a bounded `$in` on the `_id` index, however many candidates are connected. */
 const RECHECK_BATCH = 500;

@@ -26,7 +26,7 @@ import type { AppSocket } from "../lib/socket-types.js";
 import { createOrganisationService } from "../organisation/index.js";
 import { authRouter } from "./auth.routes.js";
 import { createAuthService, type AuthService } from "./auth.service.js";
-import { createCandidateRecheck, loginsByIdOf } from "./candidate-recheck.js";
+import { createCandidateRecheck } from "./candidate-recheck.js";
 import { createLoginRateLimiter, createLoginRates } from "./login-rates.js";
 import { createPassport } from "./passport.js";
 import { createCsrf, createSessionMiddleware, onlyForHandshake, randomSessionSecret } from "./session.js";
@@ -139,7 +139,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     socket.once("disconnect", () => clearInterval(timer));
   };
   const candidateRecheck = createCandidateRecheck({
-    logins: loginsByIdOf(conn),
+    logins: loginStoreOf(conn),
     now: auth.now,
     periodMs: config.auth.candidateSocketRecheckMs,
     logger,

@@ -1,4 +1,4 @@
-import type { Connection } from "mongoose";
+import type { Collection, Connection } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
 import type { HandshakeRefusalDto, ServerToClientEvents } from "../contracts/socket-events.js";
 import { errors, type AppError } from "../lib/errors.js";
@@ -25,8 +25,11 @@ export interface LoginStore {
   findOne(filter: { _id: string }, options: { projection: Record<string, 1> }): Promise<LoginRead>;
 }
 
-/** The login store on the node's database. */
-export const loginStoreOf = (conn: Connection): LoginStore =>
+/**
+ * The login store on the node's database: the one accessor of it, whose reads both the checks
+ * here (`LoginStore`) and the candidate recheck (candidate-recheck.ts `LoginsById`) make.
+ */
+export const loginStoreOf = (conn: Connection): Collection<StoredLogin> =>
   conn.collection<StoredLogin>(SESSION_COLLECTION);
 
 export interface SocketCheckDeps {

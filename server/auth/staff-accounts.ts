@@ -226,6 +226,12 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       user.mustChangePassword = true;
       changes.passwordReset = true;
     }
+    const endsLogins = Boolean(changes.passwordReset) || changes.active === false;
+    // Logins checked against the password (or the account) before this change end too, even one
+    // whose session is written after the deletion below (see user.model.ts credEpoch): the epoch
+    // moves in the change's own write, as an $inc (not the value read above: an owner's change
+    // committed since the read moved it too, and this one must move it past that).
+    if (endsLogins) user.$inc("credEpoch", 1);
     const unlock = body.password !== undefined || Boolean(body.unlock);
     if (unlock) changes.unlocked = true;
     // Asked before the transaction: the port reads outside it, and not again on each retry.
@@ -243,12 +249,7 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
           ? errors.conflict("account_changed", "该账号刚被其他管理员修改，请刷新后重试")
           : err;
       });
-      if (changes.passwordReset || changes.active === false) {
-        // Logins checked against the password (or the account) before this change end too, even
-        // one whose session is written after the deletion below (see user.model.ts credEpoch).
-        await Users.updateOne({ _id: user._id }, { $inc: { credEpoch: 1 } }, { session });
-        await endStaffLogins(conn, session, String(user._id));
-      }
+      if (endsLogins) await endStaffLogins(conn, session, String(user._id));
       await audit.append(session, {
         action: changes.roles ? "user.roles_changed" : "user.updated",
         actor,

@@ -92,7 +92,7 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
     exchange: options.exchangeFacts,
   });
   const catalog = createCatalogService(conn);
-  const statusLists = createStatusListService(conn, { registry, timeZone: config.timeZone });
+  const statusLists = createStatusListService(conn, { timeZone: config.timeZone });
   const router = strictRouter();
   // The published reports are public and must come before the node gate that guards /hub/v1.
   router.use(report.publicRouter);

@@ -8,7 +8,6 @@ import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 import { provinceLabel } from "../organisation/index.js";
 import { datedKey, type HeldCertificateKey } from "./certificate-key-bounds.js";
 import { holdNodeForWrite, nodeModel } from "./node.model.js";
-import type { RegistryService } from "./registry.service.js";
 
 /** The index of held lists (GET /status-lists), as the route answers it and the OpenAPI document describes it. */
 export const StatusListIndex = z.object({
@@ -54,7 +53,7 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 
 export function createStatusListService(
   conn: Connection,
-  deps: { registry: RegistryService; /** The hub's TIME_ZONE, for times in refusals. */ timeZone: string },
+  deps: { /** The hub's TIME_ZONE, for times in refusals. */ timeZone: string },
 ) {
   const Lists = statusListModel(conn);
 
@@ -65,7 +64,7 @@ export function createStatusListService(
      * in-process callers holding no node key leave it out (the node must still be active).
      */
     async publish(raw: unknown, signer: string, keyId?: string): Promise<StatusListReceipt> {
-      // Why a list does not open against the province's keys, one code per step (checked twice below).
+      // Why a list does not open against the province's keys, one code per step.
       const refusalOf = (r: StatusListRefusal): AppError => {
         switch (r.step) {
           case "document":
@@ -100,61 +99,63 @@ export function createStatusListService(
             });
         }
       };
-      const registered = (await deps.registry.certificateKeys()).find((p) => p.provinceCode === signer)?.keys ?? [];
-      // Opened as every verifier opens it (certificates' openStatusList), each step its own refusal.
-      const opened = openStatusList(raw, asListKeys(registered, signer));
-      if (!opened.ok) throw refusalOf(opened.refusal);
-      const body = opened.list.body;
-      // Real instants: the schema refused any other time above.
-      const generatedAt = new Date(body.generatedAt);
-      const validUntil = new Date(body.validUntil);
-      // The latest date wins: one list dated ahead would shut out every true list until then.
-      if (generatedAt.getTime() > Date.now() + FUTURE_SKEW_MS)
-        throw new AppError(
-          "status_list_from_future",
-          422,
-          `状态列表的生成时间 ${body.generatedAt} 晚于全国中心当前时间超过 ${FUTURE_SKEW_MS / 60_000} 分钟，请校准节点时钟`,
-        );
-      // Kept exactly as the province signed it (opened above, so it is a signed document).
-      const fields = { document: opened.document, generatedAt, validUntil, ttlMs: body.ttlMs };
-      // Stored in one transaction that first checks the node again (holdNodeForWrite): the gate
-      // checked it when the request arrived, and a node suspended (or its key retired) since then
-      // must not replace the list every verifier reads.
+      // Opened once, as every verifier opens it (certificates' openStatusList), each step its own
+      // refusal, against the keys as the store's transaction reads them: a key ended before the
+      // list's date (or removed) that committed before would otherwise leave the hub serving a list
+      // every verifier refuses. The node is written first (holdNodeForWrite), so a key change
+      // committing from then on conflicts with the transaction, which then runs again. The
+      // transaction also checks the node again: the gate checked it when the request arrived, and
+      // a node suspended (or its key retired) since then must not replace the list verifiers read.
       const store = () =>
         conn.transaction(async (session) => {
           const at = new Date();
           await holdNodeForWrite(conn, session, { provinceCode: signer, ...(keyId ? { keyId } : {}) }, at);
-          // The keys again, as this transaction reads them: a key ended before the list's date (or
-          // removed) committed since the check above would otherwise leave the hub serving a list
-          // every verifier refuses. The node was just written (holdNodeForWrite), so a key change
-          // committing from now on conflicts with this transaction, which then runs again.
           const node = await nodeModel(conn)
             .findOne({ provinceCode: signer }, { certificateKeys: 1, registeredAt: 1 })
             .session(session)
             .lean();
           const held = (node?.certificateKeys ?? []).map((k) => datedKey(k, node?.registeredAt ?? at));
-          const again = openStatusList(raw, asListKeys(held, signer));
-          if (!again.ok) throw refusalOf(again.refusal);
+          const opened = openStatusList(raw, asListKeys(held, signer));
+          if (!opened.ok) throw refusalOf(opened.refusal);
+          const body = opened.list.body;
+          // Real instants: the schema refused any other time above.
+          const generatedAt = new Date(body.generatedAt);
+          // The latest date wins: one list dated ahead would shut out every true list until then.
+          if (generatedAt.getTime() > at.getTime() + FUTURE_SKEW_MS)
+            throw new AppError(
+              "status_list_from_future",
+              422,
+              `状态列表的生成时间 ${body.generatedAt} 晚于全国中心当前时间超过 ${FUTURE_SKEW_MS / 60_000} 分钟，请校准节点时钟`,
+            );
+          // Kept exactly as the province signed it (opened above, so it is a signed document).
+          const fields = {
+            document: opened.document,
+            generatedAt,
+            validUntil: new Date(body.validUntil),
+            ttlMs: body.ttlMs,
+            receivedAt: at,
+          };
+          const kept = { accepted: true, generatedAt: body.generatedAt };
           const replaced = await Lists.updateOne(
             { provinceCode: signer, generatedAt: { $lt: generatedAt } },
-            { $set: { ...fields, receivedAt: at } },
+            { $set: fields },
             { session },
           );
-          if (replaced.modifiedCount === 1) return true;
-          if (await Lists.exists({ provinceCode: signer }).session(session)) return false;
-          await Lists.create([{ provinceCode: signer, ...fields, receivedAt: at }], { session });
-          return true;
+          if (replaced.modifiedCount === 1) return kept;
+          if (await Lists.exists({ provinceCode: signer }).session(session)) return { ...kept, accepted: false };
+          await Lists.create([{ provinceCode: signer, ...fields }], { session });
+          return kept;
         });
-      let accepted: boolean;
+      let stored: { accepted: boolean; generatedAt: string };
       try {
-        accepted = await store();
+        stored = await store();
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         // Another request stored this province's first list meanwhile: that list is not
         // necessarily older or newer than this one, so this one is judged against it.
-        accepted = await store();
+        stored = await store();
       }
-      return { provinceCode: signer, outcome: accepted ? "accepted" : "stale", generatedAt: body.generatedAt };
+      return { provinceCode: signer, outcome: stored.accepted ? "accepted" : "stale", generatedAt: stored.generatedAt };
     },
 
     async get(provinceCode: string) {

@@ -1,4 +1,4 @@
-import { IMPORT_STOP_CODES, ImportItemCode, type ImportReport } from "../contracts/question-import.js";
+import { ImportItemCode, type ImportReport } from "../contracts/question-import.js";
 import { AppError } from "../lib/errors.js";
 
 /**
@@ -57,28 +57,5 @@ export function markStopped(
   report.rejected = !report.items.some((r) => r.outcome === "created" || r.outcome === "updated");
 }
 
-/** Where an import stopped, for the report's readers (the CLI, the page): null when it did not. */
-export interface ImportStop {
-  /** The first item not written for the stop, its place in the report and in the file. */
-  index: number;
-  location: string;
-  /** Questions written before it (created or updated). */
-  written: number;
-  reason: string;
-}
-
-export function importStop(report: ImportReport): ImportStop | null {
-  const index = report.items.findIndex((r) => r.code !== undefined && IMPORT_STOP_CODES.has(r.code));
-  const item = report.items[index];
-  if (!item) return null;
-  const written = report.items.filter((r) => r.outcome === "created" || r.outcome === "updated").length;
-  return { index, location: item.location, written, reason: item.notes.at(-1) ?? "" };
-}
-
-/** The report's one line for a stopped import (the CLI prints it; the page says the same). */
-export function stopSummary(report: ImportReport, stop: ImportStop): string {
-  if (report.dryRun) return `试运行：导入会在 ${stop.location} 处停止：${stop.reason}`;
-  return stop.written
-    ? `已写入 ${stop.written} 题，自 ${stop.location} 起未导入：${stop.reason}`
-    : `导入中断，未写入任何题目：${stop.reason}`;
-}
+// How a stopped import is told (the CLI, the page): one wording, shared with the client.
+export { importStop, stopSummary, type ImportStop } from "../contracts/question-import-stop.js";

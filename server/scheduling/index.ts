@@ -16,7 +16,7 @@ export {
 } from "./scheduling.service.js";
 export { schedulingRouter } from "./scheduling.routes.js";
 export { createPinnedBlueprints } from "./pinned-blueprints.js";
-export { sessionDivisions, sessionNames } from "./audit-names.js";
+export { sessionReferences } from "./audit-names.js";
 
 import type { Access } from "../access/index.js";
 import type { Feature } from "../feature.js";

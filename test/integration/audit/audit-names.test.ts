@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { createAuditService } from "../../../server/audit/index.js";
 import { auditDetailLines, type AuditListDto } from "../../../server/contracts/audit.js";
 import { createTestRoom, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
+import { commandsDuring } from "../../helpers/commands.js";
 import { useTestNode } from "../../helpers/node.js";
 
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
@@ -11,7 +12,7 @@ const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString(
  * ids through the features that own them, and falls back to a short id for a target since removed.
  */
 describe("audit list: ids in details read as names", () => {
-  const env = useTestNode();
+  const env = useTestNode({ monitorCommands: true });
   const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
   const admin = useStaffAgent(env, { roles: ["admin"], divisionCode: "320000" });
 
@@ -80,5 +81,44 @@ describe("audit list: ids in details read as names", () => {
     const fallback = lines(list, gone.seq).map((l) => l.value);
     expect(fallback).to.include("6b163a26…");
     expect(fallback.join(" ")).not.to.include("6b163a26bbbbbbbbbbbbbbbb");
+  });
+
+  it("when a page names a session and lists an entry about a session without a division, then the sessions are read once for both", async () => {
+    const room = await createTestRoom(env.node, { seats: 2 });
+    const created = await officer.agent
+      .post("/api/exam-sessions")
+      .send({
+        categoryCode: "01001",
+        testCentreId: room.testCentreId,
+        roomId: room.roomId,
+        startsAt: inDays(4),
+      })
+      .expect(201);
+    const sessionId = (created.body as { session: { id: string } }).session.id;
+    const audit = createAuditService(env.node.ctx.conn);
+    const named = await audit.record({
+      action: "exam.check_in",
+      actor: { id: "p", kind: "staff", name: "李监考" },
+      divisionCode: "320100",
+      target: null,
+      details: { sessionId },
+    });
+    const published = await audit.record({
+      action: "exam.results_published",
+      actor: { id: "o", kind: "staff", name: "赵业务" },
+      target: { type: "exam_session", id: sessionId },
+      details: { submitted: 0, late: false },
+    });
+    let list: AuditListDto | undefined;
+    const commands = await commandsDuring(env.node.ctx.conn, async () => {
+      list = (await admin.agent.get("/api/audit").query({ limit: "200" }).expect(200)).body as AuditListDto;
+    });
+    expect(commands.filter((c) => c === "find exam_sessions")).to.have.length(1);
+    expect(
+      lines(list!, named.seq)
+        .map((l) => l.value)
+        .join(" "),
+    ).to.include("第一考场");
+    expect(list!.entries.find((e) => e.seq === published.seq)?.divisionName).to.equal("南京市");
   });
 });

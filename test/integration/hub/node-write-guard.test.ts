@@ -129,7 +129,7 @@ describe("hub writes of a node: refused when the node was suspended or its key r
   it("when a node is suspended after the gate let its status list in, then the list is refused and not kept", async () => {
     const { registry, keyId } = await aNode("340000");
     await registry.setStatus("340000", "suspended");
-    const lists = createStatusListService(db.conn, { registry, timeZone: "Asia/Shanghai" });
+    const lists = createStatusListService(db.conn, { timeZone: "Asia/Shanghai" });
     const list = buildStatusList(
       {
         provinceCode: "340000",
@@ -166,7 +166,7 @@ describe("hub writes of a node: refused when the node was suspended or its key r
     const record = aPassRecord({ province: "360000", idNumber: aNewIdNumber("360102") });
     const receipt = await collection().ingest({ batchId: "active-node", records: [record] }, "360000", keyId);
     expect(receipt.results[0]?.outcome).to.equal("accepted");
-    const lists = createStatusListService(db.conn, { registry, timeZone: "Asia/Shanghai" });
+    const lists = createStatusListService(db.conn, { timeZone: "Asia/Shanghai" });
     const list = buildStatusList(
       {
         provinceCode: "360000",

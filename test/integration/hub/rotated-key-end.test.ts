@@ -114,7 +114,7 @@ describe("the hub's national list ends a rotated key when the node ended it", fu
 
   it("when a key ended now (a leak) signs a status list dated a minute later, then the hub refuses it status_list_key_retired and keeps the list it held", async () => {
     const leaked = await aKeyEndedNow();
-    const statusLists = createStatusListService(hub.node.ctx.conn, { registry: hub.registry, timeZone: "Asia/Shanghai" });
+    const statusLists = createStatusListService(hub.node.ctx.conn, { timeZone: "Asia/Shanghai" });
     const held = await statusLists.get("320000");
     const forged = buildStatusList(
       {

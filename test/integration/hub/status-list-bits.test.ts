@@ -33,7 +33,7 @@ describe("hub status lists: the bitstring is decoded before a list is kept", () 
       nodeKey: generateNodeKey().publicKeyX,
       certificateKeys: [{ kid: key.kid, suite: "ed25519", publicKey: pair.publicKey }],
     });
-    service = createStatusListService(db.conn, { registry, timeZone: "Asia/Shanghai" });
+    service = createStatusListService(db.conn, { timeZone: "Asia/Shanghai" });
   });
 
   let clock = Date.now() - 60 * 60_000;

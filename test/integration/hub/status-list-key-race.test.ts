@@ -12,12 +12,12 @@ import { generateNodeKey } from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
 
 /**
- * The hub checks a status list's signature against the province's certificate keys, then stores
- * it in a transaction. A key ended (or removed) before the list's generatedAt that commits between
- * the two let the hub keep, and serve, a list every verifier refuses. The interleaving is made
- * deterministic by a registry whose key read lets the key change commit right after it has read.
+ * The hub opens a status list against the province's certificate keys as the transaction that keeps
+ * it reads them (the node written first, so a key change committing later conflicts and the
+ * transaction runs again). A key ended (or removed) after the gate let the request in, before the
+ * store, must not leave the hub keeping, and serving, a list every verifier refuses.
  */
-describe("hub status lists: a key change committed between the signature check and the store", () => {
+describe("hub status lists: a key change committed after the request was let in", () => {
   const db = useTestDatabase("hub_list_key_race");
   const pair = generateKeyPair("ed25519");
   const key = { kid: "js-cert-race", signer: createSigner(pair) };
@@ -30,7 +30,7 @@ describe("hub status lists: a key change committed between the signature check a
 
   const nodes = () => db.conn.collection("hub_nodes");
 
-  /** Registers a fresh province holding the key, and a service whose key read is followed by `meanwhile`. */
+  /** Registers a fresh province holding the key, signs its list, then lets `meanwhile` change the key. */
   async function aProvinceWhoseKeyChangesMeanwhile(meanwhile: (provinceCode: string) => Promise<unknown>) {
     const provinceCode = String((province += 10000));
     await registry.register({
@@ -39,19 +39,12 @@ describe("hub status lists: a key change committed between the signature check a
       nodeKey: generateNodeKey().publicKeyX,
       certificateKeys: [{ kid: key.kid, suite: "ed25519", publicKey: pair.publicKey, validFrom: "2026-01-01T00:00:00.000Z" }],
     });
-    const racing: RegistryService = {
-      ...registry,
-      certificateKeys: async () => {
-        const read = await registry.certificateKeys();
-        await meanwhile(provinceCode);
-        return read;
-      },
-    };
-    const service = createStatusListService(db.conn, { registry: racing, timeZone: "Asia/Shanghai" });
+    const service = createStatusListService(db.conn, { timeZone: "Asia/Shanghai" });
     const list = buildStatusList(
       { provinceCode, bits: emptyStatusBits(), now: new Date(Date.now() - 60_000), validForSeconds: 3600 },
       key,
     );
+    await meanwhile(provinceCode);
     return { provinceCode, service, list };
   }
 
@@ -96,5 +89,43 @@ describe("hub status lists: a key change committed between the signature check a
       ),
     );
     expect((await service.publish(list, provinceCode)).outcome).to.equal("accepted");
+  });
+});
+
+/**
+ * The list is opened against the province's keys once, as the store's transaction reads them: an
+ * opening before the transaction decided nothing the one inside it does not, and read the keys twice.
+ */
+describe("hub status lists: the province's keys are read once, inside the store's transaction", () => {
+  const db = useTestDatabase("hub_list_one_read", { monitorCommands: true });
+  const pair = generateKeyPair("ed25519");
+  const key = { kid: "js-cert-once", signer: createSigner(pair) };
+
+  it("when a province publishes its list, then its keys are read once and in the transaction that keeps the list", async () => {
+    const registry = createRegistryService(db.conn);
+    await registry.register({
+      provinceCode: "330000",
+      name: "330000",
+      nodeKey: generateNodeKey().publicKeyX,
+      certificateKeys: [{ kid: key.kid, suite: "ed25519", publicKey: pair.publicKey, validFrom: "2026-01-01T00:00:00.000Z" }],
+    });
+    const service = createStatusListService(db.conn, { timeZone: "Asia/Shanghai" });
+    const list = buildStatusList(
+      { provinceCode: "330000", bits: emptyStatusBits(), now: new Date(Date.now() - 60_000), validForSeconds: 3600 },
+      key,
+    );
+    // Each read of hub_nodes, by whether it runs in a transaction.
+    const reads: boolean[] = [];
+    const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.commandName === "find" && e.command.find === "hub_nodes") reads.push(e.command.txnNumber !== undefined);
+    };
+    const client = db.conn.getClient();
+    client.on("commandStarted", listener);
+    try {
+      expect((await service.publish(list, "330000")).outcome).to.equal("accepted");
+    } finally {
+      client.off("commandStarted", listener);
+    }
+    expect(reads).to.deep.equal([true]);
   });
 });

@@ -111,7 +111,7 @@ describe("exam page: browser storage refusing the journal's writes (client)", ()
       stored: () => undefined,
       refused: () => undefined,
       overtaken: () => undefined,
-      openJournal: (attemptId) => AnswerJournal.open(attemptId, Promise.resolve(store.db)),
+      journalStore: () => Promise.resolve(store.db),
     });
     const j = await page.follow(`attempt-${++attempts}`, 0);
     expect(page.durable.value).to.equal(true);

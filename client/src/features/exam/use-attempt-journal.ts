@@ -32,8 +32,11 @@ export interface AttemptJournalDeps {
   stored: (entry: JournalEntry, ack: SaveAckDto) => void;
   refused: (entry: JournalEntry, error: { code: string; message: string }) => void;
   overtaken: (entry: JournalEntry) => void;
-  /** Opens an attempt's journal (`AnswerJournal.open`; tests open one over a store that refuses writes). */
-  openJournal?: (attemptId: string) => Promise<AnswerJournal>;
+  /**
+   * The store the attempt's journal is opened over (`AnswerJournal.open`'s, IndexedDB when absent):
+   * tests give one that refuses writes.
+   */
+  journalStore?: () => NonNullable<Parameters<typeof AnswerJournal.open>[1]>;
 }
 
 /**
@@ -104,7 +107,7 @@ export function useAttemptJournal(deps: AttemptJournalDeps) {
     if (opening?.attemptId === attemptId) return opening.journal;
     const started: { attemptId: string; journal: Promise<AnswerJournal> } = {
       attemptId,
-      journal: (deps.openJournal ? deps.openJournal(attemptId) : AnswerJournal.open(attemptId)).then((j) => {
+      journal: AnswerJournal.open(attemptId, deps.journalStore?.()).then((j) => {
         // Forgotten, or another attempt's opened meanwhile: this one is not the page's.
         if (opening !== started) return j;
         journal = j;

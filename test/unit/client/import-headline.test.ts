@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { ImportReport } from "../../../server/contracts/question-import.js";
-import { importHeadline } from "../../../client/src/features/question-bank/import-outcome.js";
+import { importHeadline } from "../../../server/contracts/question-import-stop.js";
+// The command line's wording, as scripts/bank-import.ts imports it.
+import { importStop, stopSummary } from "../../../server/question-bank/index.js";
 
 function report(items: ImportReport["items"], extra: Partial<ImportReport> = {}): ImportReport {
   const counts = { created: 0, updated: 0, unchanged: 0, skipped: 0, invalid: 0 };
@@ -42,7 +44,11 @@ describe("question import page: the head of a file's report", () => {
         rejected: true,
       }),
     );
-    expect(h).to.deep.equal({ tag: "danger", label: "导入中断，未写入任何题目", stop: "导入中断" });
+    expect(h).to.deep.equal({
+      tag: "danger",
+      label: "导入中断，未写入任何题目",
+      stop: "导入中断，未写入任何题目：导入中断",
+    });
   });
 
   it("when a file is refused for an invalid item, then it says nothing was imported", () => {
@@ -72,5 +78,30 @@ describe("question import page: the head of a file's report", () => {
       ),
     );
     expect(h).to.deep.equal({ tag: "danger", label: "文件有错误，未导入任何内容" });
+  });
+
+  it("when an import stopped, then the page's line is the command line's summary, word for word", () => {
+    const stopped = (written: number, extra: Partial<ImportReport> = {}) =>
+      report(
+        [
+          ...Array.from({ length: written }, (_, i) => ({
+            location: `第 ${i + 2} 行`,
+            outcome: "created" as const,
+            notes: [],
+          })),
+          {
+            location: `第 ${written + 2} 行`,
+            outcome: "invalid",
+            code: "import_failed",
+            notes: ["导入中断"],
+          },
+        ],
+        { rejected: written === 0, ...extra },
+      );
+    for (const r of [stopped(0), stopped(3), stopped(0, { dryRun: true, rejected: false })]) {
+      const stop = importStop(r);
+      expect(stop, r.file).to.not.equal(null);
+      expect(importHeadline(r).stop).to.equal(stopSummary(r, stop!));
+    }
   });
 });
