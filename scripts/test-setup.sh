@@ -14,7 +14,7 @@ if [ "${ROADCERT_TEST_SETUP_DONE:-}" = "1" ]; then exit 0; fi
 #   openssl                    independent signature checks
 #   redis-server               the socket.io Redis adapter tests
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
@@ -34,7 +34,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   echo "test set-up: installing from Debian: ${missing[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
