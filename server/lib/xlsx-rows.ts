@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { FileRefusal } from "./file-refusal.js";
 import { scanXlsx, type XlsxScan } from "./xlsx-scan.js";
+import { checkAllInflated } from "./zip-bounds.js";
 
 /**
  * Excel (XLSX) sheets as rows of text, for the importers (question banks, registrations): the first
@@ -74,7 +75,8 @@ export interface XlsxReadOptions {
  * copied to a temporary file first, which gives the unzipping time to finish), the parts after it
  * can be lost: the sheet is then read without its workbook (exceljs throws) or without its shared
  * strings (every text cell is an index). Seen about once in 500 round trips of roadcert's own
- * export, and possible with any file whose sheet precedes those parts.
+ * export, and possible with any file whose sheet precedes those parts. The scan's archive puts the
+ * sheet after them, so this is not expected; the fallback stays for what else ends a read early.
  */
 class IncompleteRead extends Error {}
 
@@ -82,17 +84,19 @@ class IncompleteRead extends Error {}
 export async function* readXlsxRows(bytes: Buffer, options: XlsxReadOptions = {}): AsyncGenerator<SheetRow> {
   if (!looksLikeXlsx(bytes))
     throw new FileRefusal("不是 Excel（.xlsx）文件：请另存为“Excel 工作簿（*.xlsx）”");
-  // Before any row: the ZIP's bounds, and what the streaming reader would silently misread.
-  const scan = scanXlsx(bytes);
+  // Before any row: the ZIP's bounds, and what the streaming reader would silently misread. The
+  // readers below read the scan's archive (the parts it checked), never the upload itself.
+  const scan = await scanXlsx(bytes);
   let yielded = false;
   try {
-    for await (const row of streamRows(bytes, options, scan)) {
+    for await (const row of streamRows(options, scan)) {
       yielded = true;
       yield row;
     }
   } catch (err) {
     // Before any row left, the whole file is read again at once, which reads every part by its
-    // directory entry (memory for the one file, only in this case). A loss after rows left cannot
+    // directory entry (memory for the one file, only in this case); every part is inflated under
+    // its bound first, as exceljs's `load` inflates them all. A loss after rows left cannot
     // be taken back: the file is refused rather than imported half read.
     if (!(err instanceof IncompleteRead)) throw err;
     if (yielded) throw new FileRefusal("Excel 文件读取不完整，请重新上传");
@@ -143,6 +147,7 @@ function sheetRow(line: number, row: ExcelRow, options: XlsxReadOptions, scan: X
 /** The whole file read at once (the fallback of readXlsxRows), with the same limits and refusals. */
 async function loadedRows(bytes: Buffer, options: XlsxReadOptions, scan: XlsxScan): Promise<SheetRow[]> {
   const maxRows = options.maxRows ?? XLSX_MAX_ROWS;
+  await checkAllInflated(bytes);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
@@ -162,13 +167,9 @@ async function loadedRows(bytes: Buffer, options: XlsxReadOptions, scan: XlsxSca
   return rows;
 }
 
-async function* streamRows(
-  bytes: Buffer,
-  options: XlsxReadOptions,
-  scan: XlsxScan,
-): AsyncGenerator<SheetRow> {
+async function* streamRows(options: XlsxReadOptions, scan: XlsxScan): AsyncGenerator<SheetRow> {
   const maxRows = options.maxRows ?? XLSX_MAX_ROWS;
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([bytes]), {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(scan.archive), {
     worksheets: "emit",
     sharedStrings: "cache",
     hyperlinks: "ignore",

@@ -85,6 +85,26 @@ describe("the XLSX reader: what the streaming reader would misread is refused or
       .and.to.contain("隐藏");
   });
 
+  it("when a column is hidden, then the file is refused naming the column, not read with cells nobody saw", async () => {
+    const bytes = await workbook((s) => {
+      s.addRow(["张三", "110101199001011234", "110101"]);
+      s.getColumn(2).hidden = true;
+    });
+    const message = await refusal(bytes);
+    expect(message).to.contain("B 列").and.to.contain("隐藏");
+    expect(message).not.to.contain("行是隐藏行");
+  });
+
+  it("when only empty columns are hidden (the unused ones, for a tidy sheet), then the rows are read", async () => {
+    const bytes = await workbook((s) => {
+      s.addRow(["张三", "110101199001011234", "110101"]);
+      s.getColumn(4).hidden = true;
+      s.getColumn(5).hidden = true;
+    });
+    const read = await rows(bytes);
+    expect(read.map((r) => r.fields[0])).to.deep.equal(["姓名", "张三"]);
+  });
+
   it("when a date cell uses the Chinese built-in format 31 (2004年7月1日), then it reads as the day, not the serial 38169", async () => {
     const plain = await workbook((s) => {
       const cell = s.addRow(["张三", "110101199001011234", 38169]).getCell(3);
