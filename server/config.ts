@@ -363,6 +363,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     nodeKey: {
       dir: e.NODE_KEY_DIR ?? `${e.DATA_DIR.replace(/\/+$/, "")}/${nodeName}/keys`,
       maxSkewSeconds: e.NODE_SIGNATURE_SKEW_SECONDS,
+      repin: e.NODE_KEY_REPIN ?? null,
     },
     exam: {
       graceSeconds: e.EXAM_GRACE_SECONDS,
@@ -372,7 +373,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       earlyRelease: e.EXAM_EARLY_RELEASE,
       earlyReleaseMaxMinutes: e.EXAM_EARLY_RELEASE_MAX_MINUTES,
       checkInOpensMinutes: SESSION_DOORS_OPEN_MINUTES,
-      repin: e.NODE_KEY_REPIN ?? null,
       roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
       extensionApprovalMinutes: e.EXAM_EXTENSION_APPROVAL_MINUTES,
     },

@@ -91,10 +91,10 @@ export function createIdentityAndAccess(
  * before any other router). Each feature is reached only through its own index.ts.
  */
 export function createFeatures(ctx: FeatureContext): Feature[] {
+  const { conn, config } = ctx;
   // The node key, loaded once for every feature that signs with it and for its pin: the pin checks
   // the very key the node signs with, not a second read of the folder.
   const nodeKey = loadOrCreateNodeKey(config.nodeKey.dir);
-  const { conn, config } = ctx;
   // The features that own what audit details name by id (sessions, candidates…) fill this in below.
   const auditNames: AuditReferenceNames = {};
   const audit = createAuditService(conn, { divisionName, references: auditNames });
@@ -290,18 +290,18 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       audit,
       access,
       statusList: () => certificates.facade.signing.statusListDocument({ fresh: true }),
-      key: nodeKey,
       certificateKeys: certificates.facade.signing.hubKeys,
       lookupNotices: (before, limit) => exchangeReady().lookupNotices(before, limit),
+      key: nodeKey,
     });
     features.push(sharing);
     // The pusher's hub key announcements (an older hub without the route is backed off): in /healthz.
     reportNodeStatus(conn, "hubCertificateKeys", () => sharing.statusLists?.keysStatus() ?? null);
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.
     const exchangeFeature = createExchangeProvinceFeature(ctx, {
-      key: nodeKey,
       access,
       audit,
+      key: nodeKey,
       certificates: async (actor, idNumber) =>
         (await certificates.facade.lifecycle.search(actor, { idNumber })).certificates,
       // Agreeing to a transfer sends our signed certificate; the receiving province's issuance

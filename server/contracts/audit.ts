@@ -146,9 +146,9 @@ export const AUDIT_ACTION_LABELS = {
   "hub.node_registered": "登记或更新省级节点（节点密钥）",
   "hub.node_status_changed": "暂停或恢复省级节点",
   "hub.certificate_keys_announced": "省级节点公告证照签名密钥",
+  "node.key_repinned": "按启动设置更换本节点记录的节点密钥",
 } as const satisfies Record<string, string>;
 
-  "node.key_repinned": "按启动设置更换本节点记录的节点密钥",
 /** An action the log may record: only one with a readable name, so no screen shows a bare code. */
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS;
 
