@@ -26,7 +26,6 @@
  * load generator runs on the same machine as the servers, so latencies include its own CPU
  * contention.
  */
-import { createWriteStream } from "node:fs";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import path from "node:path";
@@ -41,6 +40,7 @@ import { appendLine } from "./bench/bench-args.js";
 import { checkInAll, connectCandidates, connectProctor, createRooms } from "./bench/exam-candidates.js";
 import { emitAck, type BenchSocket } from "./bench/bench-socket.js";
 import { startBaseline } from "./bench/exam-baseline.js";
+import { startExamServers } from "./bench/exam-servers.js";
 import {
   capacityRunFields,
   roundTripsPer,
@@ -55,9 +55,7 @@ import {
   cpuPer,
   profileSelf,
   rssKB,
-  spawnReady,
   watchLoopDelay,
-  watchSlowCommands,
 } from "./bench/processes.js";
 import { benchChildren } from "./child-set.js";
 
@@ -69,10 +67,6 @@ const progress = (msg: string) =>
   process.stderr.write(
     `[bench:exam ${new Date().toISOString().slice(11, 19)}${values.profile ? ` mono=${process.hrtime.bigint() / 1000n}` : ""}] ${msg}\n`,
   );
-
-/** Node flags for a child: with --profile a CPU profile in a folder of its own (tsx's loader thread writes one too). */
-const profiled = (name: string): string[] =>
-  values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.join(values.profile, name)}`] : [];
 
 async function main(): Promise<void> {
   const n = values.candidates;
@@ -89,60 +83,8 @@ async function main(): Promise<void> {
       gcLogFile: values["load-gc-log"],
     });
 
-  // Database: MONGODB_URI or the stand-in in its own process.
-  let mongoUri = process.env.MONGODB_URI ?? "";
-  let dbKind = "mongodb";
-  /** The stand-in's process, when it runs here (a real MongoDB elsewhere has no pid to read). */
-  let dbPid: number | undefined;
-  if (!mongoUri) {
-    const db = await spawnReady(
-      children,
-      [
-        "packages/mongo-standin/src/cli.ts",
-        "--port",
-        "0",
-        "--log-stalls",
-        ...(values["gc-log"] ? ["--gc-log", values["gc-log"]] : []),
-      ],
-      {},
-      /(mongodb:\/\/\S+)/,
-      [...values["db-flags"], ...profiled("standin")],
-    );
-    dbPid = db.child.pid;
-    mongoUri = db.match;
-    watchSlowCommands(db.child, (line) => progress(`  database slow: ${line}`));
-    dbKind = "standin";
-  }
-  const dbName = `bench_${Date.now()}`;
-  const node = await spawnReady(
-    children,
-    ["scripts/bench/exam-node-process.ts"],
-    {
-      MONGODB_URI: mongoUri,
-      EXAM_DB_NAME: dbName,
-      EXAM_PAPER: "sample",
-      EXAM_MINUTES: "60",
-      EXAM_LOG_LEVEL: "error",
-      EXAM_LOOP_REPORT_MS: "250",
-      ...(values["save-group-ms"] ? { EXAM_SAVE_GROUP_MS: values["save-group-ms"] } : {}),
-      ...(values["save-groups-in-flight"]
-        ? { EXAM_SAVE_GROUPS_IN_FLIGHT: values["save-groups-in-flight"] }
-        : {}),
-      ...(values["node-gc-log"] ? { EXAM_GC_LOG: values["node-gc-log"] } : {}),
-    },
-    /READY (\S+)/,
-    [...values["node-flags"], ...profiled("exam-node")],
-  );
-  const nodeStdout = values["node-stdout"];
-  if (nodeStdout) {
-    // Each line prefixed with this process's clock (the clock of the progress lines), so the
-    // node's output can be cut to a phase.
-    const out = createWriteStream(nodeStdout, { flags: "a" });
-    node.child.stdout?.on("data", (d: Buffer) => {
-      const at = new Date().toISOString().slice(11, 23);
-      out.write(d.toString().replace(/^(?=.)/gm, `${at} `));
-    });
-  }
+  // The database and the exam node, each in its own process (exam-servers.ts).
+  const { mongoUri, dbKind, dbPid, dbName, node } = await startExamServers(children, values, progress);
   const url = node.match;
   const loopMax = watchLoopDelay(node.child);
   const ownDelay = monitorEventLoopDelay({ resolution: 10 });

@@ -18,19 +18,12 @@ import {
   mergeAnnouncedKeys,
   type HeldCertificateKey,
 } from "./certificate-key-bounds.js";
+import { createNodeKeyCache } from "./node-key-cache.js";
+import { toRegisteredNodeDto } from "./node-presenter.js";
 import { holdNodeForWrite, nodeModel, type NodeDoc } from "./node.model.js";
 
 /** A registered certificate key with when the hub vouches for it from (see `registeredFrom`). */
 export type DatedCertificateKey = RegisteredNodeDto["certificateKeys"][number] & { validFrom: string };
-
-/**
- * The registry's version, one document (`_id: "nodes"`) in `hub_registry_meta`, stepped in the
- * transaction of every change to a node (registration, new key, status).
- */
-const REGISTRY_VERSION = "nodes";
-
-/** The node keys known per connection, shared by every registry on it (the hub's and the exchange's gates). */
-const keyCaches = new WeakMap<Connection, { version: number; keys: Map<string, KnownNode> }>();
 
 /** A province as the monthly report covers it (`coverage`). */
 export interface ReportCoverage {
@@ -80,7 +73,8 @@ const actorDivision = (actor: Actor): string | null =>
  */
 export function createRegistryService(conn: Connection, deps: { audit?: AuditLog } = {}) {
   const Nodes = nodeModel(conn);
-  const Meta = conn.collection<{ _id: string; version: number }>("hub_registry_meta");
+  // The registry's version and the node keys read at it (node-key-cache.ts).
+  const keys = createNodeKeyCache(conn);
   let ownAudit: AuditLog | null = null;
   const audit = (): AuditLog => deps.audit ?? (ownAudit ??= createAuditService(conn));
 
@@ -96,20 +90,10 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
       const result = await write(session);
       // Nothing written, so no new version: every instance would empty its key cache for nothing.
       if (result instanceof Unchanged) return result.value;
-      await Meta.updateOne({ _id: REGISTRY_VERSION }, { $inc: { version: 1 } }, { upsert: true, session });
+      await keys.stepVersion(session);
       return result;
     });
   }
-
-  /**
-   * Node keys as last read, for the version they were read at. Every inter-node request needs its
-   * sender's key; reading the node's document (and building its key object) for each one was a
-   * share of the hub's CPU per message. Not a TTL: each use first reads the registry version (one
-   * small document by _id), so a key retired or a node suspended on any instance is refused on
-   * every instance from the next request on.
-   */
-  const cache = keyCaches.get(conn) ?? { version: -1, keys: new Map<string, KnownNode>() };
-  keyCaches.set(conn, cache);
 
   /**
    * Since when the hub vouches for a key registered without a start date: since it was first
@@ -127,33 +111,6 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
     const known = existing?.certificateKeys.find((k) => k.kid === key.kid && k.publicKey === key.publicKey);
     if (known && existing) return datedKey(known, existing.registeredAt).validFrom;
     return now.toISOString();
-  }
-
-  function toDto(n: NodeDoc): RegisteredNodeDto {
-    return {
-      provinceCode: n.provinceCode,
-      name: n.name,
-      status: n.status,
-      nodeKeys: n.nodeKeys.map((k) => ({
-        keyId: k.keyId,
-        publicKey: k.publicKey,
-        addedAt: k.addedAt.toISOString(),
-        retiredAt: k.retiredAt ? k.retiredAt.toISOString() : null,
-      })),
-      // Every start and end as an instant, old records' days and missing starts converted (`datedKey`).
-      certificateKeys: n.certificateKeys.map((held) => {
-        const k = datedKey(held, n.registeredAt);
-        return {
-          kid: k.kid,
-          suite: k.suite,
-          publicKey: k.publicKey,
-          validFrom: k.validFrom,
-          ...(k.validTo ? { validTo: k.validTo } : {}),
-        };
-      }),
-      endpoint: n.endpoint ?? null,
-      registeredAt: n.registeredAt.toISOString(),
-    };
   }
 
   return {
@@ -248,7 +205,7 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
           return written;
         });
         if (!doc) throw new Error("registration returned nothing");
-        return toDto(doc);
+        return toRegisteredNodeDto(doc);
       } catch (err) {
         // Another registration created the province's node first (the unique province code).
         if (!existing && isDuplicateKey(err, "provinceCode")) throw refused();
@@ -342,7 +299,7 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
         });
         return { ...before, status };
       });
-      return toDto(doc);
+      return toRegisteredNodeDto(doc);
     },
 
     /**
@@ -363,57 +320,31 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
 
     async list(): Promise<RegisteredNodeDto[]> {
       const rows = await Nodes.find({}).sort({ provinceCode: 1 }).lean();
-      return rows.map(toDto);
+      return rows.map(toRegisteredNodeDto);
     },
 
-    /**
-     * The node holding a current (unretired) key with this id, as of the registry's current version
-     * (read at each request; the node's document only when the version moved or the key is new).
-     */
-    async resolveKey(keyId: string): Promise<KnownNode | null> {
-      const version = (await Meta.findOne({ _id: REGISTRY_VERSION }))?.version ?? 0;
-      if (version > cache.version) {
-        cache.version = version;
-        cache.keys = new Map();
-      }
-      // A version older than the one kept (read before a concurrent request's newer one) is read live.
-      const seen = version === cache.version ? cache.keys : new Map<string, KnownNode>();
-      const cached = seen.get(keyId);
-      if (cached) return cached;
-      const holders = await Nodes.find({ nodeKeys: { $elemMatch: { keyId, retiredAt: null } } }).limit(2).lean();
-      // A key two provinces hold (registered before `register` checked inside its transaction)
-      // would let either's node sign as the other: trusted for neither until the operator fixes it.
-      const node = holders.length === 1 ? holders[0] : undefined;
-      const key = node?.nodeKeys.find((k) => k.keyId === keyId);
-      if (!node || !key) return null;
-      const known = { peer: node.provinceCode, publicKey: publicKeyFromX(key.publicKey), active: node.status === "active" };
-      // Kept only under the version read before the node: a change since then steps the version,
-      // and the next request reads the node again. Unknown ids are not kept (anyone can send them).
-      seen.set(keyId, known);
-      return known;
+    /** The node holding a current key with this id, as of the registry's version (`createNodeKeyCache`). */
+    resolveKey(keyId: string): Promise<KnownNode | null> {
+      return keys.resolveKey(keyId);
     },
 
-    /**
-     * The node this key id belonged to when the registry was last read, without reading it now
-     * (null when not kept). Only a guess to start on: a request checked with it still waits for
-     * resolveKey, which the gate reads at the same time as it claims the nonce.
-     */
+    /** The node this key id belonged to when last read, without reading it now (`createNodeKeyCache`). */
     keptKey(keyId: string): KnownNode | null {
-      return cache.keys.get(keyId) ?? null;
+      return keys.keptKey(keyId);
     },
 
     /**
      * Every registered province's certificate signing keys (for the national trust list), a
      * suspended node's too: suspension stops its messages, while the certificates it signed stay
      * genuine (a key that must no longer be trusted is ended by its own validity). Each key is
-     * dated in instants (`toDto`): one kept from before starts were stored, from its node's
+     * dated in instants (`toRegisteredNodeDto`): one kept from before starts were stored, from its node's
      * registration day.
      */
     async certificateKeys(): Promise<{ provinceCode: string; keys: DatedCertificateKey[] }[]> {
       const rows = await Nodes.find({}).sort({ provinceCode: 1 }).lean();
       return rows.map((n) => ({
         provinceCode: n.provinceCode,
-        keys: toDto(n).certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? legacyStart(n.registeredAt) })),
+        keys: toRegisteredNodeDto(n).certificateKeys.map((k) => ({ ...k, validFrom: k.validFrom ?? legacyStart(n.registeredAt) })),
       }));
     },
   };

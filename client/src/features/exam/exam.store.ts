@@ -11,6 +11,7 @@ import type {
 import { useSessionStore } from "@/shared/session.store.js";
 import { emitWithAck, useSocket, type AppClientSocket } from "@/shared/socket.js";
 import { useAnswerSlots } from "./answer-slots.js";
+import { syncPass } from "./attempt-sync.js";
 import { useAttemptView } from "./attempt-view.js";
 import { remainingMs, serverNow } from "./exam-clock.js";
 import { emitSave, fillMissingSeqs } from "./save-emit.js";
@@ -136,39 +137,14 @@ export const useExamStore = defineStore("exam", () => {
       (remaining.value === null || remaining.value > 0),
   );
 
-  async function syncOnce(): Promise<void> {
-    const first = await emitWithAck(
-      "attempt:sync",
-      attempt.value ? { attemptId: attempt.value.attemptId } : {},
-      { timeoutMs: 15_000 },
-    );
-    if (!first.ok) {
-      if (!attempt.value || first.error.code !== "ack_timeout") loadError.value = first.error;
-      return;
-    }
-    loadError.value = null;
-    const j = await journal.follow(first.data.attemptId, first.data.lastSeq);
-    applyAttempt(first.data);
-    // Re-apply local changes still in the journal over the server's older state.
-    overlayPending(j.pending(), true);
-    if (first.data.status === "submitted" || first.data.status === "voided") {
-      await journal.settleClosed(first.data.status);
-      return;
-    }
-    if (first.data.status !== "in_progress" && first.data.status !== "submitting") return;
-    if (j.pending().length === 0 && first.data.missingSeqs.length === 0) return;
-    await journal.replay(first.data.missingSeqs);
-    const second = await emitWithAck(
-      "attempt:sync",
-      { attemptId: first.data.attemptId },
-      { timeoutMs: 15_000 },
-    );
-    if (second.ok) {
-      applyAttempt(second.data);
-      overlayPending(j.pending(), false);
-    }
-    saves.countPending();
-  }
+  // One read–replay–read pass of the attempt (attempt-sync.ts), repeated by the resync loop.
+  const syncOnce = syncPass({
+    attempt: () => attempt.value,
+    loadError,
+    journal,
+    applyAttempt,
+    overlayPending,
+  });
 
   const loop = useResyncLoop({
     syncOnce,
