@@ -127,6 +127,14 @@ const Env = z
     /** Inter-node requests allowed per node key per minute at the hub before 429. */
     HUB_RATE_LIMIT_PER_MINUTE: envInt(1).default(6000),
     /**
+     * A province node's hub lookups allowed per officer account per minute, and per China calendar
+     * day, across every instance of the node, before 429 lookup_rate_limited
+     * (server/sharing/lookup-limits.ts). The hub's own limit is per node and shared with the
+     * node's data sync, so it does not stop one account looping over guessed ID numbers.
+     */
+    LOOKUP_LIMIT_PER_MINUTE: envInt(1, 10_000).default(10),
+    LOOKUP_LIMIT_PER_DAY: envInt(1, 1_000_000).default(300),
+    /**
      * Refused requests that no node signed, logged one by one per client address per minute at the
      * hub; beyond it they are only counted and summed up once a minute (anyone can send them, and
      * each is an insert into the hash-chained message log every signed message waits behind).
@@ -351,6 +359,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       url: e.HUB_URL ?? null,
       publicKey: e.HUB_PUBLIC_KEY ?? null,
       rateLimitPerMinute: e.HUB_RATE_LIMIT_PER_MINUTE,
+      lookupLimits: { perMinute: e.LOOKUP_LIMIT_PER_MINUTE, perDay: e.LOOKUP_LIMIT_PER_DAY },
       unsignedLog: {
         perSourcePerMinute: e.HUB_UNSIGNED_LOG_PER_SOURCE_PER_MINUTE,
         totalPerMinute: e.HUB_UNSIGNED_LOG_PER_MINUTE,

@@ -69,6 +69,7 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   messages: "重新发送的消息",
   idNumber: "身份证号",
   lookupId: "查询编号",
+  matches: "查到人数",
   by: "查询方式",
   caseReference: "案卷编号",
   caseId: "事项编号",

@@ -139,6 +139,8 @@ export const AUDIT_ACTION_LABELS = {
   "exchange.document.uploaded": "上传抄告材料",
   "exchange.document.expired": "清除过期未用材料",
   "hub.lookup": "全国资格查询",
+  "hub.lookup_answered": "全国资格查询已获答复",
+  "hub.lookup_refused": "全国资格查询未获答复",
   "hub.legacy_register_published": "上报存量数据",
   "hub.legacy_register_entry_cancelled": "存量记录因转籍注销",
   "hub.outbound_retried": "重发被全国中心拒收或搁置的上报记录",

@@ -146,6 +146,8 @@ export interface PractitionerPageDto {
   casesCapped: { listed: number; total: number } | null;
   lookupsCapped: { listed: number; total: number } | null;
   lookups: {
+    /** The hub's id of the lookup, which the asking province's officer and audit log also hold. */
+    lookupId: string;
     at: string;
     requestingProvince: string;
     officerId: string;

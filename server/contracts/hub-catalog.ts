@@ -11,7 +11,13 @@ import { personName, refuseInvisible, typedCode, wholeNumber } from "./validatio
 
 // ---------------------------------------------------------------- 2. catalog service interface
 
-export const LookupReason = z.enum(["filing", "enforcement", "employer_check", "holder_request"]);
+/**
+ * Why an official looks a practitioner up. A filing (异地从业备案) cites a `filing` lookup, a
+ * transfer (转籍) a `transfer` lookup, a penalty notice an `enforcement` one. A transfer citing a
+ * `filing` lookup is accepted too: provinces' software written before `transfer` existed looks
+ * transfers up as filings.
+ */
+export const LookupReason = z.enum(["filing", "transfer", "enforcement", "employer_check", "holder_request"]);
 export type LookupReason = z.infer<typeof LookupReason>;
 
 export const LookupQuery = z.union([
@@ -140,6 +146,7 @@ export const LOOKUP_BY_LABELS: Readonly<Record<z.infer<typeof LookupQuery>["by"]
 
 export const LOOKUP_REASON_LABELS: Record<LookupReason, string> = {
   filing: "异地从业备案",
+  transfer: "转籍",
   enforcement: "执法检查",
   employer_check: "用人单位核验",
   holder_request: "本人申请",

@@ -1,9 +1,26 @@
 import type { CaseBody } from "../contracts/exchange.js";
+import type { LookupReason } from "../contracts/hub.js";
 import { errors, type AppError } from "../lib/errors.js";
+import { chinaDate } from "../lib/local-time.js";
 import type { HubExchangePort } from "../hub/index.js";
 
 /** A lookup older than this cannot found a filing or transfer: look again. */
 const LOOKUP_VALID_DAYS = 30;
+
+/**
+ * The lookup reasons a case may cite. A transfer's own reason is `transfer` (转籍); `filing` is
+ * taken for it too, as provinces' software written before `transfer` existed looks transfers up so.
+ */
+const REASONS_FOR: Record<CaseBody["kind"], readonly LookupReason[]> = {
+  filing: ["filing"],
+  transfer: ["transfer", "filing"],
+  notice: ["enforcement"],
+};
+const REASON_WORDS: Record<CaseBody["kind"], string> = {
+  filing: "“备案”",
+  transfer: "“转籍”或“备案”",
+  notice: "“执法”",
+};
 
 /** The one refusal of a notice citing no lookup that the hub cannot deliver, whatever the reason. */
 const noticeNeedsLookup = () =>
@@ -35,18 +52,18 @@ export function createHubCaseCheck(
     // name, which certificate state), and a case refused is no lookup on record. Checked later, a
     // filing with any lookup id made an unlogged lookup of anyone.
     if (body.lookupId !== undefined || body.kind !== "notice") {
-      const wanted = body.kind === "notice" ? "enforcement" : "filing";
+      const wanted = REASONS_FOR[body.kind];
       const fresh = lookup && at.getTime() - lookup.at.getTime() <= LOOKUP_VALID_DAYS * 86_400_000;
       if (
         !lookup ||
         !fresh ||
         lookup.requestingProvince !== sender ||
-        lookup.reason !== wanted ||
+        !wanted.includes(lookup.reason as LookupReason) ||
         !lookup.matches.some((x) => x.idNumber === body.practitioner.idNumber)
       )
         throw errors.unprocessable(
           "lookup_mismatch",
-          `查询凭证不符：须为本省 ${LOOKUP_VALID_DAYS} 日内以“${wanted === "filing" ? "备案" : "执法"}”事由查到该从业人员的查询`,
+          `查询凭证不符：须为本省 ${LOOKUP_VALID_DAYS} 日内以${REASON_WORDS[body.kind]}事由查到该从业人员的查询`,
         );
     }
     // A notice may cite no lookup: the penalising officer has the card and the decision in hand,
@@ -68,6 +85,14 @@ export function createHubCaseCheck(
         throw errors.conflict(
           "certificate_not_valid",
           "该从业人员的从业资格证已注销、吊销或撤销，不能备案或转籍",
+        );
+      // Past its validTo a certificate no longer qualifies, though its status still reads valid
+      // until the home province cancels it (180 days on): the day compared is China's calendar day
+      // of the filing, as certificates print and count their dates.
+      if (p.validTo && p.validTo < chinaDate(at))
+        throw errors.conflict(
+          "certificate_expired",
+          `该从业人员的从业资格证已于 ${p.validTo} 过期，须换证后方可备案或转籍`,
         );
     }
     return { home: p.homeProvince, responsible: await hub.issuingDivision(p) };

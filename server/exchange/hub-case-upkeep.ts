@@ -107,14 +107,31 @@ export function createHubCaseUpkeep(
       return count;
     },
 
-    /** The ministry's view (hub operator): every case, newest first. */
-    async list(query: { province?: string; state?: CaseState; overdue?: boolean; limit: number }) {
+    /**
+     * The ministry's view (hub operator): every case, newest first. `before` (`<sentAt ISO>~<caseId>`
+     * of the previous page's last row) pages back; the case id breaks ties between cases sent at
+     * one instant, so a page boundary among them neither repeats nor skips one.
+     */
+    async list(query: {
+      province?: string;
+      state?: CaseState;
+      overdue?: boolean;
+      limit: number;
+      before?: { sentAt: Date; caseId: string };
+    }) {
       const filter: Record<string, unknown> = {};
-      if (query.province) filter.$or = [{ fromProvince: query.province }, { toProvince: query.province }];
+      const and: Record<string, unknown>[] = [];
+      if (query.province)
+        and.push({ $or: [{ fromProvince: query.province }, { toProvince: query.province }] });
+      if (query.before) {
+        const { sentAt, caseId } = query.before;
+        and.push({ $or: [{ sentAt: { $lt: sentAt } }, { sentAt, caseId: { $lt: caseId } }] });
+      }
+      if (and.length) filter.$and = and;
       if (query.state) filter.state = query.state;
       if (query.overdue !== undefined) filter.overdue = query.overdue;
       const rows = await m.Cases.find(filter, { _id: 0, body: 0, bodyHash: 0 })
-        .sort({ sentAt: -1 })
+        .sort({ sentAt: -1, caseId: -1 })
         .limit(query.limit)
         .lean();
       return rows.map((c) => ({

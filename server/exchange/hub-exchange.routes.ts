@@ -103,14 +103,33 @@ export function hubExchangeNodeRouter(deps: {
   return r;
 }
 
+/** The last row's `sentAt~caseId`: where the next (older) page of the case list starts. */
+const CaseCursor = z
+  .string()
+  .max(80)
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z~[A-Za-z0-9-]{8,64}$/, "不是本列表给出的翻页位置")
+  .transform((cursor, ctx) => {
+    const cut = cursor.indexOf("~");
+    const sentAt = new Date(cursor.slice(0, cut));
+    if (Number.isNaN(sentAt.getTime())) {
+      ctx.addIssue({ code: "custom", message: "不是本列表给出的翻页位置" });
+      return z.NEVER;
+    }
+    return { sentAt, caseId: cursor.slice(cut + 1) };
+  });
+
 const CasesQuery = z.strictObject({
   province: ProvinceCode.optional(),
   state: CaseState.optional(),
   overdue: z.enum(["true", "false"]).optional(),
   limit: wholeNumber(1, 200).default(50),
+  before: CaseCursor.optional(),
 });
 
-/** The ministry level (hub operator): every case in the network, with overdue ones escalated. */
+/**
+ * The ministry level (hub operator): every case in the network, with overdue ones escalated,
+ * newest first; `before=<sentAt>~<caseId>` of a page's last row gives the page before it.
+ */
 export function hubExchangeAdminRouter(deps: { exchange: HubExchangeService; access: Access }): Router {
   const r = strictRouter();
   r.get("/hub/exchange/cases", deps.access.route("exchange:oversee"), async (req, res) => {

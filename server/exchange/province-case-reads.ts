@@ -117,8 +117,14 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
       if (q.kind) filter.kind = q.kind;
       if (q.state) filter.state = q.state;
       const now = await databaseNow();
-      if (q.overdue === "true")
-        filter.$or = [{ overdue: true }, { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: now } }];
+      // Overdue: escalated by the hub, or still open past its deadline by the database's clock
+      // (as the escalation list decides it); `false` lists exactly the rest.
+      const overdue = [
+        { overdue: true },
+        { state: { $in: ["sent", "delivered"] }, deadlineAt: { $lt: now } },
+      ];
+      if (q.overdue === "true") filter.$or = overdue;
+      else if (q.overdue === "false") filter.$nor = overdue;
       const order = { time: "createdAt", tie: "_id" };
       const found = await newestPage(m.Cases, filter, order, q.before, q.limit);
       return { cases: found.rows.map((c) => toCaseDto(c, now)), total: found.total, next: found.next };
@@ -184,6 +190,7 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
         lookupsTotal,
         cases: rows.map((c) => toCaseDto(c, now)),
         lookups: lookups.map((l) => ({
+          lookupId: l.lookupId,
           at: l.at.toISOString(),
           requestingProvince: l.requestingProvince,
           officerId: l.officerId,

@@ -75,7 +75,10 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
    */
   function checkLookup(kind: ExchangeKind, lookupId: string | undefined): void {
     if (!lookupId && kind !== "notice")
-      throw errors.unprocessable("lookup_required", "须先以“备案”事由查询该从业人员");
+      throw errors.unprocessable(
+        "lookup_required",
+        kind === "transfer" ? "须先以“转籍”事由查询该从业人员" : "须先以“备案”事由查询该从业人员",
+      );
   }
 
   async function send<K extends ExchangeKind>(

@@ -19,6 +19,7 @@ import { hubModels, type PointerDoc } from "./hub.models.js";
  */
 const MASKED_FIELDS: Record<LookupReason, readonly ("idNumber" | "name")[]> = {
   filing: [],
+  transfer: [],
   enforcement: [],
   holder_request: [],
   employer_check: ["idNumber", "name"],
@@ -182,9 +183,20 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
       };
     },
 
-    async recentLookups(limit: number) {
+    /**
+     * The operator's page of the lookup log, newest first: with `province`, the lookups that
+     * province made or that found one of its practitioners (their home province, as the lookup
+     * notices are addressed); with `beforeSeq` (the last row's `seq`), the page before it.
+     */
+    async recentLookups(query: { limit: number; province?: string; beforeSeq?: number }) {
       await numberCommitted();
-      return m.Lookups.find({}, { _id: 0 }).sort({ seq: -1 }).limit(limit).lean();
+      // Numbered lookups only: one not numbered yet (a negative placeholder) has no place in the order.
+      const filter: Record<string, unknown> = {
+        seq: { $gt: 0, ...(query.beforeSeq ? { $lt: query.beforeSeq } : {}) },
+      };
+      if (query.province)
+        filter.$or = [{ requestingProvince: query.province }, { "matches.homeProvince": query.province }];
+      return m.Lookups.find(filter, { _id: 0 }).sort({ seq: -1 }).limit(query.limit).lean();
     },
   };
 }

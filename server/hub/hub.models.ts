@@ -118,6 +118,8 @@ const lookupSchema = new Schema(
   { minimize: false, versionKey: false },
 );
 lookupSchema.index({ "matches.homeProvince": 1, seq: 1 });
+// The hub's lookup list filtered by the province that asked.
+lookupSchema.index({ requestingProvince: 1, seq: 1 });
 // Only the few lookups not numbered yet carry the flag: the check before every read is one index probe.
 lookupSchema.index({ unnumbered: 1 }, { sparse: true });
 

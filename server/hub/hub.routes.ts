@@ -183,7 +183,7 @@ export function hubAdminRouter(deps: {
   });
   r.get("/hub/lookups", operator, async (req, res) => {
     const q = parse(ListQuery, req.query);
-    res.json(await deps.catalog.recentLookups(q.limit));
+    res.json(await deps.catalog.recentLookups({ limit: q.limit, province: q.province, beforeSeq: q.beforeSeq }));
   });
   return r;
 }

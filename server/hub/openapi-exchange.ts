@@ -25,10 +25,12 @@ export function exchangeDocument(): Json {
     `Province-to-province business through the hub: off-site filing (异地备案), transfer (转籍) and enforcement
 notices (抄告). The sending province posts a case with its own caseId (a re-send of the identical case is answered
 again with no second effect; different content under the same id: 409 case_conflict). The hub checks first the
-catalog lookup it cites (reason \`filing\` for filings and transfers, \`enforcement\` for notices, made by the
+catalog lookup it cites (reason \`filing\` for filings, \`transfer\` for transfers, which also take \`filing\` as software
+written before \`transfer\` existed sends, \`enforcement\` for notices, made by the
 sending province within 30 days and having found this practitioner; 422 lookup_mismatch otherwise, saying nothing
 of the person), then its pointer index, and refuses with a stable code: 404 practitioner_unknown, 422
-own_practitioner / identity_mismatch, 409 no_certificate / certificate_not_valid / already_filed (one open filing
+own_practitioner / identity_mismatch, 409 no_certificate / certificate_not_valid / certificate_expired (validTo before
+the filing's or transfer's calendar day in Beijing, though not yet cancelled) / already_filed (one open filing
 per practitioner per filing division) / transfer_open. A notice may cite no lookup; if the hub cannot deliver such a
 notice (practitioner unknown, the sender's own, or another name than the hub holds) it answers 422 lookup_required
 whatever the reason, so that a notice nobody receives tells nothing of the person without a lookup on record.
@@ -83,7 +85,7 @@ reach the inbox as they are.`,
           responses: responses(CaseReceipt, {
             "404": "practitioner_unknown",
             "409":
-              "case_conflict (another case under this caseId) / no_certificate / certificate_not_valid / already_filed (one open filing per practitioner per filing division) / transfer_open",
+              "case_conflict (another case under this caseId) / no_certificate / certificate_not_valid / certificate_expired (validTo before the case's Beijing calendar day) / already_filed (one open filing per practitioner per filing division) / transfer_open",
             "422":
               "own_practitioner / identity_mismatch / lookup_mismatch / lookup_required (a notice citing no lookup that cannot be delivered, whatever the reason) / office_division_invalid (the officer's division is not a current division of the signing province) / future_date (a notice's decidedOn after today, a filing's startDate more than 30 days after today, Beijing dates)",
           }),

@@ -112,7 +112,7 @@ export function catalogDocument(): Json {
   return document(
     "roadcert 数据资源目录服务接口 (catalog service interface)",
     `Lookups by ID number, name + ID number or certificate number. Every lookup names the officer, a reason
-(filing, enforcement, employer_check, holder_request) and a case reference, or it is refused; each is logged
+(filing, transfer, enforcement, employer_check, holder_request) and a case reference, or it is refused; each is logged
 at the hub and shown to the practitioner's home province. employer_check answers mask the ID number and name.
 Incremental download of changes to the practitioners homed in or filed with the asking province, by hub sequence.`,
     {

@@ -3,6 +3,7 @@ import type { AuthUser } from "../contracts/auth.js";
 import { LookupAnswer, type LookupBody, type OfficerLookupBody } from "../contracts/hub.js";
 import { AppError, wholePositiveSeconds } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
+import type { LookupLimiter } from "./lookup-limits.js";
 import { TransportError, type NodeClient, type SignedAnswer } from "./node-client.js";
 
 /** The slice of the audit log a lookup needs: one entry in a transaction of its own. */
@@ -36,14 +37,22 @@ function rateRefusal(answer: Pick<SignedAnswer, "error" | "retryAfterSeconds">):
 
 /**
  * A province officer's lookups at the hub's catalog interface, through this node's signed client.
- * The node names the officer (their account id) and records the lookup in its own audit log
+ * The node names the officer (their account id) and records the attempt in its own audit log
  * before asking: a lookup that cannot be accounted for here is not made (Prüm: the official, the
- * purpose and the case are kept at both ends).
+ * purpose and the case are kept at both ends). Once the hub has answered, a second entry records
+ * the outcome: the hub's `lookupId` and how many it found, or the code it was refused with (the
+ * log is hash-chained, so the attempt's entry is completed by another, never edited).
+ *
+ * Each account's lookups are limited per minute and per day (`limiter`, counted in the node's
+ * database across its instances) before anything is logged or sent: the hub only limits the node
+ * as a whole, so one account looping over guessed ID numbers would otherwise go unchecked.
  */
 export function createLookupService(deps: {
   client: () => NodeClient | null;
   audit: LookupAuditPort;
   logger: Logger;
+  /** The per-account limit (createLookupLimiter): every lookup is counted before the hub is asked. */
+  limiter: LookupLimiter;
 }) {
   async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<SignedAnswer<T>> {
     const client = deps.client();
@@ -66,20 +75,45 @@ export function createLookupService(deps: {
     return answer;
   }
 
+  /**
+   * The outcome's entry. The attempt is on record already and the hub has logged its side, so a
+   * failure to write the outcome does not take the answer from the officer (who would only look
+   * again): it is logged loudly instead.
+   */
+  async function recordOutcome(input: Parameters<LookupAuditPort["record"]>[0]): Promise<void> {
+    await deps.audit.record(input).catch((err: unknown) => {
+      deps.logger.error({ err, action: input.action }, "lookup outcome not recorded in the audit log");
+    });
+  }
+
   return {
     async lookup(actor: AuthUser, input: OfficerLookupBody): Promise<LookupAnswer> {
+      await deps.limiter.admit(actor.id);
       const body: LookupBody = { ...input, officerId: actor.id, officerName: actor.displayName };
-      await deps.audit.record({
-        action: "hub.lookup",
+      const entry = {
         actor,
         divisionCode: actor.divisionCode ?? null,
         target: { type: "practitioner", id: queryTarget(input.query) },
-        details: { by: input.query.by, reason: input.reason, caseReference: input.caseReference },
+      };
+      const asked = { by: input.query.by, reason: input.reason, caseReference: input.caseReference };
+      await deps.audit.record({ ...entry, action: "hub.lookup", details: asked });
+      let answer: LookupAnswer;
+      try {
+        const signed = await call<unknown>("POST", "/api/hub/v1/catalog/lookups", body);
+        const parsed = LookupAnswer.safeParse(signed.body);
+        if (!parsed.success) throw new AppError("hub_answer_invalid", 502, "全国中心的应答不符合接口规范");
+        answer = parsed.data;
+      } catch (err) {
+        const code = err instanceof AppError ? err.code : "internal_error";
+        await recordOutcome({ ...entry, action: "hub.lookup_refused", details: { ...asked, code } });
+        throw err;
+      }
+      await recordOutcome({
+        ...entry,
+        action: "hub.lookup_answered",
+        details: { ...asked, lookupId: answer.lookupId, matches: answer.matches.length },
       });
-      const answer = await call<unknown>("POST", "/api/hub/v1/catalog/lookups", body);
-      const parsed = LookupAnswer.safeParse(answer.body);
-      if (!parsed.success) throw new AppError("hub_answer_invalid", 502, "全国中心的应答不符合接口规范");
-      return parsed.data;
+      return answer;
     },
   };
 }

@@ -6,6 +6,7 @@ import { createNodeClient, type NodeClient } from "./node-client.js";
 import { loadOrCreateNodeKey } from "./node-key.js";
 import { createLegacyImportService } from "./legacy-import.service.js";
 import { createLegacyTransferOut, type TransferIssuedNotice } from "./legacy-transfer.js";
+import { createLookupLimiter } from "./lookup-limits.js";
 import { createLookupService, type LookupAuditPort } from "./lookup.service.js";
 import { createPublisher, PUBLISHED_EVENTS, type Publisher, type PublisherOptions } from "./publisher.js";
 import type { RetryAuditPort } from "./outbound-retry.js";
@@ -70,7 +71,12 @@ export function createSharingFeature(
   // Every event that can change a slot: an issue (a reissue or a transfer back retires its old slot
   // with only `certificate.issued`) and a status change; the timed push (every 5 minutes) follows.
   for (const name of ["certificate.issued", "certificate.status_changed"] as const) events.subscribe(name, () => pusher?.push());
-  const lookups = createLookupService({ client: () => client, audit: options.audit, logger });
+  const lookups = createLookupService({
+    client: () => client,
+    audit: options.audit,
+    logger,
+    limiter: createLookupLimiter(conn, config.hub.lookupLimits),
+  });
   const legacy = createLegacyImportService({ provinceCode: config.provinceCode ?? "", client: () => client, audit: options.audit, logger });
 
   const legacyTransfers = createLegacyTransferOut({ conn, provinceCode: config.provinceCode ?? "", audit: options.audit });

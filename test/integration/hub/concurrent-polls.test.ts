@@ -118,7 +118,7 @@ describe("hub lookup log under concurrent polls", () => {
         ...[jiangsu.a, jiangsu.b, jiangsu.a, jiangsu.b].map((c) =>
           c.call<LookupNoticesPage>("GET", "/api/hub/v1/catalog/lookup-notices?after=0&limit=500"),
         ),
-        ...catalogs.flatMap((c) => [c.recentLookups(50), c.recentLookups(50)]),
+        ...catalogs.flatMap((c) => [c.recentLookups({ limit: 50 }), c.recentLookups({ limit: 50 })]),
       ]);
       for (const p of polls) {
         expect(p.status, p.status === "rejected" ? String(p.reason) : "").to.equal("fulfilled");
