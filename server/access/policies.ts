@@ -90,16 +90,26 @@ export const POLICIES = {
     session: ["officer_of_division"],
     deny: { kind: "forbidden" },
   },
-  "question:read": { roles: CONTENT_READERS },
-  "question:write": { roles: ["examiner"] },
-  "question:review": { roles: ["reviewer"] },
-  "question:retire": { roles: ["examiner", "reviewer"] },
-  /** Bank content, as question:read; a candidate only the images of their own paper (the route checks). */
+  /**
+   * The bank and its blueprints (组卷方案: the pass mark, the retake rules) are one for the whole
+   * province, every city's exams draw on them: province-level accounts only, as the examiner and
+   * reviewer roles are granted only there (PROVINCE_LEVEL_ROLES). A city admin could otherwise
+   * export every answer key or change the province's papers alone.
+   */
+  "question:read": { roles: CONTENT_READERS, levels: PROVINCE_LEVELS },
+  "question:write": { roles: ["examiner"], levels: PROVINCE_LEVELS },
+  "question:review": { roles: ["reviewer"], levels: PROVINCE_LEVELS },
+  "question:retire": { roles: ["examiner", "reviewer"], levels: PROVINCE_LEVELS },
+  /**
+   * Bank content, as question:read (the route asks it of staff, province level included); a
+   * candidate, whose division is a city's, only the images of their own paper (the route checks).
+   */
   "question-image:read": { roles: [...CONTENT_READERS, "candidate"] },
   "blueprint:read": { roles: ["examiner", "reviewer", "admin", "officer"] },
-  "blueprint:write": { roles: ["examiner", "admin"] },
-  "blueprint:publish": { roles: ["reviewer", "admin"] },
-  "bank:import": { roles: ["examiner", "admin"] },
+  "blueprint:write": { roles: ["examiner", "admin"], levels: PROVINCE_LEVELS },
+  /** A draft's publication, by someone other than its author (the service checks): no one publishes alone. */
+  "blueprint:publish": { roles: ["reviewer", "admin"], levels: PROVINCE_LEVELS },
+  "bank:import": { roles: ["examiner", "admin"], levels: PROVINCE_LEVELS },
   /**
    * Cross-province exchange (issue 13): officers at every level file,
    * transfer, report and answer; the services scope every case to the officer's division (the

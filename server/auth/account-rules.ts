@@ -1,4 +1,7 @@
 import type { AuthUser, StaffRole, UpdateUserBody } from "../contracts/auth.js";
+import { PROVINCE_LEVEL_ROLES } from "../contracts/auth.js";
+import { PROVINCE_LEVELS } from "../contracts/access-levels.js";
+import { divisionLevel } from "../contracts/organisation.js";
 import { canSeeDivision } from "../access/index.js";
 import { errors } from "../lib/errors.js";
 import type { CandidateLoginPort } from "./candidate-login.js";
@@ -110,4 +113,19 @@ export function createProctorBindingCheck(candidates: CandidateLoginPort) {
     if (centre.retired) throw errors.conflict("test_centre_retired", "该考点已停用，不能再绑定监考员");
     return { id: centre.id, name: centre.name };
   };
+}
+
+/**
+ * The examiner and reviewer roles live at the province level only (PROVINCE_LEVEL_ROLES): the bank
+ * is the province's, and a county admin who could grant them could make two accounts of their
+ * own and approve their own questions. Asked wherever an account gets roles or a division, the
+ * seed scripts' accounts included.
+ */
+export function assertRolesFitDivision(account: { roles: readonly string[]; divisionCode: string }): void {
+  const held = PROVINCE_LEVEL_ROLES.filter((r) => account.roles.includes(r));
+  if (held.length > 0 && !PROVINCE_LEVELS.includes(divisionLevel(account.divisionCode)))
+    throw errors.forbidden(
+      "命题员、审核员只能设在省级运管机构（题库由全省共用），不能设在市、县",
+      "role_needs_province_level",
+    );
 }

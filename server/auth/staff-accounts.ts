@@ -15,6 +15,7 @@ import {
   assertAdminBelowActor,
   assertMayEditAccount,
   assertOwnRolesKept,
+  assertRolesFitDivision,
   createProctorBindingCheck,
 } from "./account-rules.js";
 import type { CandidateLoginPort } from "./candidate-login.js";
@@ -83,6 +84,7 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
    */
   async function insertUser(actor: AuthUser | null, body: CreateUserBody): Promise<StaffUserDto> {
     assertRolesAllowed(body.roles);
+    assertRolesFitDivision(body);
     assertNotCommon(body.password);
     const centre = await assertProctorBinding(actor, body);
     const fields = {
@@ -202,7 +204,10 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       changes.testCentreId = { from: user.testCentreId ?? null, to: body.testCentreId };
       user.testCentreId = body.testCentreId;
     }
-    if (changes.roles || changes.divisionCode) assertAdminBelowActor(actor, user);
+    if (changes.roles || changes.divisionCode) {
+      assertAdminBelowActor(actor, user);
+      assertRolesFitDivision(user);
+    }
     // The binding is asked only when what it depends on changes: re-asking it at every edit
     // refused to deactivate a proctor whose centre the acting admin does not see.
     let binding: { id: string; name: string } | null = null;

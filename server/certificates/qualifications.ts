@@ -6,15 +6,21 @@ import { certificateModel } from "./certificate.model.js";
 export interface HeldQualification {
   categoryCode: CategoryCode;
   firstIssuedOn: string;
+  /**
+   * The certificate's division: registration shows what a person holds only to the officers who
+   * may see the certificate (an officer of another city learns nothing of it).
+   */
+  divisionCode: string;
 }
 
 /** A certificate's categories as qualifications registration reads (codes this node does not know left out). */
 function heldCategories(
   categories: readonly { code: string; firstIssuedOn: string }[] | undefined,
+  divisionCode: string,
 ): HeldQualification[] {
   return (categories ?? [])
     .filter((c): c is typeof c & { code: CategoryCode } => c.code in CATEGORIES)
-    .map((c) => ({ categoryCode: c.code, firstIssuedOn: c.firstIssuedOn }));
+    .map((c) => ({ categoryCode: c.code, firstIssuedOn: c.firstIssuedOn, divisionCode }));
 }
 
 /**
@@ -33,12 +39,12 @@ export async function heldQualifications(
   const docs = await certificateModel(conn)
     .find(
       { certificateNo: { $in: [...new Set(idNumbers)] }, status: "valid", validTo: { $gte: today } },
-      { certificateNo: 1, categories: 1 },
+      { certificateNo: 1, categories: 1, divisionCode: 1 },
     )
     .sort({ certificateNo: 1, issuedAt: -1, _id: 1 })
     .lean();
   const held = new Map<string, HeldQualification[]>();
   for (const d of docs)
-    if (!held.has(d.certificateNo)) held.set(d.certificateNo, heldCategories(d.categories));
+    if (!held.has(d.certificateNo)) held.set(d.certificateNo, heldCategories(d.categories, d.divisionCode));
   return held;
 }

@@ -116,6 +116,12 @@ export const PROVINCE_STAFF_ROLES = [
   "admin",
 ] as const satisfies readonly Role[];
 export const HUB_STAFF_ROLES = ["admin", "hub_operator"] as const satisfies readonly Role[];
+/**
+ * Roles held only by accounts of a province-level division (PROVINCE_LEVELS): examiners and
+ * reviewers write and approve the province's one question bank, which every city's exams draw on,
+ * so a city or county admin neither grants them nor moves such an account down to a city.
+ */
+export const PROVINCE_LEVEL_ROLES = ["examiner", "reviewer"] as const satisfies readonly Role[];
 export const StaffRole = Role.exclude(["candidate"]);
 export type StaffRole = z.infer<typeof StaffRole>;
 

@@ -88,6 +88,12 @@ export interface TestCentreDto {
 
 /** Authorities, test centres and rooms: printed on certificates and admission tickets, sent to the hub. */
 const Name = visibleName(1, 100);
+/**
+ * A centre's address, printed on every admission ticket on one line: no hidden characters (a
+ * bidirectional control shows the words in another order, a zero-width space hides in a copy) and
+ * no line breaks, as a name.
+ */
+const Address = visibleName(1, 200);
 
 export const CreateAuthorityBody = z
   .object({ name: Name, divisionCode: DivisionCode, phone: z.string().max(32).optional() })
@@ -99,14 +105,12 @@ export const UpdateAuthorityBody = z
 export const CreateTestCentreBody = z
   .object({
     name: Name,
-    address: z.string().trim().min(1).max(200),
+    address: Address,
     divisionCode: DivisionCode,
     authorityId: ObjectIdString.optional(),
   })
   .strict();
-export const UpdateTestCentreBody = z
-  .object({ name: Name.optional(), address: z.string().trim().min(1).max(200).optional() })
-  .strict();
+export const UpdateTestCentreBody = z.object({ name: Name.optional(), address: Address.optional() }).strict();
 
 export const RenameRoomBody = z.object({ name: Name }).strict();
 

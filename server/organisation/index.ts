@@ -20,6 +20,7 @@ export { DIVISIONS } from "./divisions.data.js";
 export {
   assertDivisionInScope,
   assertNodeDivision,
+  assertNotGroupDivision,
   createOrganisationService,
   type OrganisationService,
 } from "./organisation.service.js";

@@ -61,7 +61,7 @@ export function assertNodeDivision(
  * Refuses a GB/T 2260 group entry (省直辖县级行政区划 and the like) as the division of an account or
  * a body: it only groups county-level cities, and the refusal names them.
  */
-function assertNotGroupDivision(code: string): void {
+export function assertNotGroupDivision(code: string): void {
   if (!isGroupDivision(code)) return;
   const cities = childDivisions(code).map((d) => d.name);
   throw errors.badRequest(
@@ -89,6 +89,23 @@ export function assertDivisionInScope(
   if (!canSeeDivision(actor.divisionCode, divisionCode)) {
     throw errors.forbidden("无权操作该行政区划的数据", "division_out_of_scope");
   }
+}
+
+function toAuthorityDto(a: {
+  _id: unknown;
+  name: string;
+  divisionCode: string;
+  phone?: string | null;
+  retiredAt?: Date | null;
+}): AuthorityDto {
+  return {
+    id: String(a._id),
+    name: a.name,
+    divisionCode: a.divisionCode,
+    divisionName: divisionName(a.divisionCode) ?? "",
+    phone: a.phone ?? null,
+    retired: Boolean(a.retiredAt),
+  };
 }
 
 function toDivisionDto(code: string): DivisionDto {
@@ -257,6 +274,8 @@ export function createOrganisationService(
         changes.phone = { from: a.phone ?? null, to: body.phone };
         a.phone = body.phone;
       }
+      // Nothing changed, nothing written: an entry with empty details tells a reviewer nothing.
+      if (Object.keys(changes).length === 0) return toAuthorityDto(a);
       await audit.transaction(async (session) => {
         // Only while in use: a retirement committed since the read above refuses the edit.
         await writeWhileInUse(Authorities, a._id, changes, session, authorityRetiredEdit);
@@ -268,14 +287,7 @@ export function createOrganisationService(
           details: changes,
         });
       });
-      return {
-        id: String(a._id),
-        name: a.name,
-        divisionCode: a.divisionCode,
-        divisionName: divisionName(a.divisionCode) ?? "",
-        phone: a.phone ?? null,
-        retired: Boolean(a.retiredAt),
-      };
+      return toAuthorityDto(a);
     },
 
     async listTestCentres(actor: AuthUser): Promise<TestCentreDto[]> {
@@ -360,6 +372,8 @@ export function createOrganisationService(
         changes.address = { from: c.address, to: body.address };
         c.address = body.address;
       }
+      // Nothing changed, nothing written (the edit dialog sends every field): no empty audit entry.
+      if (Object.keys(changes).length === 0) return toCentreDto(c);
       await audit.transaction(async (session) => {
         // Only while in use, as for an authority (a retired centre's sessions have all ended).
         await writeWhileInUse(Centres, c._id, changes, session, centreRetiredEdit);

@@ -203,6 +203,8 @@ export function questionBankRouter(
       const actor = actorOf(req);
       if (actor.kind === "candidate" && !(actor.candidate && (await bank.candidateSeesImage(actor.candidate, imageId))))
         throw errors.notFound("图片");
+      // Staff read an image as bank content, under question:read's rule (the province level's).
+      if (actor.kind !== "candidate") await access.assert(actor, "question:read");
       const image = await bank.images.get(imageId);
       res.setHeader("Content-Type", image.contentType);
       res.setHeader("Cache-Control", "private, max-age=3600, immutable");
@@ -242,11 +244,14 @@ export function questionBankRouter(
     async (req, res) => {
       const body = parsed<z.infer<typeof SaveBlueprint>>(res, "body");
       const actor = actorOf(req);
-      // Saving and publishing in one step skips the second person: the administrator's direct
-      // act (as a direct import of published questions is); everyone else saves a draft that
-      // another reviewer publishes.
-      if (body.publish && !actor.roles.includes("admin"))
-        throw errors.forbidden("只有管理员可以保存并直接发布组卷方案，请保存草稿后由审核人发布", "publish_not_allowed");
+      // Saving and publishing in one step skips the second person, and the blueprint decides the
+      // pass mark and the retake rules of every session pinned to it: nobody does it, an admin
+      // neither. Everyone saves a draft that someone other than its author publishes.
+      if (body.publish)
+        throw errors.forbidden(
+          "组卷方案不能保存即发布：请保存为草稿，由起草人以外的审核人或管理员发布",
+          "publish_not_allowed",
+        );
       res.status(201).json(await bank.saveBlueprint(actor, body.blueprint, { publish: body.publish }));
     },
   );

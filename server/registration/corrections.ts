@@ -4,6 +4,7 @@ import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type { CorrectCandidateBody, Education, LicenceClass } from "../contracts/registration.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
+import { formatShown } from "../lib/local-time.js";
 import { isKnownDivision } from "../organisation/index.js";
 import type { CandidateDoc } from "./candidate.model.js";
 import { recheckCorrectedFacts, type Applicant, type EligibilityRule } from "./eligibility.js";
@@ -26,10 +27,16 @@ const FACT_FIELDS: readonly CorrectableField[] = ["education", "licenceClass", "
  * still sitting one past its nominal end (`sittingUntil`, exam delivery's answer: extra time, a
  * pause)? Read inside `session` when given (a withdrawal asks inside its own transaction).
  */
-export type OpenSeatPort = (
-  candidateId: string,
-  session?: ClientSession,
-) => Promise<{ sessionStartsAt: Date; sittingUntil?: Date | null } | null>;
+export type OpenSeatPort = (candidateId: string, session?: ClientSession) => Promise<OpenSeat | null>;
+
+/** The seat that holds a candidate: its session's start, and (when scheduling names them) its id, centre and room. */
+export interface OpenSeat {
+  sessionStartsAt: Date;
+  sittingUntil?: Date | null;
+  sessionId?: string;
+  testCentreName?: string;
+  roomName?: string;
+}
 
 /**
  * Correcting and withdrawing a registration (更正 / 撤销报名). A candidate who holds a seat in a
@@ -46,6 +53,8 @@ export function createCorrections(d: {
   now: () => Date;
   /** Today in the node's time zone (see calendarDay). */
   today: () => Date;
+  /** The node's time zone (config.timeZone): a refusal names the session's start in it. */
+  timeZone: string;
   /** The registration service's read of one registration within the actor's divisions (else 404). */
   loadInScope: (actor: AuthUser, id: string) => Promise<CandidateDoc & { _id: Types.ObjectId }>;
 }) {
@@ -61,8 +70,27 @@ export function createCorrections(d: {
     // the change waits until the candidate has handed in or the proctor has closed the attempt.
     if (seat?.sittingUntil)
       throw errors.conflict("candidate_sitting", `该考生正在考试中，请待其交卷或考试结束后再${what}`);
-    if (seat)
-      throw errors.conflict("candidate_seated", `该考生已安排在未结束的考试场次，请先取消座位安排再${what}`);
+    if (seat) throw seatedRefusal(seat, what);
+  }
+
+  /**
+   * The seat named, so the officer knows what to unseat, or whom to ask: the session may be one
+   * another office scheduled (a city's session for a county's candidate), which this officer
+   * cannot see or change.
+   */
+  function seatedRefusal(seat: OpenSeat, what: string) {
+    const where = [seat.testCentreName, seat.roomName].filter(Boolean).join(" ");
+    const session = `${formatShown(seat.sessionStartsAt, d.timeZone, "minute")} 开始的考试场次${where ? `（${where}）` : ""}`;
+    return errors.conflict(
+      "candidate_seated",
+      `该考生已安排在 ${session}，请先取消座位安排再${what}；如该场次不是您安排的，请联系安排该场次的运管机构取消座位`,
+      {
+        ...(seat.sessionId ? { sessionId: seat.sessionId } : {}),
+        sessionStartsAt: seat.sessionStartsAt.toISOString(),
+        ...(seat.testCentreName ? { testCentreName: seat.testCentreName } : {}),
+        ...(seat.roomName ? { roomName: seat.roomName } : {}),
+      },
+    );
   }
 
   /**

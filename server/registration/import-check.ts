@@ -17,11 +17,17 @@ import {
 import { canSeeDivision } from "../access/index.js";
 import { AppError } from "../lib/errors.js";
 import { checkIdNumber, maskIdNumber } from "../lib/id-number.js";
-import { assertDivisionInScope, isKnownDivision, isPlausibleIdDivision } from "../organisation/index.js";
+import {
+  assertDivisionInScope,
+  assertNotGroupDivision,
+  isKnownDivision,
+  isPlausibleIdDivision,
+} from "../organisation/index.js";
 import { evaluateEligibility, type Applicant, type EligibilityRule } from "./eligibility.js";
 import type { SheetRegistration } from "./import-sheet.js";
 import { reopenable, type PriorRegistration } from "./registration-write.js";
 import { missingGlyphs } from "../certificates/index.js";
+import { heldInScope, type CertifiedHeld, type Held } from "./held-scope.js";
 
 /** What a row without problems registers (the single registration's fields, less the photo). */
 export type ImportedCandidate = Pick<
@@ -63,8 +69,8 @@ export interface CheckContext {
   rules: Record<CategoryCode, EligibilityRule[]>;
   /** Today in the node's time zone, as that day's UTC midnight (see calendarDay). */
   today: Date;
-  /** Qualifications the person already holds, by normalised ID number. */
-  heldOf: (idNumber: string) => Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]>;
+  /** Qualifications the person already holds, by normalised ID number, with the certificate's division. */
+  heldOf: (idNumber: string) => Promise<CertifiedHeld[]>;
   /** Existing registrations of the file's ID numbers on this node, withdrawn ones included. */
   registered: Map<string, PriorRegistration>;
   /** The single registration's refusal for a registered ID number (same codes, same scope rule). */
@@ -220,6 +226,7 @@ async function checkRow(
   const divisionCode = cell("divisionCode") || ctx.actor.divisionCode;
   try {
     assertDivisionInScope(ctx.actor, divisionCode, ctx.provinceCode);
+    assertNotGroupDivision(divisionCode);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     problem(err.code, `报名单位：${err.message}`);
@@ -227,7 +234,13 @@ async function checkRow(
 
   let reopens: CheckedRow["reopens"] = null;
   let registeredElsewhere = false;
+  let held: Held[] = [];
   if (idNumber) {
+    // A holder certified outside the officer's divisions is a free number in the dry run and
+    // refuses the file at confirmation, as a person registered elsewhere does (heldInScope).
+    const scoped = heldInScope(ctx.actor, await ctx.heldOf(idNumber));
+    held = scoped.held;
+    if (scoped.elsewhere) registeredElsewhere = true;
     const first = firstLineOf.get(idNumber);
     if (first !== undefined) problem("duplicate_in_file", `身份证号与第 ${first} 行重复`);
     else firstLineOf.set(idNumber, row.line);
@@ -247,7 +260,7 @@ async function checkRow(
       birthDate,
       education,
       ...heldLicence,
-      heldQualifications: await ctx.heldOf(idNumber),
+      heldQualifications: held,
       declarations,
     };
     for (const c of categories) {

@@ -18,6 +18,7 @@ import { readRegistrationSheet, type SheetRegistration } from "./import-sheet.js
 import { registrationImportModel, type RegistrationImportDoc } from "./import.model.js";
 import { decodeBase64 } from "../lib/base64.js";
 import { reopenWithdrawn } from "./registration-write.js";
+import type { CertifiedHeld } from "./held-scope.js";
 
 /** How long a dry run waits for its confirmation before it must be uploaded again. */
 const PREVIEW_TTL_MS = 60 * 60 * 1000;
@@ -26,8 +27,8 @@ const CONFIRMED_TTL_MS = 24 * 60 * 60 * 1000;
 
 type StoredImport = RegistrationImportDoc & { _id: Types.ObjectId };
 
-/** What a person already holds (the certificates feature answers). */
-type Held = { categoryCode: CategoryCode; firstIssuedOn: string };
+/** What a person already holds, with the certificate's division (the certificates feature answers). */
+type Held = CertifiedHeld;
 
 /** What many people hold, in one ask, by ID number as asked; absent from the answer: holds nothing. */
 export type QualificationsOfManyPort = (idNumbers: string[]) => Promise<ReadonlyMap<string, Held[]>>;

@@ -16,6 +16,7 @@ import { isDuplicateKey } from "../lib/mongo.js";
 import { checkIdNumber } from "../lib/id-number.js";
 import {
   assertDivisionInScope,
+  assertNotGroupDivision,
   isKnownDivision,
   isPlausibleIdDivision,
 } from "../organisation/index.js";
@@ -30,12 +31,15 @@ import { createRegistrationImport, type QualificationsOfManyPort } from "./regis
 import { reopenable, writeRegistration } from "./registration-write.js";
 import { toCandidateDto, type CandidateLean } from "./candidate.presenter.js";
 import { createRegistrationReads } from "./registration-reads.js";
+import { createPhotoUpdate } from "./photo-update.js";
 import { assertNamePrintable } from "../certificates/index.js";
+import { heldInScope, holderElsewhere, type CertifiedHeld, type Held } from "./held-scope.js";
 
-/** Qualifications a person already holds (the certificates feature supplies them when present). */
-export type QualificationsPort = (
-  idNumber: string,
-) => Promise<{ categoryCode: CategoryCode; firstIssuedOn: string }[]>;
+/**
+ * Qualifications a person already holds, with the certificate's division (the certificates feature
+ * supplies them when present); each officer reads them through heldInScope.
+ */
+export type QualificationsPort = (idNumber: string) => Promise<CertifiedHeld[]>;
 
 export interface RegistrationOptions {
   provinceCode: string | null;
@@ -88,13 +92,13 @@ export function createRegistrationService(conn: Connection, options: Registratio
   const now = options.now ?? (() => new Date());
   const today = () => calendarDay(now(), options.timeZone);
 
-  async function heldOf(
-    idNumber: string | undefined,
-    declared: { categoryCode: CategoryCode; firstIssuedOn: string }[],
-  ) {
-    const fromCertificates =
-      idNumber && options.qualificationsOf ? await options.qualificationsOf(idNumber) : [];
-    return [...declared, ...fromCertificates];
+  const certified = async (idNumber: string | undefined): Promise<CertifiedHeld[]> =>
+    idNumber && options.qualificationsOf ? await options.qualificationsOf(idNumber) : [];
+
+  /** What the officer declared plus what the node certified, as far as `actor` may see (heldInScope). */
+  async function heldOf(actor: AuthUser, idNumber: string | undefined, declared: Held[]) {
+    const scoped = heldInScope(actor, await certified(idNumber));
+    return { held: [...declared, ...scoped.held], elsewhere: scoped.elsewhere };
   }
 
   async function loadInScope(actor: AuthUser, id: string): Promise<CandidateLean> {
@@ -111,10 +115,22 @@ export function createRegistrationService(conn: Connection, options: Registratio
     rules,
     now,
     today,
+    timeZone: options.timeZone,
     loadInScope,
   });
 
-  const applications = createCategoryApplications({ Candidates, audit, rules, today, heldOf, loadInScope });
+  const applications = createCategoryApplications({
+    Candidates,
+    audit,
+    rules,
+    today,
+    heldOf: async (actor, idNumber, declared) => {
+      const r = await heldOf(actor, idNumber, declared);
+      if (r.elsewhere) throw holderElsewhere();
+      return r.held;
+    },
+    loadInScope,
+  });
 
   const bulk = createRegistrationImport({
     conn,
@@ -124,18 +140,26 @@ export function createRegistrationService(conn: Connection, options: Registratio
     rules,
     now,
     today,
-    heldOf: (idNumber) => heldOf(idNumber, []),
+    heldOf: certified,
     ...(options.qualificationsOfMany ? { heldOfMany: options.qualificationsOfMany } : {}),
     alreadyRegistered,
   });
 
   const reads = createRegistrationReads({ Candidates, Photos, loadInScope });
+  const photos = createPhotoUpdate({
+    Candidates,
+    Photos,
+    audit,
+    openSeat: () => options.openSeat?.(),
+    loadInScope,
+  });
 
   return {
     ...corrections,
     ...applications,
     ...bulk,
     ...reads,
+    ...photos,
 
     /**
      * Live validation: ID number problems, eligibility per category, and any existing registration
@@ -165,7 +189,8 @@ export function createRegistrationService(conn: Connection, options: Registratio
         education: body.education,
         licenceClass: body.licenceClass,
         licenceFirstIssuedOn: body.licenceFirstIssuedOn,
-        heldQualifications: await heldOf(idNumber, body.heldQualifications),
+        // A holder certified elsewhere is answered as a free number (heldInScope).
+        heldQualifications: (await heldOf(actor, idNumber, body.heldQualifications)).held,
         declarations: body.declarations,
       };
       const eligibility = body.categories.map((c) => evaluateEligibility(c, applicant, rules, today()));
@@ -195,6 +220,8 @@ export function createRegistrationService(conn: Connection, options: Registratio
     async register(actor: AuthUser, body: RegisterCandidateBody): Promise<CandidateDto> {
       const divisionCode = body.divisionCode ?? actor.divisionCode;
       assertDivisionInScope(actor, divisionCode, options.provinceCode);
+      // A group entry (429000 省直辖县级行政区划) is nobody's division, as for accounts and centres.
+      assertNotGroupDivision(divisionCode);
       const id = checkIdNumber(body.idNumber, { isKnownDivision: isPlausibleIdDivision, today: today() });
       if (!id.ok)
         throw errors.unprocessable("invalid_id_number", id.problems.map((p) => p.message).join("；"), {
@@ -212,12 +239,16 @@ export function createRegistrationService(conn: Connection, options: Registratio
       // ID number's abolished first six digits, 342600 巢湖地区) would be printed as digits.
       CurrentAddress.parse({ addressDivisionCode: body.addressDivisionCode });
       const photo = decodePhoto(body.photo.mimeType, body.photo.dataBase64);
+      // Refused before eligibility is judged: a not_eligible naming already_held would tell the
+      // officer what the holder of another city holds.
+      const held = await heldOf(actor, id.info.idNumber, body.heldQualifications);
+      if (held.elsewhere) throw holderElsewhere();
       const applicant: Applicant = {
         birthDate: id.info.birthDate,
         education: body.education,
         licenceClass: body.licenceClass,
         licenceFirstIssuedOn: body.licenceFirstIssuedOn,
-        heldQualifications: await heldOf(id.info.idNumber, body.heldQualifications),
+        heldQualifications: held.held,
         declarations: body.declarations,
       };
       const categories = [...new Set(body.categories)];

@@ -194,13 +194,13 @@ describe("staff administration: limits of an admin over accounts", function () {
       400,
       "test_centre_out_of_division",
     ]);
-    const examiner = await createStaff(env.node, { roles: ["examiner"], divisionCode: "320102" });
+    const officer = await createStaff(env.node, { roles: ["officer"], divisionCode: "320102" });
     const made = await provinceAdmin.agent
-      .patch(`/api/users/${examiner.user.id}`)
-      .send({ roles: ["examiner", "proctor"], testCentreId: retired.testCentreId });
+      .patch(`/api/users/${officer.user.id}`)
+      .send({ roles: ["officer", "proctor"], testCentreId: retired.testCentreId });
     expect(made.body.error?.code).to.equal("test_centre_retired");
     expect((await storedUser(proctor.user.id))?.testCentreId).to.equal(own.testCentreId);
-    expect((await storedUser(examiner.user.id))?.roles).to.deep.equal(["examiner"]);
+    expect((await storedUser(officer.user.id))?.roles).to.deep.equal(["officer"]);
   });
 
   it("when a proctor is moved to another centre, then the audit entry names both centres, not only their ids", async () => {
@@ -269,7 +269,8 @@ describe("staff administration: limits of an admin over accounts", function () {
     });
     const created = (await admin.agent.post("/api/users").send(body).expect(201)).body.user as { id: string };
     expect((await storedUser(created.id))?.testCentreId).to.equal(room.testCentreId);
-    const examiner = await createStaff(env.node, { roles: ["examiner"], divisionCode: "320102" });
+    // An examiner (the province's: the role is held there only) reaches the session only as its proctor.
+    const examiner = await createStaff(env.node, { roles: ["examiner"], divisionCode: "320000" });
     await admin.agent
       .patch(`/api/users/${examiner.user.id}`)
       .send({ roles: ["examiner", "proctor"], testCentreId: room.testCentreId.toUpperCase() })

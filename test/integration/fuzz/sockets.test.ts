@@ -92,8 +92,12 @@ describe("Fuzz: every socket event × every role, malformed payloads", function 
         })
       ).cookie,
     );
-    for (const role of ["officer", "examiner", "reviewer", "admin"] as const)
-      cookies.set(role, (await staffAgent(node, { roles: [role], divisionCode: division })).cookie);
+    // Examiners and reviewers are the province's (PROVINCE_LEVEL_ROLES); the others the room's city.
+    const province = node.ctx.config.provinceCode ?? division;
+    for (const role of ["officer", "examiner", "reviewer", "admin"] as const) {
+      const divisionCode = role === "examiner" || role === "reviewer" ? province : division;
+      cookies.set(role, (await staffAgent(node, { roles: [role], divisionCode })).cookie);
+    }
     cookies.set(
       "candidate",
       (

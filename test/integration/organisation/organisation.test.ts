@@ -167,7 +167,8 @@ describe("organisation set-up by admins", () => {
 
   it("when a role changes, then the audit log records from and to", async () => {
     const admin = await staffAgent(node, { roles: ["admin"] });
-    const officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
+    // A province officer: the reviewer role is granted at the province level only.
+    const officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
     await admin.agent
       .patch(`/api/users/${officer.staff.id}`)
       .send({ roles: ["officer", "reviewer"] })

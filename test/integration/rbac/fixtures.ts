@@ -128,7 +128,13 @@ async function buildDivision(node: RbacNode, divisionCode: string, seats: number
   const room = await createTestRoom(node, { seats, divisionCode });
   const first = room.seats[0];
   if (!first) throw new Error("no seat");
-  const examiner = await createStaff(node, { roles: ["examiner"], divisionCode });
+  // Not an examiner (the province's role only), nor an officer (the identity table takes the
+  // division's first officer to be the matrix's).
+  const staffUser = await createStaff(node, {
+    roles: ["proctor"],
+    divisionCode,
+    testCentreId: room.testCentreId,
+  });
   const candidate = await registerTestCandidate(node, { divisionCode });
   const session = await sched.createSession(actor, sessionBody(room, 5));
   // In the same room, long after the first session's booking ends: rows seat and unseat there.
@@ -143,7 +149,7 @@ async function buildDivision(node: RbacNode, divisionCode: string, seats: number
     testCentreId: room.testCentreId,
     roomId: room.roomId,
     seatId: first.seatId,
-    userId: examiner.user.id,
+    userId: staffUser.user.id,
     candidateId: candidate.id,
     idNumber: candidate.idNumber,
     ticketNo: assignment.ticketNo,
@@ -178,7 +184,11 @@ export async function buildRbacWorld(
   let counter = 0;
   const own = await buildDivision(node, "320100", 40);
   const other = await buildDivision(node, "320500", 4);
-  const loginUser = await createStaff(node, { roles: ["examiner"], divisionCode: "320100" });
+  const loginUser = await createStaff(node, {
+    roles: ["proctor"],
+    divisionCode: "320100",
+    testCentreId: own.testCentreId,
+  });
   const base = {
     node,
     hub,
@@ -201,9 +211,12 @@ export async function buildRbacWorld(
       } else if (role === "candidate") {
         fresh = () => loginCandidate(node, { idNumber: d.idNumber, ticketNo: d.ticketNo, seatToken: d.seatToken });
       } else {
+        // Examiners and reviewers exist at the province level only (PROVINCE_LEVEL_ROLES): on
+        // both sides they are the province's, and the bank they work on is the province's too.
+        const provinceOnly = role === "examiner" || role === "reviewer";
         const made = await createStaff(node, {
           roles: [role],
-          divisionCode: d.divisionCode,
+          divisionCode: provinceOnly ? (node.ctx.config.provinceCode ?? d.divisionCode) : d.divisionCode,
           ...(role === "proctor" ? { testCentreId: d.testCentreId } : {}),
         });
         fresh = () => loginStaff(node, made.username, made.password);

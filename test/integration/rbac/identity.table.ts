@@ -122,7 +122,8 @@ export const rows: RbacRow[] = [
         username: `rbac_${fx.unique()}`,
         displayName: "新用户",
         password: TEST_PASSWORD,
-        roles: ["examiner"],
+        // Not examiner or reviewer: those are granted at the province level only.
+        roles: ["officer"],
         divisionCode: fx.own.divisionCode,
       },
     }),
@@ -347,6 +348,16 @@ export const rows: RbacRow[] = [
     path: "/candidates/:id/photo",
     access: { officer: "own" },
     request: (fx) => ({ url: `/api/candidates/${fx.own.candidateId}/photo` }),
+  },
+  {
+    // A fresh candidate: the fixture's own one is seated (a replacement would be refused).
+    method: "put",
+    path: "/candidates/:id/photo",
+    access: { officer: "own" },
+    request: async (fx) => {
+      const c = await registerTestCandidate(fx.node, { divisionCode: fx.own.divisionCode });
+      return { url: `/api/candidates/${c.id}/photo`, body: TEST_PHOTO };
+    },
   },
   {
     // Fresh candidates: the fixture's own one is seated (a rename or withdrawal would be refused).

@@ -4,11 +4,14 @@ import type { RbacFixtures, RbacRow, RbacTable } from "./rbac-types.js";
 import { routeRow } from "./row-builders.js";
 
 /**
- * Rows of the question bank. The bank is the province node's content, not a division's, so every
- * allowed role is allowed from any division ("all"); the roles are the whole rule.
+ * Rows of the question bank. The bank is the province node's content, not a division's: examiners
+ * and reviewers exist at the province level only (the matrix makes them there on both sides), and
+ * the matrix's admins are a city's, refused province_level_only; the province admin's answers are
+ * tested in question-bank/province-bank.test.ts. The blueprint list is also the officers' (they
+ * schedule sessions on it), from any division.
  */
 
-const readers = { examiner: "all", reviewer: "all", admin: "all" } as const;
+const readers = { examiner: "all", reviewer: "all" } as const;
 const PNG_1PX =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
@@ -64,6 +67,7 @@ export const setup: RbacTable["setup"] = async (node: RunningNode) => {
     await b.approve(approver, q.id);
     published.push(q.id);
   }
+  // Seeded through the service (a script's path): the routes publish only a draft, by another person.
   await b.saveBlueprint(author, blueprint, { publish: true });
   const editable = await b.createQuestion(author, question(3));
   const withImage = await b.attachImage(author, editable.id, Buffer.from(PNG_1PX, "base64"), "sign.png");
@@ -176,7 +180,7 @@ export const rows: RbacRow[] = [
     path: "/question-bank/images/:imageId",
     // Bank content, as the questions are; a candidate sees only the images of their own paper
     // (the setup's image is on none); no proctor or officer page shows a question.
-    access: { examiner: "all", reviewer: "all", admin: "all" },
+    access: { examiner: "all", reviewer: "all" },
     request: (fx) => ({ url: `/api/question-bank/images/${extra(fx, "imageId")}` }),
   },
   routeRow("get", "/question-bank/review-queue", { reviewer: "all" }),
@@ -186,11 +190,11 @@ export const rows: RbacRow[] = [
     access: readers,
     request: () => ({ url: "/api/question-bank/summary/04001" }),
   },
-  routeRow("get", "/question-bank/blueprints", { ...readers, officer: "all" }),
+  routeRow("get", "/question-bank/blueprints", { ...readers, admin: "all", officer: "all" }),
   {
     method: "post",
     path: "/question-bank/blueprints",
-    access: { examiner: "all", admin: "all" },
+    access: { examiner: "all" },
     request: () => ({
       url: "/api/question-bank/blueprints",
       body: { blueprint: { ...blueprint, categoryCode: "04002" }, publish: false },
@@ -199,7 +203,7 @@ export const rows: RbacRow[] = [
   {
     method: "post",
     path: "/question-bank/blueprints/:id/versions/:version/publish",
-    access: { reviewer: "all", admin: "all" },
+    access: { reviewer: "all" },
     // A fresh draft of the category the setup's published questions fill (publishing checks the bank).
     request: async (fx) => {
       const draft = await bank(fx).saveBlueprint(author, blueprint);
@@ -224,7 +228,7 @@ export const rows: RbacRow[] = [
   {
     method: "post",
     path: "/question-bank/import",
-    access: { examiner: "all", admin: "all" },
+    access: { examiner: "all" },
     request: () => ({
       url: "/api/question-bank/import",
       body: {

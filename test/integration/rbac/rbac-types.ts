@@ -32,7 +32,7 @@ export interface DivisionFixtures {
   testCentreId: string;
   roomId: string;
   seatId: string;
-  /** A staff user (examiner) of the division. */
+  /** A staff user (a proctor of its centre) of the division. */
   userId: string;
   candidateId: string;
   idNumber: string;

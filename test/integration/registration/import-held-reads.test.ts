@@ -7,7 +7,8 @@ import { commandsDuring } from "../../helpers/commands.js";
 import { useTestNode } from "../../helpers/node.js";
 import { aRow, csvFile, type SheetRow } from "./import-support.js";
 
-type Held = { categoryCode: CategoryCode; firstIssuedOn: string };
+/** As the certificates answer: with the certificate's division (the officer's city here). */
+type Held = { categoryCode: CategoryCode; firstIssuedOn: string; divisionCode: string };
 const OWN = /^\S+ (registration_imports|candidates|test_held_qualifications)$/;
 
 /**
@@ -86,7 +87,7 @@ describe("registration: what a bulk import's people hold, asked once per check",
     // A passenger driver since 2015: a dangerous-goods application needs 2 years of one.
     await held().insertOne({
       idNumber: holder,
-      held: [{ categoryCode: "01001", firstIssuedOn: "2015-03-01" }],
+      held: [{ categoryCode: "01001", firstIssuedOn: "2015-03-01", divisionCode: "320100" }],
     });
     const asked = { singles: [] as string[], batches: [] as string[][] };
     const reg = registrationWithPorts(asked);

@@ -147,6 +147,27 @@ describe("access layer", () => {
     }
   });
 
+  it("when a city or county account holding a bank role asks for a question-bank or blueprint action, then it is refused province_level_only; a province one is allowed", () => {
+    const bank = [
+      ["admin", "question:read"],
+      ["admin", "blueprint:write"],
+      ["admin", "blueprint:publish"],
+      ["admin", "bank:import"],
+      ["examiner", "question:write"],
+      ["reviewer", "question:review"],
+      ["reviewer", "question:retire"],
+    ] as const;
+    for (const [role, action] of bank) {
+      for (const divisionCode of ["320100", "320102"])
+        expect(refusalOf(() => decide(staff({ divisionCode, roles: [role] }), action)).code, action).to.equal(
+          "province_level_only",
+        );
+      expect(() => decide(staff({ divisionCode: "320000", roles: [role] }), action), action).not.to.throw();
+    }
+    // Officers of every level still read the blueprints their sessions are scheduled on.
+    expect(() => decide(staff({ divisionCode: "320102" }), "blueprint:read")).not.to.throw();
+  });
+
   it("when an action names no levels, then a county officer holding its role is allowed", () => {
     expect(() => decide(staff({ divisionCode: "320102" }), "sharing:lookup")).not.to.throw();
   });
