@@ -268,7 +268,13 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
     async openSeatOf(
       candidateId: string,
       session?: ClientSession,
-    ): Promise<{ sessionStartsAt: Date; sittingUntil: Date | null } | null> {
+    ): Promise<{
+      sessionStartsAt: Date;
+      sittingUntil: Date | null;
+      sessionId?: string;
+      testCentreName?: string;
+      roomName?: string;
+    } | null> {
       const at = now();
       const seats = await Assignments.find(
         { candidateId, $or: [{ endsAt: { $gt: at } }, { admittedAt: { $ne: null } }] },
@@ -281,10 +287,21 @@ export function createSchedulingService(conn: Connection, options: SchedulingOpt
         .map((a) => a.sessionId)
         .filter((id) => isCanonicalObjectId(id));
       if (ids.length > 0) {
-        const open = await Sessions.findOne({ _id: { $in: ids }, status: "scheduled" }, { startsAt: 1 })
+        const open = await Sessions.findOne(
+          { _id: { $in: ids }, status: "scheduled" },
+          { startsAt: 1, testCentreName: 1, roomName: 1 },
+        )
           .session(session ?? null)
           .lean();
-        if (open) return { sessionStartsAt: open.startsAt, sittingUntil: null };
+        // Where the seat is, so the refusal can say whom to ask (a city's session seats county candidates).
+        if (open)
+          return {
+            sessionStartsAt: open.startsAt,
+            sittingUntil: null,
+            sessionId: String(open._id),
+            testCentreName: open.testCentreName,
+            roomName: open.roomName,
+          };
       }
       const past = seats.filter((a) => a.endsAt <= at);
       if (past.length === 0 || !options.sittingsUntil) return null;

@@ -1,3 +1,4 @@
+import { ObjectId } from "mongodb";
 import { expect } from "chai";
 import { createTestRoom, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
@@ -66,8 +67,12 @@ describe("registration: corrections and withdrawal", () => {
       expect([200, 409], `withdrawal, round ${round}`).to.include(withdrawn.status);
       expect([201, 409], `seating, round ${round}`).to.include(seated.status);
       const stored = await env.node.ctx.conn.collection("candidates").findOne({ idNumber: c.idNumber });
-      const seats = await env.node.ctx.conn.collection("seat_assignments").countDocuments({ candidateId: c.id });
-      expect(Boolean(stored?.withdrawnAt) && seats > 0, `round ${round}: withdrawn and seated`).to.equal(false);
+      const seats = await env.node.ctx.conn
+        .collection("seat_assignments")
+        .countDocuments({ candidateId: c.id });
+      expect(Boolean(stored?.withdrawnAt) && seats > 0, `round ${round}: withdrawn and seated`).to.equal(
+        false,
+      );
     }
   });
 
@@ -95,6 +100,14 @@ describe("registration: corrections and withdrawal", () => {
     const session = await seat(c.id);
     const rename = await officer.agent.patch(`/api/candidates/${c.id}`).send({ name: "郑作为" }).expect(409);
     expect(rename.body.error.code).to.equal("candidate_seated");
+    // The refusal says where the seat is, so an office that cannot see the session knows whom to ask.
+    const held = await env.node.ctx.conn.collection("exam_sessions").findOne({ _id: new ObjectId(session) });
+    expect(rename.body.error.details).to.include({
+      sessionId: session,
+      testCentreName: held?.testCentreName,
+      roomName: held?.roomName,
+    });
+    expect(rename.body.error.message).to.include(String(held?.roomName));
     const withdraw = await officer.agent
       .post(`/api/candidates/${c.id}/withdraw`)
       .send({ reason: "考生本人申请撤销" })
