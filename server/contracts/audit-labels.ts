@@ -119,6 +119,8 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   reopened: "重新启用的撤销报名数",
   withdrawnAt: "撤销时间",
   withdrawReason: "撤销理由",
+  photoId: "照片编号",
+  photoIdBefore: "原照片编号",
   batch: "批次",
   created: "新建数",
   updated: "更新数",

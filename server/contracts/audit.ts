@@ -59,6 +59,7 @@ export const AUDIT_ACTION_LABELS = {
   "candidate.withdrawn": "撤销报名",
   "candidate.reinstated": "恢复报名",
   "candidate.categories_added": "报考新类别",
+  "candidate.photo_replaced": "更换考生照片",
   "user.created": "新建用户",
   "user.updated": "修改用户",
   "user.roles_changed": "变更用户角色",

@@ -43,6 +43,15 @@ export const PhotoInput = z
       .max(Math.ceil((MAX_PHOTO_BYTES * 4) / 3) + 4),
   })
   .strict();
+export type PhotoInput = z.infer<typeof PhotoInput>;
+
+/**
+ * PUT /api/candidates/:id/photo (更换照片): the registration's new photo, or its first (a bulk import
+ * registers none), checked as at registration. The earlier photo is kept: a certificate prints the
+ * photo it recorded at issue. Refused while the candidate holds a seat, as a name correction is.
+ */
+export const ReplacePhotoBody = PhotoInput;
+export type ReplacePhotoBody = PhotoInput;
 
 export const HeldQualification = z.object({ categoryCode: CategoryCode, firstIssuedOn: IsoDate }).strict();
 

@@ -4,9 +4,9 @@ import { CATEGORIES, type CategoryCode } from "../contracts/categories.js";
 import type { CorrectCandidateBody, Education, LicenceClass } from "../contracts/registration.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
-import { formatShown } from "../lib/local-time.js";
 import { isKnownDivision } from "../organisation/index.js";
 import type { CandidateDoc } from "./candidate.model.js";
+import { assertNotSeated as assertSeatFree } from "./seat-refusal.js";
 import { recheckCorrectedFacts, type Applicant, type EligibilityRule } from "./eligibility.js";
 import { assertNamePrintable } from "../certificates/index.js";
 
@@ -64,34 +64,8 @@ export function createCorrections(d: {
     return c;
   }
 
-  async function assertNotSeated(candidateId: string, what: string, session?: ClientSession): Promise<void> {
-    const seat = await d.openSeat()?.(candidateId, session);
-    // Mid-sitting (past the nominal end, with extra time or paused) there is no seat to take away:
-    // the change waits until the candidate has handed in or the proctor has closed the attempt.
-    if (seat?.sittingUntil)
-      throw errors.conflict("candidate_sitting", `该考生正在考试中，请待其交卷或考试结束后再${what}`);
-    if (seat) throw seatedRefusal(seat, what);
-  }
-
-  /**
-   * The seat named, so the officer knows what to unseat, or whom to ask: the session may be one
-   * another office scheduled (a city's session for a county's candidate), which this officer
-   * cannot see or change.
-   */
-  function seatedRefusal(seat: OpenSeat, what: string) {
-    const where = [seat.testCentreName, seat.roomName].filter(Boolean).join(" ");
-    const session = `${formatShown(seat.sessionStartsAt, d.timeZone, "minute")} 开始的考试场次${where ? `（${where}）` : ""}`;
-    return errors.conflict(
-      "candidate_seated",
-      `该考生已安排在 ${session}，请先取消座位安排再${what}；如该场次不是您安排的，请联系安排该场次的运管机构取消座位`,
-      {
-        ...(seat.sessionId ? { sessionId: seat.sessionId } : {}),
-        sessionStartsAt: seat.sessionStartsAt.toISOString(),
-        ...(seat.testCentreName ? { testCentreName: seat.testCentreName } : {}),
-        ...(seat.roomName ? { roomName: seat.roomName } : {}),
-      },
-    );
-  }
+  const assertNotSeated = (candidateId: string, what: string, session?: ClientSession) =>
+    assertSeatFree(d.openSeat(), candidateId, what, d.timeZone, session);
 
   /**
    * A corrected licence or education must still meet the licence and education rules of every

@@ -7,6 +7,7 @@ import {
   ListCandidatesQuery,
   PrecheckBody,
   RegisterCandidateBody,
+  ReplacePhotoBody,
   WithdrawCandidateBody,
 } from "../contracts/registration.js";
 import { RegistrationImportBody } from "../contracts/registration-import.js";
@@ -83,6 +84,12 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
     const photo = await reg.getPhotoFor(actorOf(req), parse(IdParam, req.params.id));
     res.setHeader("cache-control", "private, no-store");
     res.type(photo.mimeType).send(photo.data);
+  });
+
+  // 更换照片: the earlier photo is kept (a certificate prints the one it recorded at issue).
+  r.put("/candidates/:id/photo", access.route("candidate:manage"), async (req, res) => {
+    const id = parse(IdParam, req.params.id);
+    res.json({ candidate: await reg.replacePhoto(actorOf(req), id, parse(ReplacePhotoBody, req.body)) });
   });
 
   return r;

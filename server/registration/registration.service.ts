@@ -151,6 +151,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
     Photos,
     audit,
     openSeat: () => options.openSeat?.(),
+    timeZone: options.timeZone,
     loadInScope,
   });
 

@@ -3,6 +3,7 @@ import type { AuthorityDto, RoomDto, TestCentreDto } from "@contracts/organisati
 import { ApiError } from "@/shared/api.js";
 import { confirmed, prompted } from "@/shared/confirm.js";
 import { adminApi } from "./admin.api.js";
+import { centreChanges } from "./centre-changes.js";
 
 /**
  * Editing and retiring (停用) organisation data from the organisation page. Each asks first and
@@ -30,7 +31,12 @@ export async function editCentre(c: TestCentreDto): Promise<boolean> {
   if (name === null) return false;
   const address = await ask("修改考点", "考点地址", c.address);
   if (address === null) return false;
-  await adminApi.updateTestCentre(c.id, { name, address });
+  const changes = centreChanges(c, { name, address });
+  if (!changes) {
+    ElMessage.info("未作修改");
+    return false;
+  }
+  await adminApi.updateTestCentre(c.id, changes);
   ElMessage.success("考点已修改");
   return true;
 }

@@ -1,5 +1,6 @@
 import { Collection, DataAnalysis, Finished, Grid, Upload } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
+import { PROVINCE_LEVELS } from "@contracts/access-levels.js";
 
 const GROUP = "题库管理";
 
@@ -12,6 +13,8 @@ export const routes: RouteRecordRaw[] = [
     meta: {
       feature: "question-bank",
       title: "试题列表",
+      // The bank is the province's: a city or county account is refused every call these pages make.
+      levels: PROVINCE_LEVELS,
       roles: ["examiner", "reviewer", "admin"],
       menu: { group: GROUP, icon: Collection, order: 40 },
     },
@@ -23,6 +26,8 @@ export const routes: RouteRecordRaw[] = [
     meta: {
       feature: "question-bank",
       title: "编辑试题",
+      // The bank is the province's: a city or county account is refused every call these pages make.
+      levels: PROVINCE_LEVELS,
       roles: ["examiner", "reviewer", "admin"],
       menu: { group: GROUP },
     },
@@ -34,6 +39,8 @@ export const routes: RouteRecordRaw[] = [
     meta: {
       feature: "question-bank",
       title: "待审核试题",
+      // The bank is the province's: a city or county account is refused every call these pages make.
+      levels: PROVINCE_LEVELS,
       roles: ["reviewer"],
       menu: { group: GROUP, icon: Finished, order: 41 },
     },
@@ -56,6 +63,8 @@ export const routes: RouteRecordRaw[] = [
     meta: {
       feature: "question-bank",
       title: "导入试题",
+      // The bank is the province's: a city or county account is refused every call these pages make.
+      levels: PROVINCE_LEVELS,
       roles: ["examiner", "admin"],
       menu: { group: GROUP, icon: Upload, order: 43 },
     },

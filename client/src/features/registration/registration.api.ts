@@ -6,6 +6,7 @@ import type {
   PrecheckBody,
   PrecheckDto,
   RegisterCandidateBody,
+  ReplacePhotoBody,
 } from "@contracts/registration.js";
 import type {
   RegistrationImportConfirmedDto,
@@ -30,6 +31,11 @@ export const registrationApi = {
   applyForCategories: (id: string, body: Sent<typeof ApplyForCategoriesBody>) =>
     api
       .post<{ candidate: CandidateDto }>(`/api/candidates/${id}/categories`, body, { notify: false })
+      .then((r) => r.candidate),
+  /** 更换照片: refusals (the photo, still seated) are the dialog's to show. */
+  replacePhoto: (id: string, body: Sent<typeof ReplacePhotoBody>) =>
+    api
+      .put<{ candidate: CandidateDto }>(`/api/candidates/${id}/photo`, body, { notify: false })
       .then((r) => r.candidate),
   withdraw: (id: string, reason: string) =>
     api.post<{ candidate: CandidateDto }>(`/api/candidates/${id}/withdraw`, { reason }).then((r) => r.candidate),

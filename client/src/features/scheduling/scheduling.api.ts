@@ -23,6 +23,11 @@ export const schedulingApi = {
     api.post<{ session: ExamSessionDto }>("/api/exam-sessions", body).then((r) => r.session),
   update: (id: string, body: Sent<typeof UpdateSessionBody>) =>
     api.patch<{ session: ExamSessionDto }>(`/api/exam-sessions/${id}`, body).then((r) => r.session),
+  /** 改期: refusals (room taken, seated candidates, already admitted) are the dialog's to show. */
+  move: (id: string, body: Sent<typeof UpdateSessionBody>) =>
+    api
+      .patch<{ session: ExamSessionDto }>(`/api/exam-sessions/${id}`, body, { notify: false })
+      .then((r) => r.session),
   seatMap: (id: string, options?: { notify?: boolean }) =>
     api.get<SeatMapDto>(`/api/exam-sessions/${id}/seat-map`, options),
   assign: (id: string, body: Sent<typeof AssignBody>) =>
