@@ -17,6 +17,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { acquireDataLock, DataFolderInUseError } from "@roadcert/mongo-standin";
 import { buildClient, clientBuildState, hasClientSources } from "./client-build.js";
 import { fetchHubIdentity, registerProvinces } from "./demo-hub-registration.js";
 import { seedNetworkHistory } from "./demo-network-history.js";
@@ -274,9 +275,47 @@ async function networkHistoryDone(dataDir: string): Promise<string | null> {
   }
 }
 
+/**
+ * One `npm start` per data folder, checked before anything in it is read or written: a second one
+ * started its nodes on the first one's databases (each node's own lock then refuses it, but only
+ * after its secrets, logs and seeds were under way). Released when this process exits
+ * (`process.exit` after Ctrl-C/SIGTERM included); a lock left by a killed run is taken over.
+ */
+function lockDataFolder(dataDir: string): boolean {
+  try {
+    acquireDataLock(dataDir, {
+      file: "npm-start.lock",
+      owner: "npm start",
+      onTakeover: (stale) =>
+        console.log(
+          `上次的演示网络（进程 ${stale?.pid ?? "?"}）未正常退出，已接管数据目录 ${dataDir} (took over the lock it left)`,
+        ),
+    });
+    return true;
+  } catch (err) {
+    if (!(err instanceof DataFolderInUseError)) throw err;
+    const pid = err.holder?.pid ?? "?";
+    console.error(
+      [
+        `演示网络未启动：数据目录 ${dataDir} 正被另一个 npm start 使用（进程 ${pid}）。` +
+          "请先在它的终端按 Ctrl-C 停止它，或用 DATA_DIR 指定另一个目录。",
+        `Not started: the data folder ${dataDir} is in use by another npm start (pid ${pid});` +
+          " stop it first (Ctrl-C) or set DATA_DIR to another folder.",
+        `若确认该进程已不存在，可删除 / if no such process runs, delete: ${err.lockFile}`,
+      ].join("\n"),
+    );
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const specs = nodeSpecs();
   const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, "data"));
+  await mkdir(dataDir, { recursive: true });
+  if (!lockDataFolder(dataDir)) {
+    process.exitCode = 1;
+    return;
+  }
   const logDir = path.join(dataDir, "logs");
   await mkdir(logDir, { recursive: true });
   await ensureClient();

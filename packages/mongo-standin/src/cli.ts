@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { pino } from "pino";
+import { DataFolderInUseError } from "./data-lock.js";
 import { startStandin } from "./standin.js";
 import { watchStalls } from "./stall-log.js";
 
@@ -28,6 +29,13 @@ const standin = await startStandin({
   host: values.host,
   dataDir: values["data-dir"],
   logger,
+}).catch((err: unknown) => {
+  // Another process serves this folder: its message names the folder and the pid; no stack trace.
+  if (err instanceof DataFolderInUseError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
 });
 process.stdout.write(`${standin.uri}\n`);
 if (values["log-stalls"] || values["gc-log"])

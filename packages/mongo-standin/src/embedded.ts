@@ -1,6 +1,9 @@
 import { lookup } from "node:dns/promises";
-import { mkdir } from "node:fs/promises";
+import { existsSync, statSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
+import { acquireDataLock, type DataLock } from "./data-lock.js";
 import { startStandin } from "./standin.js";
 
 export interface EmbeddedDatabase {
@@ -12,24 +15,139 @@ export interface EmbeddedDatabase {
 }
 
 /**
+ * Which kind of data a kept data folder holds: a real mongod's dbPath (`mongod/`, WiredTiger's
+ * files) or the stand-in's journal (`standin/journal.bin`). An empty dbPath or journal (a start
+ * that stored nothing) is no data.
+ */
+export type KeptData = "none" | "mongod" | "standin" | "both";
+
+export function keptData(dataDir: string): KeptData {
+  const mongod = ["WiredTiger", "storage.bson"].some((name) =>
+    existsSync(path.join(dataDir, "mongod", name)),
+  );
+  const journal = path.join(dataDir, "standin", "journal.bin");
+  const standin = existsSync(journal) && statSync(journal).size > 0;
+  if (mongod && standin) return "both";
+  return mongod ? "mongod" : standin ? "standin" : "none";
+}
+
+/** What to start: never a database that would show kept data as an empty one. */
+export type EmbeddedPlan =
+  | { kind: "try-mongod"; /** May fall back to the stand-in: only when nothing is kept. */ fallback: boolean }
+  | { kind: "standin" }
+  | { kind: "refuse"; reason: "mongod_unavailable" | "two_kinds_kept" };
+
+/**
+ * Kept data are served by the database that wrote them: a mongod's dbPath only by a mongod (the
+ * stand-in would start empty beside it), a stand-in journal by the stand-in even where a mongod
+ * could now be had (that mongod would start empty). With both kept there is no telling which is
+ * this node's data, so the start is refused. Only a fresh folder prefers a mongod, falling back.
+ */
+export function planEmbedded(kept: KeptData, mongodCanBeHad: boolean): EmbeddedPlan {
+  switch (kept) {
+    case "both":
+      return { kind: "refuse", reason: "two_kinds_kept" };
+    case "standin":
+      return { kind: "standin" };
+    case "mongod":
+      return mongodCanBeHad
+        ? { kind: "try-mongod", fallback: false }
+        : { kind: "refuse", reason: "mongod_unavailable" };
+    case "none":
+      return mongodCanBeHad ? { kind: "try-mongod", fallback: true } : { kind: "standin" };
+  }
+}
+
+/** The embedded database refuses a kept data folder it cannot serve as it is. */
+export class EmbeddedDataRefusedError extends Error {
+  readonly code = "embedded_data_refused";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "EmbeddedDataRefusedError";
+  }
+}
+
+/** Test seam: whether a mongod binary can be had (else the DNS probe below decides). */
+export interface EmbeddedProbes {
+  mongodCanBeHad?: () => Promise<boolean>;
+}
+
+/**
  * The embedded default database, in order of fidelity: a real `mongod` through
  * mongodb-memory-server when its binary can be had, else the project's MongoDB wire-protocol
- * stand-in. `dataDir` (when given) keeps the data across restarts; without it, data lives in memory.
+ * stand-in. `dataDir` (when given) keeps the data across restarts (see `planEmbedded` for which
+ * serves kept data) and is locked for this process; without it, data live in memory.
  */
 export async function startEmbeddedDatabase(
   options: { dataDir?: string; port?: number } = {},
+  probes: EmbeddedProbes = {},
 ): Promise<EmbeddedDatabase> {
-  const real = await tryMemoryServer(options.dataDir);
-  if (real) return real;
-  const dataDir = options.dataDir ? path.join(options.dataDir, "standin") : undefined;
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  const standin = await startStandin({ port: options.port ?? 0, dataDir });
+  const canBeHad = probes.mongodCanBeHad ?? mongodCanBeHad;
+  const dataDir = options.dataDir;
+  if (!dataDir) {
+    const real = (await canBeHad()) ? await tryMemoryServer(undefined, true) : null;
+    return real ?? startStandinIn(undefined, options.port, null);
+  }
+  await mkdir(dataDir, { recursive: true });
+  // The whole folder, mongod's part too: a second process would otherwise find mongod's dbPath
+  // locked by mongod and take another way in (data-lock.ts).
+  const lock = acquireDataLock(dataDir, {
+    file: "embedded-database.lock",
+    owner: "roadcert embedded database",
+    onTakeover: (stale, file) =>
+      console.warn(
+        `接管了已退出进程 ${stale?.pid ?? "?"} 留下的锁 / took over the lock of exited pid ${stale?.pid ?? "?"}: ${file}`,
+      ),
+  });
+  try {
+    const kept = keptData(dataDir);
+    // Asked only where a mongod would serve: a DNS probe may take its 2 s timeout offline.
+    const plan = planEmbedded(kept, kept === "none" || kept === "mongod" ? await canBeHad() : false);
+    if (plan.kind === "refuse") throw new EmbeddedDataRefusedError(refusal(dataDir, plan.reason));
+    if (plan.kind === "try-mongod") {
+      const real = await tryMemoryServer(dataDir, plan.fallback);
+      if (real) return { ...real, stop: () => real.stop().finally(() => lock.release()) };
+    }
+    return await startStandinIn(dataDir, options.port, lock, kept === "standin");
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+function refusal(dataDir: string, reason: "mongod_unavailable" | "two_kinds_kept", cause?: string): string {
+  const dbPath = path.join(dataDir, "mongod");
+  if (reason === "two_kinds_kept")
+    return (
+      `数据目录 ${dataDir} 同时存有真实 mongod 的数据 (${dbPath}) 和替代数据库的数据 (${path.join(dataDir, "standin")})，无法判断哪份是本节点的数据：请移走不用的一份再启动。` +
+      ` The folder holds both a mongod's data and the stand-in's; move the one not in use away and start again.`
+    );
+  const why = cause
+    ? `mongod 未能启动 (${cause})`
+    : "本机无法获得 mongod（无法下载，也未设置 MONGOMS_SYSTEM_BINARY）";
+  return (
+    `数据目录 ${dbPath} 存有真实 mongod 的数据，但${why}；为免以空的替代数据库冒充这份数据，拒绝启动（数据完好未动）。` +
+    ` The folder ${dbPath} holds a real mongod's data, but ${cause ? `mongod failed to start (${cause})` : "no mongod binary can be had here"};` +
+    " refusing rather than serving an empty stand-in (the data are untouched). Set MONGODB_URI, or start where mongod can be had."
+  );
+}
+
+async function startStandinIn(
+  dataDir: string | undefined,
+  port: number | undefined,
+  lock: DataLock | null,
+  keptWhileMongodPossible = false,
+): Promise<EmbeddedDatabase> {
+  const dir = dataDir ? path.join(dataDir, "standin") : undefined;
+  if (dir) await mkdir(dir, { recursive: true });
+  const standin = await startStandin({ port: port ?? 0, dataDir: dir });
   return {
     uri: standin.uri,
     kind: "standin",
-    reason:
-      "no mongod binary can be had here, so the MongoDB wire-protocol stand-in serves (see packages/mongo-standin/README.md)",
-    stop: () => standin.stop(),
+    reason: keptWhileMongodPossible
+      ? "the kept data are the stand-in's journal, so the MongoDB wire-protocol stand-in serves them (a mongod would start empty)"
+      : "no mongod binary can be had here, so the MongoDB wire-protocol stand-in serves (see packages/mongo-standin/README.md)",
+    stop: () => standin.stop().finally(() => lock?.release()),
   };
 }
 
@@ -42,17 +160,32 @@ export async function resolveDatabase(
   return startEmbeddedDatabase(options);
 }
 
-async function tryMemoryServer(dataDir: string | undefined): Promise<EmbeddedDatabase | null> {
+async function mongodCanBeHad(): Promise<boolean> {
   // mongodb-memory-server downloads mongod on first use; where its host does not resolve (offline
   // machines) skip it at once instead of waiting through its retries.
-  if (!process.env.MONGOMS_SYSTEM_BINARY && !(await resolves("fastdl.mongodb.org"))) return null;
+  return Boolean(process.env.MONGOMS_SYSTEM_BINARY) || (await resolves("fastdl.mongodb.org"));
+}
+
+/**
+ * A one-member replica set on `dataDir/mongod` (kept) or in memory. Its replica-set config, kept in
+ * the dbPath, names the member's host and port; a restart on another port finds itself absent from
+ * that config and cannot become primary, so a kept dbPath always gets its port back (`mongodPort`).
+ * Returns null when it failed and `fallback` allows the stand-in; otherwise refuses loudly.
+ */
+async function tryMemoryServer(
+  dataDir: string | undefined,
+  fallback: boolean,
+): Promise<EmbeddedDatabase | null> {
+  const dbPath = dataDir ? path.join(dataDir, "mongod") : undefined;
+  let portWasKept = true;
   try {
     const { MongoMemoryReplSet } = await import("mongodb-memory-server-core");
-    const dbPath = dataDir ? path.join(dataDir, "mongod") : undefined;
+    portWasKept = dataDir ? existsSync(path.join(dataDir, PORT_FILE)) : true;
+    const instance = dataDir && dbPath ? { dbPath, port: await mongodPort(dataDir) } : undefined;
     if (dbPath) await mkdir(dbPath, { recursive: true });
     const replSet = await MongoMemoryReplSet.create({
       replSet: { count: 1, storageEngine: "wiredTiger" },
-      instanceOpts: dbPath ? [{ dbPath }] : [],
+      instanceOpts: instance ? [instance] : [],
     });
     return {
       uri: replSet.getUri(),
@@ -62,9 +195,46 @@ async function tryMemoryServer(dataDir: string | undefined): Promise<EmbeddedDat
         await replSet.stop({ doCleanup: !dbPath });
       },
     };
-  } catch {
+  } catch (error) {
+    let cause = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    // Data kept before the port was: its replica-set config names a port no longer known here.
+    if (!portWasKept)
+      cause += `; 这份数据写入时未记录端口，其副本集配置记着旧端口 / kept before its port was recorded: write the old port into ${PORT_FILE}`;
+    if (!fallback && dataDir)
+      throw new EmbeddedDataRefusedError(refusal(dataDir, "mongod_unavailable", cause), {
+        cause: error,
+      });
+    // Nothing was kept: what the failed start left in the dbPath is no data, and would otherwise
+    // count as a mongod's next time, beside the stand-in's.
+    if (dbPath) await rm(dbPath, { recursive: true, force: true });
     return null;
   }
+}
+
+const PORT_FILE = "mongod.port";
+
+/**
+ * The port this folder's mongod listens on: chosen once (a free one) and kept in
+ * `dataDir/mongod.port`, since the replica-set config in its dbPath names it.
+ */
+export async function mongodPort(dataDir: string): Promise<number> {
+  const file = path.join(dataDir, PORT_FILE);
+  const kept = Number((await readFile(file, "utf8").catch(() => "")).trim());
+  if (Number.isInteger(kept) && kept > 0 && kept < 65_536) return kept;
+  const port = await freePort();
+  await writeFile(file, `${port}\n`);
+  return port;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 async function resolves(host: string): Promise<boolean> {

@@ -4,6 +4,8 @@
  */
 export { startStandin, type Standin, type StandinOptions } from "./standin.js";
 export { resolveDatabase, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.js";
+/** One process per data folder: the lock the stand-in and the embedded database take, for launchers to take theirs. */
+export { acquireDataLock, DataFolderInUseError, type DataLock, type LockHolder } from "./data-lock.js";
 /** Its loop-stall and garbage-collection log, for other processes of a benchmark to record theirs alike. */
 export { watchStalls } from "./stall-log.js";
 /** MongoDB's rule for database names, which the stand-in enforces: for callers that check one before they start. */

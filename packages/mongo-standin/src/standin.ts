@@ -1,5 +1,6 @@
 import net from "node:net";
 import type { Logger } from "pino";
+import { acquireDataLock, type DataLock } from "./data-lock.js";
 import { Journal } from "./journal.js";
 import { createServerState, serveConnection } from "./server.js";
 import { Store } from "./storage/store.js";
@@ -66,6 +67,29 @@ export interface Standin {
 export async function startStandin(options: StandinOptions = {}): Promise<Standin> {
   const logger = options.logger;
   const store = new Store(logger);
+  // Before the journal is read: a second process on it would append its own history and could
+  // compact it away under the first (data-lock.ts).
+  const lock: DataLock | null = options.dataDir
+    ? acquireDataLock(options.dataDir, {
+        file: "mongo-standin.lock",
+        owner: "mongo-standin",
+        onTakeover: (stale, file) =>
+          logger?.warn(
+            { stalePid: stale?.pid ?? null, lockFile: file },
+            "mongo-standin: took over the lock of a process that is gone",
+          ),
+      })
+    : null;
+  try {
+    return await serve(options, store, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function serve(options: StandinOptions, store: Store, lock: DataLock | null): Promise<Standin> {
+  const logger = options.logger;
   let journal: Journal | null = null;
   if (options.dataDir) {
     const opened = Journal.open(options.dataDir);
@@ -144,6 +168,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.flush();
       await journal?.close();
+      lock?.release();
     },
   };
 }

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -149,5 +149,38 @@ describe("npm start (demo network)", function () {
     const pid = demo.child.pid ?? 0;
     for (let i = 0; i < 60 && isGroupRunning(pid); i++) await sleep(500);
     expect(isGroupRunning(pid), "a process of `npm start` is still running").to.equal(false);
+  });
+
+  it("when `npm start` runs on a data folder another one is using, then it refuses at once naming the folder and the pid, and touches nothing there", async () => {
+    // The lock a running `npm start` holds; this test process plays that live holder.
+    const lock = path.join(dataDir, "npm-start.lock");
+    const holder = {
+      pid: process.pid,
+      hostname: hostname(),
+      owner: "npm start",
+      startedAt: new Date().toISOString(),
+      token: "t",
+    };
+    writeFileSync(lock, JSON.stringify(holder));
+    const ports = await portsToStartOn(3);
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/demo-network.ts")], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: dataDir, DEMO_PORTS: ports.join(","), LOG_LEVEL: "info" },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    trackChild(child, { scope: "group" });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const code = await Promise.race([exited, sleep(45_000).then(() => "still running" as const)]);
+    if (code === "still running" && child.pid) process.kill(-child.pid, "SIGKILL");
+    expect(code, output).to.equal(1);
+    expect(output).to.include(dataDir);
+    expect(output).to.include(String(process.pid));
+    expect(readdirSync(dataDir)).to.deep.equal(["npm-start.lock"]);
+    expect(JSON.parse(readFileSync(lock, "utf8"))).to.deep.equal(holder);
+    for (const port of ports) expect(await healthz(port)).to.equal(null);
   });
 });

@@ -1,0 +1,211 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import path from "node:path";
+
+/**
+ * One process per data folder. Two processes on one journal each replay it, append their own
+ * history to it, and may compact it by renaming a copy over it: the first one's later writes then
+ * go to a file no longer in the folder and are lost without a word. So whoever opens a data folder
+ * first creates a lock file in it (`wx`: exactly one creator wins) holding its pid; any other
+ * opener is refused, naming the folder and that pid. A lock whose holder died (killed, power cut)
+ * is taken over with a message. The lock is removed when its holder releases it or exits
+ * (`process.on("exit")`, which also runs when a SIGINT/SIGTERM handler ends with `process.exit`);
+ * no signal handler is installed here, since one would take away the default exit on Ctrl-C from
+ * every program that embeds this.
+ */
+
+/** Who holds a lock, as its file says. */
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  /** What the holder is (e.g. "mongo-standin", "npm start"), for the message. */
+  owner: string;
+  startedAt: string;
+  /** Tells this holder's lock from a later one in the same place (release removes only its own). */
+  token: string;
+}
+
+/** A held lock: `release()` removes its file (only while it is still this holder's). */
+export interface DataLock {
+  readonly file: string;
+  release(): void;
+}
+
+/** The data folder is in use by a live process. */
+export class DataFolderInUseError extends Error {
+  readonly code = "data_folder_in_use";
+  constructor(
+    readonly dir: string,
+    readonly lockFile: string,
+    readonly holder: LockHolder | null,
+  ) {
+    const who = holder
+      ? `${holder.owner}，进程 ${holder.pid}，主机 ${holder.hostname}，自 ${holder.startedAt}`
+      : "另一进程正在加锁";
+    super(
+      `数据目录 ${dir} 正被另一个进程使用（${who}）：请先停止它，或换一个数据目录。` +
+        ` The data folder ${dir} is in use by ${holder ? `${holder.owner} (pid ${holder.pid} on ${holder.hostname})` : "another process"}; stop it first or use another folder.` +
+        ` 若确认该进程已不存在，可删除锁文件 / if no such process runs, delete the lock file: ${lockFile}`,
+    );
+    this.name = "DataFolderInUseError";
+  }
+}
+
+/** A lock file is a few hundred bytes; more is not ours (read no further). */
+const MAX_LOCK_BYTES = 4096;
+/** An unreadable lock younger than this may be one being written right now. */
+const FRESH_UNREADABLE_MS = 5_000;
+
+const held = new Set<DataLock>();
+let exitHookInstalled = false;
+
+/**
+ * Locks `dir` (which must exist) for this process: creates `dir/<file>` holding this pid, or throws
+ * DataFolderInUseError when a live process holds it. A lock left by a dead process on this host is
+ * taken over; `onTakeover` says so (the caller logs it).
+ */
+export function acquireDataLock(
+  dir: string,
+  options: {
+    file: string;
+    owner: string;
+    onTakeover?: (stale: LockHolder | null, lockFile: string) => void;
+  },
+): DataLock {
+  const file = path.join(dir, options.file);
+  const holder: LockHolder = {
+    pid: process.pid,
+    hostname: hostname(),
+    owner: options.owner.slice(0, 100),
+    startedAt: new Date().toISOString(),
+    token: randomBytes(12).toString("hex"),
+  };
+  // A few rounds: the file may vanish or change between our reads (its holder releasing it).
+  for (let round = 0; round < 3; round += 1) {
+    if (createExclusive(file, JSON.stringify(holder))) return track(file, holder.token);
+    const found = readLock(file);
+    if (found === null) continue;
+    if (found.holder ? holderAlive(found.holder) : Date.now() - found.mtimeMs < FRESH_UNREADABLE_MS)
+      throw new DataFolderInUseError(dir, file, found.holder);
+    if (!takeOver(file, found.raw)) continue;
+    options.onTakeover?.(found.holder, file);
+  }
+  throw new DataFolderInUseError(dir, file, readLock(file)?.holder ?? null);
+}
+
+function createExclusive(file: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "wx", 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function readLock(file: string): { holder: LockHolder | null; raw: string; mtimeMs: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  try {
+    const buffer = Buffer.alloc(MAX_LOCK_BYTES);
+    const raw = buffer.subarray(0, readSync(fd, buffer, 0, MAX_LOCK_BYTES, 0)).toString("utf8");
+    return { holder: parseHolder(raw), raw, mtimeMs: statSync(file).mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseHolder(raw: string): LockHolder | null {
+  try {
+    const value = JSON.parse(raw) as Partial<Record<keyof LockHolder, unknown>>;
+    if (!Number.isSafeInteger(value.pid) || (value.pid as number) <= 0) return null;
+    const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 200) : "?");
+    return {
+      pid: value.pid as number,
+      hostname: text(value.hostname),
+      owner: text(value.owner),
+      startedAt: text(value.startedAt),
+      token: text(value.token),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Alive unless this host says the pid is gone. A holder on another host (a shared folder) cannot be
+ * checked from here, and this very process counts as alive (a second opener within one process is
+ * refused too).
+ */
+function holderAlive(holder: LockHolder): boolean {
+  if (holder.hostname !== hostname() || holder.pid === process.pid) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Moves the stale lock aside and removes it, unless what was moved is no longer the lock judged
+ * stale (another opener took it over meanwhile): that one is put back and the round starts again.
+ */
+function takeOver(file: string, staleRaw: string): boolean {
+  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  const moved = readLock(aside);
+  if (moved && moved.raw !== staleRaw) {
+    try {
+      renameSync(aside, file);
+    } catch {
+      // Nothing better to do: the next round reads whatever is there now.
+    }
+    return false;
+  }
+  rmSync(aside, { force: true });
+  return true;
+}
+
+function track(file: string, token: string): DataLock {
+  const lock: DataLock = {
+    file,
+    release() {
+      if (!held.delete(lock)) return;
+      // Only our own: after a takeover (we were judged dead) the file is someone else's.
+      const found = readLock(file);
+      if (found?.holder?.token === token) unlinkSync(file);
+    },
+  };
+  held.add(lock);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", () => {
+      for (const each of [...held]) {
+        try {
+          each.release();
+        } catch {
+          // Exiting anyway; a lock left behind is taken over as stale next time.
+        }
+      }
+    });
+  }
+  return lock;
+}
