@@ -123,6 +123,7 @@ const verdict = text
       code: "qr_not_found" as const,
       message: `未找到证书二维码（${source}）`,
       warnings: [],
+      warningCodes: [],
       trust: null,
       claims: null,
       status: null,

@@ -1,6 +1,6 @@
 import type { ClientSession } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
-import type { VerificationResultDto } from "../contracts/certificates.js";
+import type { VerificationResultDto, VerificationWarningCode } from "../contracts/certificates.js";
 import type { CandidateDto } from "../contracts/registration.js";
 import type { AdmissionTicketDto, SeatMapDto } from "../contracts/scheduling.js";
 import type { Access } from "../access/index.js";
@@ -137,7 +137,10 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       const withStatus = await signing.trustContext({ recentStatusOf: issuer });
       result = verifyQrText(text, { ...withStatus, timeZone }, now);
     }
-    // For this node's own certificates the registry knows the exact status, reason and time.
+    // For this node's own certificates the registry knows the exact status, reason and time, as of
+    // now: how old this node's own (cached) list was says nothing of the answer.
+    if (result.authentic && result.claims?.provinceCode === provinceCode)
+      result = withoutWarning(result, "status_list_stale");
     if (!result.authentic || result.claims?.provinceCode !== provinceCode) return result;
     const doc = await certificateModel(ctx.conn)
       .findOne(
@@ -182,6 +185,16 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         ? `证书已于 ${formatShown(status.changedAt, timeZone)} ${label}${status.reason ? `（${status.reason}）` : ""}`
         : result.message,
       status,
+    };
+  }
+
+  /** `result` less its warnings of `code` (the words and the code alike). */
+  function withoutWarning(result: VerificationResultDto, code: VerificationWarningCode): VerificationResultDto {
+    const kept = result.warningCodes.flatMap((c, i) => (c === code ? [] : [i]));
+    return {
+      ...result,
+      warnings: kept.flatMap((i) => result.warnings[i] ?? []),
+      warningCodes: kept.flatMap((i) => result.warningCodes[i] ?? []),
     };
   }
 
@@ -241,7 +254,15 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       return heldQualifications(ctx.conn, idNumbers, chinaDate(clock()));
     },
     async verifyPdf(bytes: Buffer): Promise<VerificationResultDto> {
-      const base = { ok: false, authentic: false, warnings: [], trust: null, claims: null, status: null };
+      const base = {
+        ok: false,
+        authentic: false,
+        warnings: [],
+        warningCodes: [],
+        trust: null,
+        claims: null,
+        status: null,
+      };
       if (sniffMediaType(bytes) !== "application/pdf")
         return { ...base, code: "not_roadcert_certificate", message: "上传的文件不是 PDF" };
       const found = findQrInPdf(bytes);

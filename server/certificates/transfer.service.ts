@@ -28,6 +28,7 @@ import { refuseRecordCardMismatch, signedByHome } from "./transfer-source.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
 import { chinaDate } from "../lib/local-time.js";
+import { calendarDateText } from "../contracts/calendar-text.js";
 
 const hashOf = (x: QualificationRecord) => createHash("sha256").update(canonicalJson(x)).digest("hex");
 
@@ -93,6 +94,11 @@ export function createTransferIssuance(conn: Connection, ports: TransferIssuance
     if (!qr.authentic || !qr.claims) throw refuse(qr.message, { code: qr.code });
     // Expired or revoked at home: nothing to carry over.
     if (qr.code !== "valid") throw refuse(qr.message, { code: qr.code });
+    // The QR check forgives ten minutes of clock drift past the last day; issuing forgives none. In
+    // those minutes after midnight the source is expired on China's calendar day (as it prints its
+    // dates), and the new certificate, valid from today to that day, could not even be sealed.
+    if (qr.claims.validTo < chinaDate(now))
+      throw refuse(`证书已于 ${calendarDateText(qr.claims.validTo)} 到期`, { code: "certificate_expired" });
     // Status unknown is not valid: carried over, a certificate revoked at home would live again.
     const homeList = trust.statusLists?.get(t.homeProvince);
     if (qr.status?.state !== "valid" || !homeList)

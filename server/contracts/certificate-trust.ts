@@ -114,6 +114,29 @@ export const VerificationCode = z.enum([
 ]);
 export type VerificationCode = z.infer<typeof VerificationCode>;
 
+/**
+ * What a verdict's warning is about, stable for programs (the words in `warnings` are for people
+ * and may change).
+ */
+export const VerificationWarningCode = z.enum([
+  /** The key is on the committed demo trust list: the certificate proves nothing. */
+  "demo_trust_list",
+  /** The trust list is past its refresh interval (still in force). */
+  "trust_list_stale",
+  /** Issued later than this verifier's clock reads (beyond the clock margin). */
+  "issued_in_future",
+  /** No status list of the province: status unknown. */
+  "status_list_missing",
+  /** The only status list of the province is past its validUntil: status unknown. */
+  "status_list_expired",
+  /**
+   * The status list is older than its ttl (though before its validUntil): the status is as of its
+   * generation, and a cancellation or revocation since may not be in it.
+   */
+  "status_list_stale",
+]);
+export type VerificationWarningCode = z.infer<typeof VerificationWarningCode>;
+
 /** The decoded fields of a signed QR payload. */
 export interface QrClaims {
   suite: SignatureSuite;
@@ -146,7 +169,10 @@ export interface VerificationResultDto {
   authentic: boolean;
   code: VerificationCode;
   message: string;
+  /** For people, in Chinese. */
   warnings: string[];
+  /** The code of each of `warnings`, in the same order. */
+  warningCodes: VerificationWarningCode[];
   trust: TrustState | null;
   claims: QrClaims | null;
   status: {

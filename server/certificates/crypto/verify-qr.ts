@@ -3,6 +3,7 @@ import type {
   TrustState,
   VerificationCode,
   VerificationResultDto,
+  VerificationWarningCode,
 } from "../../contracts/certificates.js";
 import { CERTIFICATE_STATUS_LABELS } from "../../contracts/certificates.js";
 import { openEnvelope } from "./envelope.js";
@@ -50,6 +51,7 @@ function result(
     code,
     message,
     warnings: [],
+    warningCodes: [],
     trust: null,
     claims: null,
     status: null,
@@ -61,7 +63,8 @@ function result(
  * Verifies QR text offline: envelope, then a trusted key with that id (every key with the id is
  * tried, as in the EU DCC; of the lists holding it, a current one counts, see `preferred`), its
  * province and validity window, the trust list's freshness, the certificate's dates, and finally
- * the status list if one is known and unexpired (an expired one is no list). Pure; never throws.
+ * the status list if one is known and unexpired (an expired one is no list), warning when it is
+ * older than its ttl. Pure; never throws.
  */
 export function verifyQrText(text: string, ctx: TrustContext, now: Date): VerificationResultDto {
   const opened = openEnvelope(text);
@@ -92,30 +95,40 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
 
   const { trust } = match;
   const warnings: string[] = [];
-  if (trust.demo) warnings.push("演示信任列表：仅供演示，不能证明真实资格");
+  const warningCodes: VerificationWarningCode[] = [];
+  const warn = (code: VerificationWarningCode, text: string) => {
+    warningCodes.push(code);
+    warnings.push(text);
+  };
+  if (trust.demo) warn("demo_trust_list", "演示信任列表：仅供演示，不能证明真实资格");
   if (match.key.provinceCode !== claims.provinceCode) {
     return result(
       "issuer_mismatch",
       `签名密钥属于 ${match.key.provinceCode}，证书却声称由 ${claims.provinceCode} 签发`,
-      { claims, trust, warnings },
+      { claims, trust, warnings, warningCodes },
     );
   }
   if (!keyCoversIssue(match.key, claims.issuedAt)) {
-    return result("key_not_valid_at_issue", "签发时间不在该密钥的有效期内", { claims, trust, warnings });
+    return result("key_not_valid_at_issue", "签发时间不在该密钥的有效期内", {
+      claims,
+      trust,
+      warnings,
+      warningCodes,
+    });
   }
   if (trust.state === "expired") {
     return result(
       "trust_list_expired",
       `信任列表已于 ${formatShown(trust.validUntil, ctx.timeZone)} 过期，无法确认证书有效，请更新信任列表`,
-      { claims, trust, warnings },
+      { claims, trust, warnings, warningCodes },
     );
   }
   if (trust.state === "stale")
-    warnings.push(`信任列表已 ${Math.floor(trust.ageSeconds / 3600)} 小时未更新，请尽快更新`);
+    warn("trust_list_stale", `信任列表已 ${Math.floor(trust.ageSeconds / 3600)} 小时未更新，请尽快更新`);
   if (Date.parse(claims.issuedAt) > now.getTime() + CLOCK_SKEW_MS)
-    warnings.push("签发时间晚于本机时间，请检查本机时钟");
+    warn("issued_in_future", "签发时间晚于本机时间，请检查本机时钟");
 
-  const authentic = { authentic: true, claims, trust, warnings };
+  const authentic = { authentic: true, claims, trust, warnings, warningCodes };
   const today = now.getTime();
   if (today + CLOCK_SKEW_MS < Date.parse(`${claims.validFrom}T00:00:00+08:00`)) {
     return result(
@@ -136,11 +149,12 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   const statusList = expired ? undefined : known;
   const state = statusList ? getStatusBits(statusList.bits, claims.statusIndex) : null;
   if (!statusList || !state) {
-    warnings.push(
-      expired
-        ? `状态列表已于 ${formatShown(known.body.validUntil, ctx.timeZone)} 过期：无法确认证书是否已被注销或吊销，请更新状态列表`
-        : "未获取到状态列表：无法确认证书是否已被注销或吊销",
-    );
+    if (expired)
+      warn(
+        "status_list_expired",
+        `状态列表已于 ${formatShown(known.body.validUntil, ctx.timeZone)} 过期：无法确认证书是否已被注销或吊销，请更新状态列表`,
+      );
+    else warn("status_list_missing", "未获取到状态列表：无法确认证书是否已被注销或吊销");
     return {
       ...authentic,
       ok: true,
@@ -150,6 +164,15 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
     };
   }
   const status = { state, asOf: statusList.body.generatedAt, source: "status_list" as const };
+  // Valid for a day but meant to be fetched again after its ttl (minutes): a copy older than that
+  // (a peer's last good one, the hub's while the province's pushes do not reach it) may predate a
+  // revocation. Stale is not expired: its word still stands, said to be as of its generation. A
+  // time that does not parse counts as stale.
+  if (!(now.getTime() <= Date.parse(statusList.body.generatedAt) + statusList.body.ttlMs))
+    warn(
+      "status_list_stale",
+      `状态列表未按时更新，状态截至 ${formatShown(statusList.body.generatedAt, ctx.timeZone)}：此后的注销、吊销可能尚未反映，如有疑问请向发证省份核实`,
+    );
   if (state !== "valid") {
     return result(
       "status_not_valid",

@@ -85,7 +85,23 @@ export function newDocument(info: {
   return doc;
 }
 
-/** Draws the photo (JPEG/PNG) or an empty frame; never throws for a broken image. */
+/** What a photo frame says without a photo: none given, or one given that cannot be drawn. */
+export interface PhotoFrameWords {
+  none: string;
+  unreadable: string;
+}
+
+/**
+ * A certificate's frame says what happened: a certificate issued without a photo (a transfer from
+ * the hub's record, older certificates) is complete as it is, and a frame reading 照片 invites one
+ * to be stuck in; a recorded photo that will not draw is not "no photo".
+ */
+const CERTIFICATE_PHOTO_WORDS: PhotoFrameWords = { none: "无照片", unreadable: "照片无法显示" };
+
+/**
+ * Draws the photo (JPEG/PNG) or a frame saying why there is none (`words`; by default 照片, where
+ * a photo is to be stuck, as on an admission ticket); never throws for a broken image.
+ */
 export function drawPhoto(
   doc: PDFKit.PDFDocument,
   photo: CertificatePdfData["photo"],
@@ -93,6 +109,7 @@ export function drawPhoto(
   y: number,
   w: number,
   h: number,
+  words: PhotoFrameWords = { none: "照片", unreadable: "照片" },
 ): void {
   doc.save().lineWidth(0.6).strokeColor("#8a8f98").rect(x, y, w, h).stroke().restore();
   if (photo && (photo.mimeType === "image/jpeg" || photo.mimeType === "image/png")) {
@@ -107,7 +124,7 @@ export function drawPhoto(
     .font("cjk")
     .fontSize(10)
     .fillColor("#8a8f98")
-    .text("照片", x, y + h / 2 - 6, { width: w, align: "center" });
+    .text(photo ? words.unreadable : words.none, x, y + h / 2 - 6, { width: w, align: "center" });
 }
 
 /**
@@ -160,7 +177,7 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
   const left = 24 * MM;
   const photoW = 30 * MM;
   const photoH = 40 * MM;
-  drawPhoto(doc, data.photo, W - 24 * MM - photoW, 56 * MM, photoW, photoH);
+  drawPhoto(doc, data.photo, W - 24 * MM - photoW, 56 * MM, photoW, photoH, CERTIFICATE_PHOTO_WORDS);
 
   const rows: [string, string][] = [
     ["姓　　名", r.holder.name],

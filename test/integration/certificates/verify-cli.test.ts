@@ -129,4 +129,55 @@ describe("the offline verifying command", function () {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("when the status list given is older than its ttl though unexpired, then the certificate is valid with a warning giving the status time, and --json names the warning's code", async () => {
+    const { provinceCode, sealing } = demoKey();
+    const qr = sealClaims(
+      {
+        provinceCode,
+        certificateNo: "990000199001010033",
+        version: 1,
+        name: "示例持证人",
+        categories: ["01001"],
+        validFrom: "2026-12-07",
+        validTo: "2032-12-06",
+        issuedAt: "2026-12-06T16:30:05.000Z",
+        statusIndex: 34_567,
+        chainHash: "5e".repeat(32),
+      },
+      sealing,
+    );
+    const dir = mkdtempSync(join(tmpdir(), "cert-verify-stale-"));
+    try {
+      // Generated 00:30 Beijing time, valid a day, ttl 5 minutes; verified at 09:00 Beijing time.
+      const file = join(dir, "status.json");
+      writeFileSync(
+        file,
+        JSON.stringify(
+          buildStatusList(
+            {
+              provinceCode,
+              bits: emptyStatusBits(),
+              now: new Date("2026-12-06T16:30:00Z"),
+              validForSeconds: 86_400,
+            },
+            sealing,
+          ),
+        ),
+      );
+      const args = ["scripts/cert-verify.ts", qr, "--status-list", file, "--now", "2026-12-07T01:00:00Z"];
+      const env = { env: { ...process.env, LOG_LEVEL: "silent" } };
+      const { stdout } = await run("node_modules/.bin/tsx", args, env);
+      expect(stdout).to.contain("valid: 证书真实有效");
+      expect(stdout).to.match(/⚠ 状态列表未按时更新，状态截至 2026年12月0?7日 00:30:00/);
+      const json = JSON.parse((await run("node_modules/.bin/tsx", [...args, "--json"], env)).stdout) as {
+        ok: boolean;
+        warningCodes: string[];
+      };
+      // The demo trust list says it is one, too.
+      expect(json).to.deep.include({ ok: true, warningCodes: ["demo_trust_list", "status_list_stale"] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -133,3 +133,33 @@ describe("the key named under a certificate's QR", () => {
     expect({ suite: dto.suite, kid: dto.kid }).to.deep.equal({ suite: "sm2-sm3", kid: sealing.kid });
   });
 });
+
+/**
+ * A certificate with no recorded photo (a transfer issued from the hub's record, an older
+ * certificate) prints a frame that says so: a frame reading 照片, or an empty one, invites a photo
+ * to be stuck or drawn in, and reads as a card not filled in rather than one issued without a photo.
+ */
+describe("the photo frame of a certificate's PDF", () => {
+  const qr = sealWith(aKey("ed25519"));
+  /** The text pdftotext reads from the certificate's PDF with `photo`. */
+  async function pdfText(photo: { mimeType: string; data: Buffer } | null): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), "cert-pdf-photo-"));
+    try {
+      const file = join(dir, "certificate.pdf");
+      writeFileSync(file, await renderCertificatePdf({ record, qr, photo }));
+      return execFileSync("pdftotext", [file, "-"], { encoding: "utf8" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("when the certificate recorded no photo, then the frame says 无照片", async () => {
+    expect(await pdfText(null)).to.contain("无照片");
+  });
+
+  it("when the recorded photo cannot be drawn (not an image pdfkit reads), then the frame says the photo cannot be shown, not that there is none", async () => {
+    const text = await pdfText({ mimeType: "image/jpeg", data: Buffer.from("not a jpeg") });
+    expect(text).to.contain("照片无法显示");
+    expect(text).not.to.contain("无照片");
+  });
+});
