@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DivisionCode, ObjectIdString } from "./auth.js";
-import { visibleName } from "./validation.js";
+import { refuseInvisible, typedCode, visibleName } from "./validation.js";
 
 /**
  * The code that stands for the ministry level (交通运输部, the hub's own staff and bodies): GB/T 2260
@@ -95,11 +95,18 @@ const Name = visibleName(1, 100);
  */
 const Address = visibleName(1, 200);
 
+/**
+ * An authority's office phone (often a landline with an area code or extension, so no mobile
+ * pattern): typed as a code (full-width digits folded, blanks trimmed) and, shown beside its name,
+ * refused when it holds a hidden character as the name is.
+ */
+const AuthorityPhone = refuseInvisible(typedCode().max(32));
+
 export const CreateAuthorityBody = z
-  .object({ name: Name, divisionCode: DivisionCode, phone: z.string().max(32).optional() })
+  .object({ name: Name, divisionCode: DivisionCode, phone: AuthorityPhone.optional() })
   .strict();
 export const UpdateAuthorityBody = z
-  .object({ name: Name.optional(), phone: z.string().max(32).nullable().optional() })
+  .object({ name: Name.optional(), phone: AuthorityPhone.nullable().optional() })
   .strict();
 
 export const CreateTestCentreBody = z

@@ -156,9 +156,22 @@ async function workbookRels(bytes: Buffer, entry: ZipEntry): Promise<Map<string,
 }
 
 /**
- * Reads the sheet's XML as it inflates: the first merged range, hidden row and hidden column are
- * refused (in that order) once the part is read; error cells and cells under a Chinese built-in
- * date format are noted in `scan`.
+ * Whether Excel hides the row: `hidden` says so when present; otherwise, under
+ * `<sheetFormatPr zeroHeight="1">` (ECMA-376 §18.3.1.81, rows hidden by default), only a row
+ * given a height of its own is shown.
+ */
+function rowHidden(a: Record<string, string>, hiddenByDefault: boolean): boolean {
+  if (a.hidden !== undefined && truthy(a.hidden)) return true;
+  // A row given a height of zero shows nothing, whatever its hidden mark says.
+  if (a.ht !== undefined && !(Number(a.ht) > 0)) return true;
+  if (a.hidden !== undefined) return false;
+  return hiddenByDefault && !(Number(a.ht) > 0);
+}
+
+/**
+ * Reads the sheet's XML as it inflates: the first merged range, hidden row (by its own mark or the
+ * sheet's default) and hidden column are refused (in that order) once the part is read; error
+ * cells and cells under a Chinese built-in date format are noted in `scan`.
  */
 async function scanSheet(
   bytes: Buffer,
@@ -168,6 +181,9 @@ async function scanSheet(
 ): Promise<void> {
   let merge: string | undefined;
   let hiddenRow: string | undefined;
+  // <sheetFormatPr zeroHeight="1"> (before <sheetData>): rows are hidden unless they say otherwise.
+  let rowsHiddenByDefault = false;
+  let hiddenByDefault = false;
   // Hidden column ranges (<cols> precedes <sheetData>); one holding a value is refused. An empty
   // hidden column reads as nothing, and hiding the unused columns is a common way to tidy a sheet.
   const hiddenCols: { min: number; max: number }[] = [];
@@ -188,8 +204,14 @@ async function scanSheet(
       case "f":
         if (cell) cell.filled = true;
         break;
+      case "sheetFormatPr":
+        rowsHiddenByDefault = truthy(a.zeroHeight);
+        break;
       case "row":
-        if (hiddenRow === undefined && truthy(a.hidden)) hiddenRow = a.r ?? "?";
+        if (hiddenRow === undefined && rowHidden(a, rowsHiddenByDefault)) {
+          hiddenRow = a.r ?? "?";
+          hiddenByDefault = a.hidden === undefined;
+        }
         break;
       case "col":
         if (!truthy(a.hidden)) break;
@@ -228,6 +250,10 @@ async function scanSheet(
     });
   });
   if (merge) throw new FileRefusal(`${rangeText(merge)}是合并单元格，请取消合并并填写每一行`);
+  if (hiddenRow !== undefined && hiddenByDefault)
+    throw new FileRefusal(
+      `第 ${hiddenRow} 行是隐藏行（工作表设置为默认隐藏各行）：请取消隐藏所有行或删除该行后重新上传`,
+    );
   if (hiddenRow !== undefined)
     throw new FileRefusal(`第 ${hiddenRow} 行是隐藏行（或被筛选隐藏）：请取消隐藏或删除该行后重新上传`);
   if (hiddenCol !== undefined)

@@ -105,6 +105,52 @@ describe("the XLSX reader: what the streaming reader would misread is refused or
     expect(read.map((r) => r.fields[0])).to.deep.equal(["姓名", "张三"]);
   });
 
+  /** The sheet with `<sheetFormatPr zeroHeight="1">`: every row not marked visible is hidden. */
+  const rowsHiddenByDefault = (bytes: Buffer) =>
+    patched(bytes, async (zip) => {
+      const part = "xl/worksheets/sheet1.xml";
+      const xml = (await zip.file(part)?.async("string")) ?? "";
+      zip.file(part, xml.replace("<sheetFormatPr ", '<sheetFormatPr zeroHeight="1" '));
+    });
+
+  it("when the sheet hides every row by default (zeroHeight), then the file is refused naming a row Excel does not show", async () => {
+    const bytes = await rowsHiddenByDefault(
+      await workbook((s) => {
+        s.getRow(1).height = 15;
+        s.addRow(["张三", "110101199001011234", "110101"]);
+      }),
+    );
+    expect(await refusal(bytes))
+      .to.contain("第 2 行")
+      .and.to.contain("隐藏");
+  });
+
+  it("when the sheet hides rows by default but every row is given a height (shown), then the rows are read", async () => {
+    const bytes = await rowsHiddenByDefault(
+      await workbook((s) => {
+        s.getRow(1).height = 15;
+        s.addRow(["张三", "110101199001011234", "110101"]).height = 15;
+      }),
+    );
+    const read = await rows(bytes);
+    expect(read.map((r) => r.fields[0])).to.deep.equal(["姓名", "张三"]);
+  });
+
+  it("when a row has a height of zero but no hidden mark, then the file is refused naming it (Excel shows nothing of it)", async () => {
+    const bytes = await workbook((s) => {
+      s.addRow(["张三", "110101199001011234", "110101"]);
+      s.addRow(["李四", "110101199001011250", "110101"]);
+    });
+    const zeroHeight = await patched(bytes, async (zip) => {
+      const part = "xl/worksheets/sheet1.xml";
+      const xml = (await zip.file(part)?.async("string")) ?? "";
+      zip.file(part, xml.replace('<row r="3"', '<row r="3" ht="0" customHeight="1"'));
+    });
+    expect(await refusal(zeroHeight))
+      .to.contain("第 3 行")
+      .and.to.contain("隐藏");
+  });
+
   it("when a date cell uses the Chinese built-in format 31 (2004年7月1日), then it reads as the day, not the serial 38169", async () => {
     const plain = await workbook((s) => {
       const cell = s.addRow(["张三", "110101199001011234", 38169]).getCell(3);
