@@ -70,6 +70,7 @@ export const DETAIL_LABELS: Readonly<Record<string, string>> = {
   idNumber: "身份证号",
   lookupId: "查询编号",
   matches: "查到人数",
+  lookupBy: "查询人账号",
   by: "查询方式",
   caseReference: "案卷编号",
   caseId: "事项编号",

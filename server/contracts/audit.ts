@@ -132,7 +132,7 @@ export const AUDIT_ACTION_LABELS = {
   "exchange.notice.refused": "违法抄告被拒收",
   "exchange.notice.acknowledged": "确认违法抄告",
   "exchange.notice.problem": "对违法抄告提出异议",
-  "exchange.notice.ended": "终止违法抄告",
+  "exchange.notice.ended": "撤回违法抄告",
   "exchange.answer_refused": "答复被全国中心拒收",
   "exchange.end_refused": "终止被全国中心拒收",
   "exchange.message_refused": "发往全国中心的消息被拒收",

@@ -16,7 +16,11 @@ export const MAX_NOTICE_DOCUMENTS = 10;
 export const DocumentMediaType = z.enum(["application/pdf", "image/jpeg", "image/png"]);
 export type DocumentMediaType = z.infer<typeof DocumentMediaType>;
 
-export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "须为 64 位小写十六进制 SHA-256");
+/** Hex in either case, kept in lower case (as digests are computed here): other software may send upper. */
+export const Sha256Hex = z
+  .string()
+  .toLowerCase()
+  .regex(/^[0-9a-f]{64}$/, "须为 64 位十六进制 SHA-256");
 const Base64 = z
   .string()
   .min(4)

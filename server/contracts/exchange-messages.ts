@@ -20,6 +20,12 @@ export const Id = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, "须为 8–64 位字
 export { IsoDate };
 export const Text = (max: number) => z.string().trim().min(1).max(max);
 export { IdNumber };
+/**
+ * A UUID as the nodes keep and compare it: in lower case (RFC 9562 writes UUIDs so and compares
+ * them case-insensitively). Another implementation may send one in upper case; matched exactly,
+ * its lookup id was refused lookup_mismatch.
+ */
+export const Uuid = z.string().toLowerCase().uuid();
 
 export const ExchangeKind = z.enum(["filing", "transfer", "notice"]);
 export type ExchangeKind = z.infer<typeof ExchangeKind>;
@@ -27,7 +33,7 @@ export type ExchangeKind = z.infer<typeof ExchangeKind>;
 /**
  * A case's state: `sent` (held by the hub), `delivered` (the home province pulled it), then
  * `acknowledged` or `problem` (the home province's answer), and `ended` (a filing whose
- * practitioner left). Locally a sender also knows `queued` (not yet accepted by the hub) and
+ * practitioner left, a transfer withdrawn, a notice withdrawn by its sender once disputed). Locally a sender also knows `queued` (not yet accepted by the hub) and
  * `refused` (the hub refused it with a reason).
  */
 export const CaseState = z.enum([
@@ -161,7 +167,7 @@ function messagesUnder(rule: TextRule) {
   const CaseBase = {
     caseId: Id,
     /** The catalog lookup (reason `filing` for filings and transfers) that found the practitioner. */
-    lookupId: z.string().uuid(),
+    lookupId: Uuid,
     practitioner: Practitioner,
     /** The sending office's division (a county officer files in their county). */
     officer: Officer,
@@ -173,7 +179,7 @@ function messagesUnder(rule: TextRule) {
   const NoticeBody = z
     .object({
       ...CaseBase,
-      lookupId: z.string().uuid().optional(),
+      lookupId: Uuid.optional(),
       kind: z.literal("notice"),
       details: NoticeDetails,
     })
@@ -336,7 +342,7 @@ export type CaseSourceRecord = z.infer<typeof CaseSourceRecord>;
  */
 export const InboxMessage = z.object({
   seq: z.int(),
-  messageId: z.string().uuid(),
+  messageId: Uuid,
   type: z.enum(["case", "state"]),
   at: Time,
   caseId: Id,

@@ -14,6 +14,7 @@ import {
   NoticeDetails,
   Practitioner,
   TransferDetails,
+  Uuid,
 } from "./exchange-messages.js";
 
 /**
@@ -31,13 +32,13 @@ export { ESCALATION_LEVELS } from "./access-levels.js";
 // ---------------------------------------------------------------- province pages (officer ↔ own node)
 
 export const NewFilingBody = z
-  .object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: FilingDetails })
+  .object({ lookupId: Uuid, practitioner: Practitioner, details: FilingDetails })
   .strict();
 export const NewTransferBody = z
-  .object({ lookupId: z.string().uuid(), practitioner: Practitioner, details: TransferDetails })
+  .object({ lookupId: Uuid, practitioner: Practitioner, details: TransferDetails })
   .strict();
 export const NewNoticeBody = z
-  .object({ lookupId: z.string().uuid().optional(), practitioner: Practitioner, details: NoticeDetails })
+  .object({ lookupId: Uuid.optional(), practitioner: Practitioner, details: NoticeDetails })
   .strict();
 export const OfficerAckBody = z
   .object({ outcome: z.enum(["acknowledged", "problem"]), problem: AckProblem.optional() })

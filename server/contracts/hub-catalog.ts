@@ -71,8 +71,15 @@ export const PractitionerView = z.object({
 });
 export type PractitionerView = z.infer<typeof PractitionerView>;
 
+/**
+ * A lookup id as the nodes keep and compare it: a UUID (what this hub issues) in lower case,
+ * whatever case another implementation wrote it in; an id of another form as it came.
+ */
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LookupId = HubId.overwrite((id) => (UUID_SHAPE.test(id) ? id.toLowerCase() : id));
+
 export const LookupAnswer = z.object({
-  lookupId: HubId,
+  lookupId: LookupId,
   reason: LookupReason,
   matches: z.array(PractitionerView).max(MAX_LOOKUP_MATCHES),
 });
@@ -103,7 +110,7 @@ export type ChangesPage = z.infer<typeof ChangesPage>;
 /** A lookup of one of the asking province's own practitioners, made elsewhere. */
 export const LookupNotice = z.object({
   seq: z.int(),
-  lookupId: HubId,
+  lookupId: LookupId,
   at: Timestamp,
   requestingProvince: z.string().max(6),
   officerId: z.string().max(64),

@@ -1,5 +1,5 @@
 import type { Access } from "../access/index.js";
-import type { AuditLog } from "../audit/index.js";
+import type { AuditLog, AuditService } from "../audit/index.js";
 import type { AuthUser } from "../contracts/auth.js";
 import type { Feature, FeatureContext } from "../feature.js";
 import { strictRouter } from "../lib/http.js";
@@ -17,6 +17,7 @@ import {
   type NodeKey,
 } from "../sharing/index.js";
 import { createExchangeTransport, type TransportOptions } from "./exchange-transport.js";
+import { createLookupMaker } from "./lookup-maker.js";
 import { hubExchangeAdminRouter, hubExchangeNodeRouter } from "./hub-exchange.routes.js";
 import { createHubExchangeService, type HubExchangeService } from "./hub-exchange.service.js";
 import { createHubDocuments } from "./hub-documents.js";
@@ -129,7 +130,8 @@ export function createExchangeProvinceFeature(
   ctx: FeatureContext,
   deps: {
     access: Access;
-    audit: AuditLog;
+    /** The node's audit log; its list also tells who made a lookup a case cites (lookup-maker.ts). */
+    audit: AuditLog & Pick<AuditService, "list">;
     certificates: (actor: AuthUser, idNumber: string) => Promise<CertificateView[]>;
     /** This node's certificate of the person, for its agreement to a transfer (see TransferSource). */
     sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<TransferSource>;
@@ -201,6 +203,7 @@ export function createExchangeProvinceFeature(
     kick: () => sender.kick(),
     sourceCertificate: deps.sourceCertificate,
     uploadTtlHours: config.exchange.uploadTtlHours,
+    lookupMaker: createLookupMaker(deps.audit, provinceCode),
   });
   // Uploads no notice names: each removal is conditional and transactional, so every instance may sweep.
   const uploadSweep = loop(

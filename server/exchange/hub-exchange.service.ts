@@ -26,6 +26,7 @@ import { checkCaseDates, checkEndDate, filingStart } from "./exchange-dates.js";
 /** Hours a home province has to answer each kind of case (server/config.ts `exchange.ackHours`). */
 export type AckHours = Readonly<Record<ExchangeKind, number>>;
 
+const noticeNotWithdrawn = () => errors.conflict("not_endable", "抄告只有在对方提出异议后才能撤回");
 const hashOf = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
 /**
@@ -303,14 +304,15 @@ export function createHubExchangeService(
      * the home province is told. A transfer the home had agreed to gives the pointer back to the
      * home (the agreement moved it; with no certificate issued, a transfer that could never
      * finish kept the person's one open transfer and sent their filings to a province holding no
-     * certificate of them). Notices are not ended.
+     * certificate of them). A notice is withdrawn only once disputed (有异议, else for good), as
+     * the province node's notEndable says; it filed no one, so it unfiles no one.
      */
     async end(caseId: string, raw: unknown, province: string, keyId?: string): Promise<CaseReceipt> {
       const end = EndBody.parse(raw);
       const c = await caseFor(caseId);
       if (c.fromProvince !== province)
         throw errors.forbidden("只有发起该事项的省份可以终止", "not_case_sender");
-      if (c.kind === "notice") throw errors.conflict("not_endable", "抄告不能终止");
+      if (c.kind === "notice" && c.state !== "problem" && c.state !== "ended") throw noticeNotWithdrawn();
       if (c.state === "ended") {
         if (hashOf(c.end) === hashOf(end)) return caseReceipt(c);
         throw errors.conflict("case_ended", "该事项已终止");
@@ -330,6 +332,7 @@ export function createHubExchangeService(
           throw errors.conflict("case_ended", "该事项已终止");
         }
         if (current.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
+        if (c.kind === "notice" && current.state !== "problem") throw noticeNotWithdrawn();
         const next: HubCaseDoc = { ...current, state: "ended", end, endedAt: at };
         const res = await m.Cases.updateOne(
           { caseId, state: current.state, issued: null },
@@ -345,7 +348,7 @@ export function createHubExchangeService(
         if (movedBack) await orderPerson(c.idNumber, session, c.toProvince);
         // A filing ended, or the move back (which files the province as a former home): the
         // sender keeps the person's changes only while another filing of theirs is open.
-        if (c.kind === "transfer" && !movedBack) {
+        if (c.kind === "notice" || (c.kind === "transfer" && !movedBack)) {
           await hold(session, c.toProvince, "state", next, at);
           return caseReceipt(next);
         }

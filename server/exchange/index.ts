@@ -6,7 +6,8 @@
  * answers (acknowledged / problem) within a configured deadline, or is escalated when it does not.
  *
  * Glossary: a *case* is one filing, transfer or notice, identified by the sender's `caseId`; its
- * *state* is sent → delivered → acknowledged | problem (→ ended for a filing); the *inbox* is what
+ * *state* is sent → delivered → acknowledged | problem (→ ended: a filing ended or a transfer
+ * withdrawn by its sender, a notice withdrawn once its home disputed it); the *inbox* is what
  * the hub holds for a province, read with a cursor whose advance confirms delivery; *out* and *in*
  * are a province's sent and received cases; the *responsible division* is the office of the home
  * province that issued the certificate (the in-box is scoped by it, the out-box by the sender's).
@@ -20,6 +21,7 @@ export { createExchangeTransport, type ExchangeTransport } from "./exchange-tran
 export { createHubExchangeService, type AckHours, type HubExchangeService } from "./hub-exchange.service.js";
 export { createProvinceExchangeService, type ProvinceExchangeService } from "./province-exchange.service.js";
 export { toCaseDto } from "./province-case-dto.js";
+export { createLookupMaker, type LookupMaker } from "./lookup-maker.js";
 export { EXCHANGE_API_PREFIX } from "./hub-exchange.routes.js";
 export type { CertificateView } from "./practitioner-page.js";
 export type { TransferSource } from "./transfer-source.js";

@@ -158,9 +158,10 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
      */
     async ofPractitioner(actor: AuthUser, idNumber: string) {
       const mine = { idNumber, ...divisionFilter(actor.divisionCode, "division") };
-      // Penalties reported home count towards the credit assessment once received (a problem answer
-      // disputes the notice, so it does not count until resolved).
-      const counted = { ...mine, kind: "notice", box: "in", state: { $ne: "problem" } };
+      // Penalties reported home count towards the credit assessment once received. A problem answer
+      // disputes the notice: it does not count unless the sender reports it again, corrected, as a
+      // new notice, after withdrawing this one (ended), which never counts either.
+      const counted = { ...mine, kind: "notice", box: "in", state: { $nin: ["problem", "ended"] } };
       const [rows, casesTotal, lookups, lookupsTotal, credit] = await Promise.all([
         m.Cases.find(mine).sort({ createdAt: -1 }).limit(PRACTITIONER_ROWS).lean(),
         m.Cases.countDocuments(mine),

@@ -22,6 +22,7 @@ import { createResend } from "./province-resend.js";
 import { createTransferSteps } from "./province-transfer-steps.js";
 import { checkCaseDates } from "./exchange-dates.js";
 import type { TransferSource } from "./transfer-source.js";
+import type { LookupMaker } from "./lookup-maker.js";
 
 const alreadyFiled = () => errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
 // The hub's code and words for the same refusal, so the officer sees one answer whoever gives it.
@@ -42,6 +43,8 @@ export interface ProvinceExchangeDeps {
   sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<TransferSource>;
   /** Hours an uploaded notice document no notice names is kept (EXCHANGE_UPLOAD_TTL_HOURS). */
   uploadTtlHours?: number;
+  /** Which account made a cited lookup, from the node's audit log (lookup-maker.ts); none: not checked. */
+  lookupMaker?: LookupMaker;
 }
 
 /**
@@ -71,14 +74,38 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
 
   /**
    * The cited lookup is checked by the hub, which logged it (this node's, for the case's reason,
-   * and it found this person); here only that a filing or transfer cites one at all.
+   * and it found this person); here that a filing or transfer cites one at all, and that no other
+   * account of this node made it. The hub knows the province that asked, not its officers: a
+   * colleague's lookup cited showed the home province one officer looking and another filing (Prüm,
+   * EUCARIS: each query is the official's own, logged with their purpose). Such a citation is
+   * audited as the case's refusal. A lookup the node has no record of is left to the hub's checks
+   * (lookup-maker.ts says when that happens).
    */
-  function checkLookup(kind: ExchangeKind, lookupId: string | undefined): void {
+  async function checkLookup(
+    actor: AuthUser,
+    kind: ExchangeKind,
+    lookupId: string | undefined,
+    idNumber: string,
+  ): Promise<void> {
     if (!lookupId && kind !== "notice")
       throw errors.unprocessable(
         "lookup_required",
         kind === "transfer" ? "须先以“转籍”事由查询该从业人员" : "须先以“备案”事由查询该从业人员",
       );
+    if (!lookupId || !deps.lookupMaker) return;
+    const maker = await deps.lookupMaker(lookupId, idNumber);
+    if (maker === null || maker === actor.id) return;
+    await deps.audit.record({
+      action: `exchange.${kind}.refused`,
+      actor,
+      divisionCode: actor.divisionCode,
+      target: { type: "practitioner", id: idNumber },
+      details: { code: "lookup_not_own", lookupId, lookupBy: maker },
+    });
+    throw errors.unprocessable(
+      "lookup_not_own",
+      "所引用的查询不是您本人所做：请以本人账号重新查询该从业人员，再凭查询凭证办理",
+    );
   }
 
   async function send<K extends ExchangeKind>(
@@ -86,7 +113,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     kind: K,
     input: { lookupId?: string; practitioner: { idNumber: string; name: string }; details: Details[K] },
   ): Promise<CaseDto> {
-    checkLookup(kind, input.lookupId);
+    await checkLookup(actor, kind, input.lookupId, input.practitioner.idNumber);
     // Refused here, so the officer's form gets the answer the hub would give later.
     checkCaseDates({ kind, details: input.details }, new Date());
     const officer = officerOf(actor);

@@ -20,19 +20,34 @@ function notAnswerable(c: LocalCaseDoc): AppError | null {
 const ANSWERABLE = { box: "in", ack: null, state: { $in: ["sent", "delivered"] } };
 
 /**
- * Why a sent case cannot be ended or withdrawn (null: it can). A transfer not yet issued on may be
- * withdrawn (the home may never answer, or agree and then revoke, and issuance would then fail for
- * good); a notice is only ever answered. ENDABLE is the same rule as a filter: an issuance and a
- * withdrawal of one transfer, one of them wins.
+ * Why a sent case cannot be ended or withdrawn (null: it can). A filing ends in any open state, a
+ * disputed one too (the sender's way out once the home said it is wrong). A transfer not yet issued
+ * on may be withdrawn (the home may never answer, or agree and then revoke, and issuance would then
+ * fail for good). A notice is withdrawn (撤回抄告) only once the home disputed it: it stayed 有异议
+ * for good otherwise, and its sender reports the corrected penalty as a new notice; one unanswered
+ * or acknowledged stands as reported. The hub applies the same rule (hub-exchange.service.ts `end`).
+ * ENDABLE is the same rule as a filter: an issuance and a withdrawal of one transfer, one of them wins.
  */
 function notEndable(c: LocalCaseDoc): AppError | null {
-  if (c.kind === "notice") return errors.conflict("not_endable", "抄告不能终止");
+  if (c.kind === "notice" && c.state !== "problem")
+    return c.state === "ended"
+      ? errors.conflict("case_ended", "该事项已终止或未被受理")
+      : errors.conflict("not_endable", NOTICE_NOT_WITHDRAWN);
   if (c.kind === "transfer" && c.issued)
     return errors.conflict("already_issued", "该转籍已换发本省证书，不能终止");
   if (!OPEN.includes(c.state as CaseState)) return errors.conflict("case_ended", "该事项已终止或未被受理");
   return null;
 }
-const ENDABLE = { box: "out", kind: { $ne: "notice" }, issued: null, state: { $in: OPEN } };
+const ENDABLE = {
+  box: "out",
+  issued: null,
+  $or: [
+    { kind: { $ne: "notice" }, state: { $in: OPEN } },
+    { kind: "notice", state: "problem" },
+  ],
+};
+/** The hub's words for the same refusal, so the officer reads one answer whoever gives it. */
+const NOTICE_NOT_WITHDRAWN = "抄告只有在对方提出异议后才能撤回";
 
 export interface FollowUpDeps {
   m: ProvinceExchangeModels;
@@ -49,7 +64,7 @@ export interface FollowUpDeps {
 
 /**
  * An officer's follow-ups on a case: the home province's answer to a received case, and the
- * sending province's ending of a filing or withdrawal of a transfer. Each queues one message to
+ * sending province's ending of a filing or withdrawal of a transfer or of a disputed notice. Each queues one message to
  * the hub with its local change and audit entry, in one transaction.
  */
 export function createFollowUps(deps: FollowUpDeps) {
@@ -165,7 +180,10 @@ export function createFollowUps(deps: FollowUpDeps) {
       });
     },
 
-    /** The sending province ends one of its filings, or withdraws a transfer not yet issued on. */
+    /**
+     * The sending province ends one of its filings, withdraws a transfer not yet issued on, or
+     * withdraws a notice the home province disputed (see notEndable).
+     */
     async end(actor: AuthUser, caseId: string, input: { endDate: string; reason: string }) {
       const c = await visibleCase(actor, caseId, "out");
       const refused = notEndable(c);

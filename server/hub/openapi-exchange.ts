@@ -39,7 +39,9 @@ Delivery is store and forward by PULL: the hub holds a message for the receiving
 province asks GET /exchange/inbox with an \`after\` cursor at or past the message's seq, which confirms it stored it;
 only then is a case \`delivered\` (and its sender told). Receivers apply each messageId once. States: sent → delivered →
 acknowledged | problem (the home province's answer, POST /cases/{caseId}/answer, only by the province the case was
-sent to: 403 not_case_recipient) → ended (a filing ended by its sender, POST /cases/{caseId}/end). A transfer's
+sent to: 403 not_case_recipient) → ended (a filing ended or a transfer withdrawn by its sender, or a notice withdrawn
+by its sender once disputed, POST /cases/{caseId}/end; any other notice 409 not_endable). UUIDs (lookupId, messageId)
+and SHA-256 hex digests are accepted in either case and kept in lower case. A transfer's
 acknowledgement carries the home province's signed certificate record (record + signature with its QR); the receiving
 province verifies both signatures against the national trust list, issues its own certificate and reports it once with
 POST /cases/{caseId}/issued (409 transfer_not_accepted / already_issued), which the home province receives as a state

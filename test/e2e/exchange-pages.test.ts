@@ -239,6 +239,40 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       expect(await lookupRow.innerText()).to.include("朝阳区业务员");
       await screenshot(js.page, "exchange-practitioner-page");
 
+      // 江苏 disputes the notice: 北京's officer is offered its withdrawal (撤回抄告), says why it is
+      // offered, withdraws it, and 江苏 counts it no longer.
+      await js.page.goto(`/exchange/cases/${noticeId}`);
+      await js.page.getByRole("button", { name: "提出异议" }).click();
+      await js.page.locator(".el-form-item", { hasText: "说明" }).locator("textarea").fill("处罚决定书文号与本省档案不符");
+      await js.page.getByRole("button", { name: "发送异议" }).click();
+      await js.page.locator('[data-test="case-state"]').getByText("有异议").waitFor();
+      const withdraw = bj.page.locator('[data-test="case-end"]');
+      await eventually(
+        async () => {
+          await bj.page.goto(`/exchange/cases/${noticeId}`);
+          return (await bj.page.locator('[data-test="case-state"]').textContent())?.includes("有异议");
+        },
+        { what: "北京's case page shows the notice disputed", tries: 50, everyMs: 300 },
+      );
+      expect((await withdraw.innerText()).trim()).to.equal("撤回抄告");
+      expect(await bj.page.locator('[data-test="case-dispute-hint"]').innerText()).to.contain("更正并重新抄告");
+      await withdraw.click();
+      const endItem = (label: string) => bj.page.locator(".el-form-item", { hasText: label }).locator("input").first();
+      await endItem("撤回日期").fill(`${year}年${month}月1日`);
+      await bj.page.keyboard.press("Enter");
+      await endItem("原因").fill("处罚决定书文号有误，更正后重新抄告");
+      await bj.page.getByRole("button", { name: "撤回并告知所属省份" }).click();
+      await bj.page.locator('[data-test="case-state"]').getByText("已终止").waitFor();
+      expect(await withdraw.count()).to.equal(0);
+      await screenshot(bj.page, "exchange-notice-withdrawn");
+      await eventually(
+        async () => {
+          await js.page.goto(`/practitioners/${idNumber}`);
+          return (await js.page.locator('[data-test="practitioner-credit"]').textContent())?.includes("累计记分 0 分");
+        },
+        { what: "江苏's practitioner page no longer counts the withdrawn notice", tries: 50, everyMs: 300 },
+      );
+
       // A refused read shows its reason once, in place of the page: no toast repeats it.
       await js.page.goto("/practitioners/12345");
       const refusal = js.page.locator(".el-alert");

@@ -3,9 +3,10 @@ import { createAuditService } from "../../../server/audit/index.js";
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import type { CollectionReceipt, LookupAnswer, LookupReason } from "../../../server/contracts/hub.js";
 import type { PenaltyDocument } from "../../../server/contracts/exchange-documents.js";
-import { createExchangeTransport, createProvinceExchangeService } from "../../../server/exchange/index.js";
+import { createExchangeTransport, createLookupMaker, createProvinceExchangeService } from "../../../server/exchange/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
-import { createMessageLog, createNodeClient, type NodeClient } from "../../../server/sharing/index.js";
+import { createLookupService, createMessageLog, createNodeClient, type NodeClient } from "../../../server/sharing/index.js";
+import { createLookupLimiter } from "../../../server/sharing/lookup-limits.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { aCertificateRecord, aNewIdNumber, aRegisteredProvince, startTestHub, type TestHub } from "../hub/support.js";
 
@@ -36,14 +37,20 @@ export async function aProvince(
   // One audit log for the officers' changes and the sender's, as the node has (exchange.feature.ts).
   const audit = createAuditService(conn);
   const transport = createExchangeTransport({ conn, logger: silent, client: () => client, backoffMs: () => 0, audit });
-  const exchange = createProvinceExchangeService(conn, { provinceCode, audit, transport, ...ports });
+  // Which account made a cited lookup, from the node's audit log, as exchange.feature.ts wires it.
+  const lookupMaker = createLookupMaker(audit, provinceCode);
+  const exchange = createProvinceExchangeService(conn, { provinceCode, audit, transport, lookupMaker, ...ports });
+  const lookups = createLookupService({ client: () => client, audit, logger: silent, limiter: createLookupLimiter(conn, { perMinute: 10_000, perDay: 100_000 }) });
+  /** A lookup as the node makes it for its officer: audited (hub.lookup_answered names the account), then asked. */
+  const lookupThroughNode = (officer: AuthUser, idNumber: string, reason: LookupReason = "filing") =>
+    lookups.lookup(officer, { query: { by: "id_number", idNumber }, reason, caseReference: "测试-2" });
   /** A catalog lookup as the province's officer makes it through sharing (the hub logs it). */
   async function lookup(officer: AuthUser, idNumber: string, reason: LookupReason = "filing"): Promise<LookupAnswer> {
     const answer = await client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber }, officerId: officer.id, reason, caseReference: "测试-1" });
     if (answer.status !== 200) throw new Error(`lookup failed: ${answer.rawBody}`);
     return answer.body;
   }
-  return { provinceCode, conn, key, plain, client, link, transport, exchange, lookup, pull: () => transport.pullOnce(provinceCode), send: () => transport.sendOnce() };
+  return { provinceCode, conn, key, plain, client, link, transport, exchange, lookup, lookupThroughNode, pull: () => transport.pullOnce(provinceCode), send: () => transport.sendOnce() };
 }
 export type TestProvince = Awaited<ReturnType<typeof aProvince>>;
 

@@ -90,7 +90,7 @@ const CODE_LABELS: Readonly<Record<string, string>> = {
   not_case_recipient: "非该事项的接收省份",
   not_case_sender: "非该事项的发起省份",
   already_answered: "事项已答复",
-  not_endable: "抄告不能终止",
+  not_endable: "抄告只有在对方提出异议后才能撤回",
   not_a_transfer: "该事项不是转籍",
   transfer_not_accepted: "原籍省份尚未同意转籍",
   transfer_not_issued: "转籍尚未换发新证",
