@@ -1,11 +1,16 @@
 import { expect } from "chai";
 import { createAuditService } from "../../../server/audit/index.js";
 import { auditDetailLines, type AuditListDto } from "../../../server/contracts/audit.js";
-import { createTestRoom, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
+import {
+  aSessionThroughApi,
+  createTestRoom,
+  registerTestCandidate,
+  useStaffAgent,
+} from "../../helpers/auth.js";
 import { commandsDuring } from "../../helpers/commands.js";
 import { useTestNode } from "../../helpers/node.js";
 
-const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
+const inDays = (d: number) => new Date(Date.now() + d * 86_400_000);
 
 /**
  * The log keeps the ids a change named; the admin's page reads names: the list resolves a page's
@@ -29,16 +34,7 @@ describe("audit list: ids in details read as names", () => {
   it("when a check-in entry is listed, then its details read with the candidate's name, the seat number and the session", async () => {
     const room = await createTestRoom(env.node, { seats: 3 });
     const candidate = await registerTestCandidate(env.node, { name: "王审计" });
-    const created = await officer.agent
-      .post("/api/exam-sessions")
-      .send({
-        categoryCode: "01001",
-        testCentreId: room.testCentreId,
-        roomId: room.roomId,
-        startsAt: inDays(3),
-      })
-      .expect(201);
-    const sessionId = (created.body as { session: { id: string } }).session.id;
+    const sessionId = (await aSessionThroughApi(env.node, officer, inDays(3), room)).id;
     const seat = room.seats[1]!;
     // What the proctor console records for a check-in (proctoring/room-actions.ts).
     const entry = await createAuditService(env.node.ctx.conn).record({
@@ -85,16 +81,7 @@ describe("audit list: ids in details read as names", () => {
 
   it("when a page names a session and lists an entry about a session without a division, then the sessions are read once for both", async () => {
     const room = await createTestRoom(env.node, { seats: 2 });
-    const created = await officer.agent
-      .post("/api/exam-sessions")
-      .send({
-        categoryCode: "01001",
-        testCentreId: room.testCentreId,
-        roomId: room.roomId,
-        startsAt: inDays(4),
-      })
-      .expect(201);
-    const sessionId = (created.body as { session: { id: string } }).session.id;
+    const sessionId = (await aSessionThroughApi(env.node, officer, inDays(4), room)).id;
     const audit = createAuditService(env.node.ctx.conn);
     const named = await audit.record({
       action: "exam.check_in",

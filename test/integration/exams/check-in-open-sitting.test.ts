@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createFixtureSession, tinyKey } from "../../../scripts/bench/exam-fixtures.js";
-import { call, connect, ok, proctorUser } from "./support/clients.js";
+import { checkInSeat, connect, ok, proctorUser } from "./support/clients.js";
 import { examDb } from "./support/models.js";
 import { anotherSittingOf, aRoom, useExamNode } from "./support/setup.js";
 
@@ -31,11 +31,7 @@ describe("exam delivery: one open sitting of a category per candidate", function
     if (!seat) throw new Error("fixture");
     try {
       const july = await anotherSittingOf(env.node, seat);
-      const refused = await call(room.proctor, "proctor:check_in", {
-        sessionId: july.id,
-        candidateId: seat.candidateId,
-        idNumber: seat.idNumber,
-      });
+      const refused = await checkInSeat(room.proctor, july.id, seat);
       expect(refused.ok ? "ok" : refused.error.code).to.equal("sitting_open");
       expect(!refused.ok && refused.error.message).to.match(/另一场次/);
       const { Attempts, Papers } = examDb(env.node.ctx.conn);
@@ -52,12 +48,7 @@ describe("exam delivery: one open sitting of a category per candidate", function
     if (!seat) throw new Error("fixture");
     const july = await anotherSittingOf(env.node, seat);
     const proctor = await connect(env.node.url, proctorUser());
-    const checkIn = (sessionId: string) =>
-      call(proctor, "proctor:check_in", {
-        sessionId,
-        candidateId: seat.candidateId,
-        idNumber: seat.idNumber,
-      });
+    const checkIn = (sessionId: string) => checkInSeat(proctor, sessionId, seat);
     try {
       const juneAcks: Awaited<ReturnType<typeof checkIn>>[] = [];
       between.set(july.id, async () => {
@@ -92,11 +83,7 @@ describe("exam delivery: one open sitting of a category per candidate", function
       expect((await guard())?.n).to.equal(checkedIn + 1);
       // Passed: the same candidate's check-in elsewhere now meets `already_passed`.
       const july = await anotherSittingOf(env.node, seat);
-      const refused = await call(room.proctor, "proctor:check_in", {
-        sessionId: july.id,
-        candidateId: seat.candidateId,
-        idNumber: seat.idNumber,
-      });
+      const refused = await checkInSeat(room.proctor, july.id, seat);
       expect(refused.ok ? "ok" : refused.error.code).to.equal("already_passed");
     } finally {
       room.close();

@@ -10,7 +10,7 @@ import {
 import type { SessionReportDto } from "../../../server/contracts/exams.js";
 import { MAX_OUT_OF_ORDER, MAX_SAVE_EVENTS } from "../../../server/exams/index.js";
 import { answerOf } from "../../helpers/answers.js";
-import { call, connect, ok, officerUser, proctorUser } from "./support/clients.js";
+import { call, checkInSeat, connect, ok, officerUser, proctorUser } from "./support/clients.js";
 import { examDb } from "./support/models.js";
 import { anotherSittingOf, aRoom, useExamNode } from "./support/setup.js";
 
@@ -78,11 +78,7 @@ describe("exam delivery: who may sit again, and what a publication says", functi
       const [candidate] = room.candidates;
       if (!assignment || !candidate) throw new Error("fixture");
       ok(await call(room.proctor, "proctor:void", { attemptId: candidate.attemptId, note: "替考，违纪" }));
-      const again = await call(room.proctor, "proctor:check_in", {
-        sessionId: room.session.id,
-        candidateId: assignment.candidateId,
-        idNumber: assignment.idNumber,
-      });
+      const again = await checkInSeat(room.proctor, room.session.id, assignment);
       expect(!again.ok && again.error.code).to.equal("attempt_voided");
       expect(!again.ok && again.error.message).to.match(/违纪作废/);
       const { Attempts, Papers } = examDb(env.node.ctx.conn);
@@ -104,11 +100,7 @@ describe("exam delivery: who may sit again, and what a publication says", functi
       ok(await candidate.submit());
       // Seated in July's sitting too, back when June's had not been sat yet.
       const july = { session: await anotherSittingOf(env.node, seat) };
-      const refused = await call(room.proctor, "proctor:check_in", {
-        sessionId: july.session.id,
-        candidateId: seat.candidateId,
-        idNumber: seat.idNumber,
-      });
+      const refused = await checkInSeat(room.proctor, july.session.id, seat);
       expect(!refused.ok && refused.error.code).to.equal("already_passed");
       expect(!refused.ok && refused.error.message).to.match(/通过本类别考试，不再入场/);
       const { Attempts, Papers } = examDb(env.node.ctx.conn);

@@ -2,33 +2,18 @@ import { expect } from "chai";
 import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
 import type { CleaningReport } from "../../../server/sharing/legacy-register.js";
-import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
-import { aNewIdNumber, aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
+import { LEGACY_REGISTER_HEADER, legacyRegisterRow, type LegacyRowOverrides } from "../../helpers/legacy-register.js";
+import { aNewIdNumber, useHubWithJiangsuOfficer } from "./support.js";
 import { unpaddedBase64 } from "../../helpers/base64.js";
 
-type Node = Awaited<ReturnType<typeof aProvinceOfHub>>;
-const HEADER = "姓名,身份证号,从业资格类别,证号,发证机关,发证机关代码,初领日期,发证日期,有效期起,有效期至,状态";
-const row = (idNumber: string, over: Partial<Record<"name" | "category" | "division" | "first" | "issued" | "from" | "to" | "status", string>> = {}) =>
-  [over.name ?? "王五", idNumber, over.category ?? "02001", idNumber, "南京市道路运输管理机构", over.division ?? "320100",
-    over.first ?? "2015-03-01", over.issued ?? "2021-03-01", over.from ?? "2021-03-01", over.to ?? "2027-02-28", over.status ?? "有效"].join(",");
+const HEADER = LEGACY_REGISTER_HEADER.join(",");
+const row = (idNumber: string, over: LegacyRowOverrides = {}) => legacyRegisterRow(idNumber, over).join(",");
 const upload = (text: string, fileName = "register.csv") => ({ fileName, dataBase64: Buffer.from(text, "utf8").toString("base64") });
 
 describe("legacy register import (数据清洗)", function () {
   this.timeout(120_000);
-  let hub: TestHub;
-  let jiangsu: Node;
-  let officer: AuthedAgent;
-  const hubRecords = (filter: object) => hub.node.ctx.conn.collection("hub_records").countDocuments(filter);
-
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aProvinceOfHub(hub, "320000");
-    officer = await staffAgent(jiangsu, { roles: ["officer"], divisionCode: "320000" });
-  });
-  after(async () => {
-    await jiangsu?.stop();
-    await hub?.node.stop();
-  });
+  const suite = useHubWithJiangsuOfficer();
+  const { hubRecords } = suite;
 
   it("when a register has dirty rows, then the report names every problem row by row and publishing writes nothing", async () => {
     const clean = aNewIdNumber();
@@ -49,7 +34,7 @@ describe("legacy register import (数据清洗)", function () {
       // Dates without separators must be whole: 202011 is not a day.
       row(aNewIdNumber(), { first: "202011" }),
     ].join("\r\n");
-    const check = await officer.agent.post("/api/sharing/legacy-register/check").send(upload(text)).expect(200);
+    const check = await suite.officer.agent.post("/api/sharing/legacy-register/check").send(upload(text)).expect(200);
     const report = check.body as CleaningReport;
     expect(report).to.include({ rows: 10, clean: 2 });
     const byLine = new Map(report.refused.map((r) => [r.line, r.reasons.map((x) => x.code)]));
@@ -66,7 +51,7 @@ describe("legacy register import (数据清洗)", function () {
     expect(report.refused[0]).to.deep.include({ line: 3, name: "王五", idNumberMasked: "3201**********0011" });
     expect(JSON.stringify(report)).not.to.contain(clean).and.not.to.contain(twice);
 
-    const publish = await officer.agent.post("/api/sharing/legacy-register/publish").send(upload(text));
+    const publish = await suite.officer.agent.post("/api/sharing/legacy-register/publish").send(upload(text));
     expect(publish.status).to.equal(422);
     expect((publish.body as { error: { code: string } }).error.code).to.equal("register_not_clean");
     expect(await hubRecords({ recordId: `legacy:${clean}` })).to.equal(0);
@@ -81,29 +66,29 @@ describe("legacy register import (数据清洗)", function () {
     const xlsx = Buffer.from(await book.xlsx.writeBuffer());
     const file = { fileName: "register.xlsx", dataBase64: xlsx.toString("base64") };
 
-    const first = await officer.agent.post("/api/sharing/legacy-register/publish").send(file).expect(200);
+    const first = await suite.officer.agent.post("/api/sharing/legacy-register/publish").send(file).expect(200);
     expect(first.body).to.deep.include({ rows: 3, accepted: 3, duplicate: 0, rejected: [] });
-    const again = await officer.agent.post("/api/sharing/legacy-register/publish").send(file).expect(200);
+    const again = await suite.officer.agent.post("/api/sharing/legacy-register/publish").send(file).expect(200);
     expect(again.body).to.deep.include({ accepted: 0, duplicate: 3 });
     expect(await hubRecords({ recordId: { $in: people.map((p) => `legacy:${p}`) } })).to.equal(3);
-    const pointer = await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: people[0] });
+    const pointer = await suite.hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: people[0] });
     expect(pointer).to.deep.include({ homeProvince: "320000", certificateStatus: "valid", categories: ["01001", "02001"] });
-    expect(await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: people[2] })).to.include({ certificateStatus: "revoked" });
+    expect(await suite.hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: people[2] })).to.include({ certificateStatus: "revoked" });
   });
 
   it("when the file is not a register, then it is refused whole with the reason", async () => {
-    const res = await officer.agent.post("/api/sharing/legacy-register/check").send(upload("name,id\n张三,1\n")).expect(200);
+    const res = await suite.officer.agent.post("/api/sharing/legacy-register/check").send(upload("name,id\n张三,1\n")).expect(200);
     expect((res.body as CleaningReport).fileProblems[0]).to.match(/缺少列/);
-    const twice = await officer.agent.post("/api/sharing/legacy-register/check").send(upload(`${HEADER},证号\n${row(aNewIdNumber())},X1\n`)).expect(200);
+    const twice = await suite.officer.agent.post("/api/sharing/legacy-register/check").send(upload(`${HEADER},证号\n${row(aNewIdNumber())},X1\n`)).expect(200);
     expect((twice.body as CleaningReport).fileProblems).to.deep.equal(["列重复：证号（每列只能出现一次）"]);
-    const binary = await officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: Buffer.from([0x00, 0x01, 0x02, 0xff, 0xfe, 0x80]).toString("base64") });
+    const binary = await suite.officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: Buffer.from([0x00, 0x01, 0x02, 0xff, 0xfe, 0x80]).toString("base64") });
     expect(binary.status).to.equal(400);
     expect((binary.body as { error: { code: string } }).error.code).to.equal("register_unreadable");
   });
 
   it("when the register is a GBK CSV, as Excel saves one on a Chinese Windows machine, then it is read as its Chinese text", async () => {
     const text = [HEADER, row(aNewIdNumber(), { category: "经营性道路旅客运输驾驶员" })].join("\r\n");
-    const res = await officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: iconv.encode(text, "gbk").toString("base64") }).expect(200);
+    const res = await suite.officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: iconv.encode(text, "gbk").toString("base64") }).expect(200);
     expect(res.body).to.deep.include({ rows: 1, clean: 1, refused: [], fileProblems: [] });
   });
 
@@ -116,14 +101,14 @@ describe("legacy register import (数据清洗)", function () {
     // What Excel holds once 18 digits are typed into a General cell: the number, not the text.
     sheet.addRow(row(id).split(",").map((cell, i) => (i === 1 || i === 3 ? Number(cell.replace(/X$/, "0")) : cell)));
     const file = { fileName: "register.xlsx", dataBase64: Buffer.from(await book.xlsx.writeBuffer()).toString("base64") };
-    const res = await officer.agent.post("/api/sharing/legacy-register/check").send(file).expect(200);
+    const res = await suite.officer.agent.post("/api/sharing/legacy-register/check").send(file).expect(200);
     const report = res.body as CleaningReport;
     expect(report).to.include({ rows: 1, clean: 0 });
     expect(report.refused[0]?.reasons.map((r) => [r.code, r.field])).to.deep.equal([
       ["imprecise_number", "身份证号"],
       ["imprecise_number", "证号"],
     ]);
-    const publish = await officer.agent.post("/api/sharing/legacy-register/publish").send(file).expect(422);
+    const publish = await suite.officer.agent.post("/api/sharing/legacy-register/publish").send(file).expect(422);
     expect((publish.body as { error: { code: string } }).error.code).to.equal("register_not_clean");
     expect(await hubRecords({ sourceProvince: "320000" })).to.equal(published);
   });
@@ -131,7 +116,7 @@ describe("legacy register import (数据清洗)", function () {
   it("when the register's base64 is not canonical (padding missing), then 400 invalid_base64 and nothing is published", async () => {
     const id = aNewIdNumber();
     const dataBase64 = unpaddedBase64(Buffer.from([HEADER, row(id)].join("\r\n"), "utf8"));
-    const res = await officer.agent.post("/api/sharing/legacy-register/publish").send({ fileName: "register.csv", dataBase64 });
+    const res = await suite.officer.agent.post("/api/sharing/legacy-register/publish").send({ fileName: "register.csv", dataBase64 });
     expect(res.status).to.equal(400);
     expect((res.body as { error: { code: string } }).error.code).to.equal("invalid_base64");
     expect(await hubRecords({ recordId: `legacy:${id}` })).to.equal(0);

@@ -12,6 +12,7 @@ import {
   createRegistryService,
 } from "../../../server/hub/index.js";
 import { createStatusListService } from "../../../server/hub/status-lists.js";
+import type { QualificationRecord } from "../../../server/contracts/hub.js";
 import { AppError } from "../../../server/lib/errors.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { generateNodeKey, keyIdOf } from "../../../server/sharing/index.js";
@@ -53,6 +54,16 @@ describe("hub writes of a node: refused when the node was suspended or its key r
     throw new Error("expected a refusal");
   }
 
+  /** Neither `record` nor its person reached the hub's tables: what "nothing is written" means for a batch. */
+  async function expectNothingWrittenFor(record: QualificationRecord): Promise<void> {
+    expect(await db.conn.collection("hub_records").countDocuments({ recordId: record.recordId })).to.equal(0);
+    expect(
+      await db.conn
+        .collection("hub_practitioners")
+        .countDocuments({ idNumber: record.practitioner.idNumber }),
+    ).to.equal(0);
+  }
+
   const collection = () => createCollectionService(db.conn, { logger, ledger: createIntakeLedger(db.conn) });
 
   it("when a node is suspended after the gate let its batch in, then the batch is refused node_suspended and nothing is written", async () => {
@@ -66,12 +77,7 @@ describe("hub writes of a node: refused when the node was suspended or its key r
       code: "node_suspended",
       status: 403,
     });
-    expect(await db.conn.collection("hub_records").countDocuments({ recordId: record.recordId })).to.equal(0);
-    expect(
-      await db.conn
-        .collection("hub_practitioners")
-        .countDocuments({ idNumber: record.practitioner.idNumber }),
-    ).to.equal(0);
+    await expectNothingWrittenFor(record);
     expect(await db.conn.collection("hub_intake").countDocuments({ batchId: "after-suspension" })).to.equal(
       0,
     );
@@ -88,12 +94,7 @@ describe("hub writes of a node: refused when the node was suspended or its key r
       code: "node_suspended",
       status: 403,
     });
-    expect(await db.conn.collection("hub_records").countDocuments({ recordId: record.recordId })).to.equal(0);
-    expect(
-      await db.conn
-        .collection("hub_practitioners")
-        .countDocuments({ idNumber: record.practitioner.idNumber }),
-    ).to.equal(0);
+    await expectNothingWrittenFor(record);
   });
 
   it("when a province the hub never registered has a batch written with no key id, then the batch is refused unknown_key and nothing is written", async () => {

@@ -12,9 +12,7 @@ import {
   aNewIdNumber,
   anExamPassed,
   anOutboxEvent,
-  aRegisteredProvince,
-  startTestHub,
-  type TestHub,
+  useHubWithJiangsu,
 } from "./support.js";
 
 /**
@@ -24,16 +22,7 @@ import {
  */
 describe("province publisher: parked records and the rest of the queue", () => {
   const db = useTestDatabase("prov_parked");
-  let hub: TestHub;
-  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
-
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aRegisteredProvince(hub, "320000", db.conn);
-  });
-  after(async () => {
-    await hub.node.stop();
-  });
+  const suite = useHubWithJiangsu(db);
   // Each test its own queue: a publisher claims every due entry in the outbox.
   beforeEach(() => db.conn.collection("outbox").deleteMany({}));
 
@@ -41,10 +30,15 @@ describe("province publisher: parked records and the rest of the queue", () => {
   function switchableClient(state: { down: boolean }): NodeClient {
     const fetchImpl: typeof fetch = (input, init) =>
       state.down ? Promise.reject(new TypeError("fetch failed: connect ECONNREFUSED")) : fetch(input, init);
-    return createNodeClient({ key: jiangsu.key, peer: hub.peer, log: createMessageLog(db.conn), fetchImpl });
+    return createNodeClient({
+      key: suite.jiangsu.key,
+      peer: suite.hub.peer,
+      log: createMessageLog(db.conn),
+      fetchImpl,
+    });
   }
   const hubChangesOf = (idNumber: string) =>
-    hub.node.ctx.conn.collection("hub_changes").find({ idNumber }).sort({ seq: 1 }).toArray();
+    suite.hub.node.ctx.conn.collection("hub_changes").find({ idNumber }).sort({ seq: 1 }).toArray();
   const hubState = async (key: string) =>
     (
       (await db.conn.collection("outbox").findOne({ key }))?.deliveries as

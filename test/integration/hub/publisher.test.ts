@@ -13,13 +13,11 @@ import { useTestDatabase } from "../../helpers/database.js";
 import { recordingLogger } from "../../helpers/recording-logger.js";
 import {
   aCertificateEvent,
-  aStatusChange,
   aNewIdNumber,
   anExamPassed,
   anOutboxEvent,
-  aRegisteredProvince,
-  startTestHub,
-  type TestHub,
+  aStatusChange,
+  useHubWithJiangsu,
 } from "./support.js";
 
 const silent = createLogger({ level: "silent", name: "test" });
@@ -28,16 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("province publisher (the outbox's hub consumer)", () => {
   const provinceDb = useTestDatabase("prov_pub");
-  let hub: TestHub;
-  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
-
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
-  });
-  after(async () => {
-    await hub.node.stop();
-  });
+  const suite = useHubWithJiangsu(provinceDb);
 
   /** A client whose network can be cut: while `down`, every request fails to connect. */
   function switchableClient(state: { down: boolean; hangAfterSend?: boolean }): NodeClient {
@@ -48,11 +37,11 @@ describe("province publisher (the outbox's hub consumer)", () => {
       if (state.hangAfterSend) await new Promise(() => undefined);
       return res;
     };
-    return createNodeClient({ key: jiangsu.key, peer: hub.peer, log: createMessageLog(provinceDb.conn), fetchImpl });
+    return createNodeClient({ key: suite.jiangsu.key, peer: suite.hub.peer, log: createMessageLog(provinceDb.conn), fetchImpl });
   }
 
   const hubChangesOf = (idNumber: string) =>
-    hub.node.ctx.conn.collection("hub_changes").find({ idNumber }).sort({ seq: 1 }).toArray();
+    suite.hub.node.ctx.conn.collection("hub_changes").find({ idNumber }).sort({ seq: 1 }).toArray();
   const outbox = () => provinceDb.conn.collection("outbox");
   const hubState = async (key: string) => ((await outbox().findOne({ key }))?.deliveries as { hub?: Record<string, unknown> } | undefined)?.hub;
 
@@ -79,7 +68,7 @@ describe("province publisher (the outbox's hub consumer)", () => {
       // Certificate version 1 valid is hub version 1, its revocation hub version 2.
       expect(changes.map((c) => `${c.recordType}:${c.version}`)).to.have.members(["exam_pass:1", "certificate:1", "certificate:2"]);
       expect(changes.filter((c) => c.recordType === "certificate").map((c) => c.version)).to.deep.equal([1, 2]);
-      const pointer = await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+      const pointer = await suite.hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
       expect(pointer).to.include({ certificateStatus: "revoked", certificateNumber: idNumber });
     }
     for (const idNumber of people)
@@ -95,7 +84,7 @@ describe("province publisher (the outbox's hub consumer)", () => {
     const client = switchableClient({ down: false });
     const publisher = createPublisher({ conn: provinceDb.conn, logger: silent, client: () => client, backoffMs: () => 0, batchSize: 10 });
     for (let i = 0; i < 3; i++) await publisher.drainOnce();
-    const pointer = () => hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+    const pointer = () => suite.hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
     expect((await pointer())?.categories).to.deep.equal(["02001"]);
 
     await anOutboxEvent(provinceDb.conn, "exam.voided", { pass, note: "考生携带手机，违纪", voidedAt: new Date().toISOString() }, `void:${idNumber}`);
@@ -198,9 +187,9 @@ describe("province publisher (the outbox's hub consumer)", () => {
     beforeEach(() => db.conn.collection("outbox").deleteMany({}));
     const state = async (key: string) =>
       ((await db.conn.collection("outbox").findOne({ key }))?.deliveries as { hub?: Record<string, unknown> } | undefined)?.hub;
-    const clientOf = (key: NodeKey) => createNodeClient({ key, peer: hub.peer, log: createMessageLog(db.conn) });
+    const clientOf = (key: NodeKey) => createNodeClient({ key, peer: suite.hub.peer, log: createMessageLog(db.conn) });
     const register = (provinceCode: string, key: NodeKey) =>
-      hub.registry.register({ provinceCode, name: provinceCode, nodeKey: key.publicKeyX, certificateKeys: [] });
+      suite.hub.registry.register({ provinceCode, name: provinceCode, nodeKey: key.publicKeyX, certificateKeys: [] });
 
     it("when a new node's records meet a hub that has not registered its key, then they wait without using up attempts or a warning, and arrive once the operator registers it", async () => {
       const key = generateNodeKey();
@@ -234,7 +223,7 @@ describe("province publisher (the outbox's hub consumer)", () => {
         requests += 1;
         return fetch(input, init);
       };
-      const client = createNodeClient({ key: generateNodeKey(), peer: hub.peer, log: createMessageLog(db.conn), fetchImpl });
+      const client = createNodeClient({ key: generateNodeKey(), peer: suite.hub.peer, log: createMessageLog(db.conn), fetchImpl });
       const publisher = createPublisher({ conn: db.conn, logger: silent, client: () => client, holdMs: { first: 60_000, max: 60_000 } });
       const idNumber = aNewIdNumber("360102");
       await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber, province: "360000" }), `pause:${idNumber}`);
@@ -294,7 +283,7 @@ describe("province publisher (the outbox's hub consumer)", () => {
       expect(await state(`active:${first}`)).to.include({ status: "done" });
 
       const second = aNewIdNumber("370102");
-      await hub.registry.setStatus("370000", "suspended");
+      await suite.hub.registry.setStatus("370000", "suspended");
       try {
         await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber: second, province: "370000" }), `suspended:${second}`);
         for (let i = 0; i < 3; i++) {
@@ -311,7 +300,7 @@ describe("province publisher (the outbox's hub consumer)", () => {
           expect(msg).to.not.match(/key/);
         }
       } finally {
-        await hub.registry.setStatus("370000", "active");
+        await suite.hub.registry.setStatus("370000", "active");
       }
       await sleep(50);
       await publisher.drainOnce();

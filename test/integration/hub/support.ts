@@ -17,6 +17,7 @@ import {
   type PeerNode,
 } from "../../../server/sharing/index.js";
 import { certificateKeysOf } from "../../../scripts/demo-hub-registration.js";
+import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
 import { startTestNode, type TestNodeOptions } from "../../helpers/node.js";
 
 export type TestHub = Awaited<ReturnType<typeof startTestHub>>;
@@ -42,6 +43,67 @@ export async function aRegisteredProvince(
   const key = generateNodeKey();
   await hub.registry.register({ provinceCode, name: provinceCode, nodeKey: key.publicKeyX, certificateKeys: [] });
   return { key, client: createNodeClient({ key, peer: hub.peer, log: createMessageLog(logConn) }) };
+}
+
+/** A province registered at a test hub: its node key and its signing client. */
+export type RegisteredProvince = Awaited<ReturnType<typeof aRegisteredProvince>>;
+
+/**
+ * A test hub started before the suite with 江苏 (320000) registered, logging to `provinceDb`;
+ * the hub is stopped after. Shared because hub and sharing suites wrote these hooks by hand.
+ * Call it after `useTestDatabase` so the hooks keep their order (the database's run first).
+ */
+export function useHubWithJiangsu(provinceDb: { readonly conn: Connection }) {
+  const state: { hub?: TestHub; jiangsu?: RegisteredProvince } = {};
+  before(async () => {
+    state.hub = await startTestHub();
+    state.jiangsu = await aRegisteredProvince(state.hub, "320000", provinceDb.conn);
+  });
+  after(async () => {
+    await state.hub?.node.stop();
+  });
+  return {
+    get hub(): TestHub {
+      if (!state.hub) throw new Error("useHubWithJiangsu: the hub is only available inside tests");
+      return state.hub;
+    },
+    get jiangsu(): RegisteredProvince {
+      if (!state.jiangsu) throw new Error("useHubWithJiangsu: 江苏 is only available inside tests");
+      return state.jiangsu;
+    },
+  };
+}
+
+/**
+ * A test hub and 江苏's own province node registered with it, with an officer of 江苏 signed in;
+ * both nodes stop after the suite. Shared because the legacy register suites set this up alike.
+ */
+export function useHubWithJiangsuOfficer() {
+  const state: { hub?: TestHub; jiangsu?: ProvinceOfHub; officer?: AuthedAgent } = {};
+  before(async () => {
+    state.hub = await startTestHub();
+    state.jiangsu = await aProvinceOfHub(state.hub, "320000");
+    state.officer = await staffAgent(state.jiangsu, { roles: ["officer"], divisionCode: "320000" });
+  });
+  after(async () => {
+    await state.jiangsu?.stop();
+    await state.hub?.node.stop();
+  });
+  const hub = (): TestHub => {
+    if (!state.hub) throw new Error("useHubWithJiangsuOfficer: the hub is only available inside tests");
+    return state.hub;
+  };
+  return {
+    get hub() {
+      return hub();
+    },
+    get officer(): AuthedAgent {
+      if (!state.officer) throw new Error("useHubWithJiangsuOfficer: the officer is only available inside tests");
+      return state.officer;
+    },
+    /** How many of the hub's records match `filter`. */
+    hubRecords: (filter: object) => hub().node.ctx.conn.collection("hub_records").countDocuments(filter),
+  };
 }
 
 let sequence = 100;
@@ -129,6 +191,9 @@ export async function aProvinceOfHub(hub: TestHub, provinceCode: string, env: Re
     await new Promise((r) => setTimeout(r, 100));
   return Object.assign(node, { nodeKeyDir });
 }
+
+/** A province node registered with a test hub (see aProvinceOfHub). */
+export type ProvinceOfHub = Awaited<ReturnType<typeof aProvinceOfHub>>;
 
 /**
  * Writes a domain event to a province's outbox as the feature that causes it would (its own

@@ -8,24 +8,15 @@ import {
 } from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { staffAgent } from "../../helpers/auth.js";
-import { aPassRecord, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+import { aPassRecord, aRegisteredProvince, useHubWithJiangsu } from "./support.js";
 
 describe("hub transport: RFC 9421 signed messages", () => {
   const provinceDb = useTestDatabase("prov_js");
-  let hub: TestHub;
-  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
+  const suite = useHubWithJiangsu(provinceDb);
 
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
-  });
-  after(async () => {
-    await hub.node.stop();
-  });
-
-  const collectUrl = () => `${hub.node.url}/api/hub/v1/collection/records`;
-  const hubLog = () => createMessageLog(hub.node.ctx.conn);
-  const changes = () => hub.node.ctx.conn.collection("hub_changes").countDocuments();
+  const collectUrl = () => `${suite.hub.node.url}/api/hub/v1/collection/records`;
+  const hubLog = () => createMessageLog(suite.hub.node.ctx.conn);
+  const changes = () => suite.hub.node.ctx.conn.collection("hub_changes").countDocuments();
 
   /** Sends a request signed by `key` over `signedBody`, but carrying `sentBody` (to tamper). */
   async function rawPost(key: NodeKey, signedBody: string, options: { sentBody?: string; now?: Date } = {}) {
@@ -47,10 +38,14 @@ describe("hub transport: RFC 9421 signed messages", () => {
   }
 
   it("when a registered province sends a signed batch, then the hub answers with a receipt whose signature verifies and both ends log the message", async () => {
-    const answer = await jiangsu.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
-      batchId: "b-signed-1",
-      records: [aPassRecord()],
-    });
+    const answer = await suite.jiangsu.client.call<CollectionReceipt>(
+      "POST",
+      "/api/hub/v1/collection/records",
+      {
+        batchId: "b-signed-1",
+        records: [aPassRecord()],
+      },
+    );
     expect(answer.status).to.equal(200);
     expect(answer.body.results[0]?.outcome).to.equal("accepted");
     expect(answer.proof.signatureInput).to.contain('"signature";req;key="sig1"');
@@ -68,7 +63,7 @@ describe("hub transport: RFC 9421 signed messages", () => {
 
   it("when the same signed request is replayed, then the original answer comes back and nothing is applied twice", async () => {
     const body = JSON.stringify({ batchId: "b-replay", records: [aPassRecord()] });
-    const { headers } = signRequest(jiangsu.key, { method: "POST", url: collectUrl(), body });
+    const { headers } = signRequest(suite.jiangsu.key, { method: "POST", url: collectUrl(), body });
     const send = () =>
       fetch(collectUrl(), {
         method: "POST",
@@ -91,7 +86,7 @@ describe("hub transport: RFC 9421 signed messages", () => {
   it("when the body is changed after signing, then the request is refused as content_digest_mismatch and nothing is written", async () => {
     const before = await changes();
     const signed = JSON.stringify({ batchId: "b-tamper", records: [aPassRecord({ name: "李四" })] });
-    const res = await rawPost(jiangsu.key, signed, { sentBody: signed.replace("李四", "王五") });
+    const res = await rawPost(suite.jiangsu.key, signed, { sentBody: signed.replace("李四", "王五") });
     expect(res.status).to.equal(401);
     expect(JSON.parse(res.text)).to.nested.include({ "error.code": "content_digest_mismatch" });
     expect(await changes()).to.equal(before);
@@ -111,16 +106,20 @@ describe("hub transport: RFC 9421 signed messages", () => {
   });
 
   it("when a request names 江苏's key id but is signed with another key, then it is refused as signature_invalid", async () => {
-    const impostor = { ...generateNodeKey(), keyId: jiangsu.key.keyId };
+    const impostor = { ...generateNodeKey(), keyId: suite.jiangsu.key.keyId };
     const res = await rawPost(impostor, JSON.stringify({ batchId: "b-wrongkey", records: [aPassRecord()] }));
     expect(res.status).to.equal(401);
     expect(JSON.parse(res.text)).to.nested.include({ "error.code": "signature_invalid" });
   });
 
   it("when the signature was created ten minutes ago, then it is refused as clock_skew", async () => {
-    const res = await rawPost(jiangsu.key, JSON.stringify({ batchId: "b-skew", records: [aPassRecord()] }), {
-      now: new Date(Date.now() - 600_000),
-    });
+    const res = await rawPost(
+      suite.jiangsu.key,
+      JSON.stringify({ batchId: "b-skew", records: [aPassRecord()] }),
+      {
+        now: new Date(Date.now() - 600_000),
+      },
+    );
     expect(res.status).to.equal(401);
     expect(JSON.parse(res.text)).to.nested.include({ "error.code": "clock_skew" });
   });
@@ -136,8 +135,8 @@ describe("hub transport: RFC 9421 signed messages", () => {
   });
 
   it("when the operator suspends a node, then its next request is refused as node_suspended", async () => {
-    const other = await aRegisteredProvince(hub, "330000", provinceDb.conn);
-    await hub.registry.setStatus("330000", "suspended");
+    const other = await aRegisteredProvince(suite.hub, "330000", provinceDb.conn);
+    await suite.hub.registry.setStatus("330000", "suspended");
     const res = await rawPost(
       other.key,
       JSON.stringify({ batchId: "b-susp", records: [aPassRecord({ province: "330000" })] }),
@@ -147,7 +146,7 @@ describe("hub transport: RFC 9421 signed messages", () => {
   });
 
   it("when one sender floods the hub with unsigned requests, then each is refused but only its budget is logged one by one, and a signed message after them is logged", async () => {
-    const logged = () => hub.node.ctx.conn.collection("message_log").countDocuments();
+    const logged = () => suite.hub.node.ctx.conn.collection("message_log").countDocuments();
     const before = await logged();
     const statuses = [];
     for (let i = 0; i < 30; i++) {
@@ -162,10 +161,14 @@ describe("hub transport: RFC 9421 signed messages", () => {
     expect(new Set(statuses)).to.deep.equal(new Set([401]));
     // At most the source's 10 a minute (fewer when the tests above spent some of them).
     expect((await logged()) - before).to.be.at.most(10);
-    const answer = await jiangsu.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
-      batchId: "b-after-flood",
-      records: [aPassRecord()],
-    });
+    const answer = await suite.jiangsu.client.call<CollectionReceipt>(
+      "POST",
+      "/api/hub/v1/collection/records",
+      {
+        batchId: "b-after-flood",
+        records: [aPassRecord()],
+      },
+    );
     expect(answer.status).to.equal(200);
     const [entry] = await hubLog().list({ limit: 1 });
     expect(entry).to.include({ peer: "320000", outcome: "processed" });
@@ -173,9 +176,9 @@ describe("hub transport: RFC 9421 signed messages", () => {
   });
 
   it("when the operator lists the message log and the rejections, then each entry carries exactly the fields its page shows", async () => {
-    const operator = await staffAgent(hub.node, { roles: ["hub_operator"] });
+    const operator = await staffAgent(suite.hub.node, { roles: ["hub_operator"] });
     const bad = aPassRecord({ idNumber: "110101199003070000" });
-    await jiangsu.client.call("POST", "/api/hub/v1/collection/records", {
+    await suite.jiangsu.client.call("POST", "/api/hub/v1/collection/records", {
       batchId: "b-listed",
       records: [bad],
     });
@@ -218,9 +221,9 @@ describe("hub transport: RFC 9421 signed messages", () => {
   });
 
   it("when the operator filters the message log by kind, then submissions and reads (polls) come apart", async () => {
-    const operator = await staffAgent(hub.node, { roles: ["hub_operator"] });
-    await jiangsu.client.call("GET", "/api/hub/v1/catalog/changes?after=0");
-    await jiangsu.client.call("POST", "/api/hub/v1/collection/records", {
+    const operator = await staffAgent(suite.hub.node, { roles: ["hub_operator"] });
+    await suite.jiangsu.client.call("GET", "/api/hub/v1/catalog/changes?after=0");
+    await suite.jiangsu.client.call("POST", "/api/hub/v1/collection/records", {
       batchId: "b-kinds",
       records: [aPassRecord({ idNumber: "110101199003070000" })],
     });

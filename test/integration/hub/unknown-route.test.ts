@@ -5,7 +5,7 @@ import {
   type NodeClient,
 } from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
-import { aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
+import { useHubWithJiangsu } from "./support.js";
 
 /**
  * A signed request for a path or method the hub has not got passed the gate (signature checked,
@@ -15,18 +15,15 @@ import { aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
  */
 describe("hub: a signed request to a route the hub does not have", () => {
   const provinceDb = useTestDatabase("prov_unknown_route");
-  let hub: TestHub;
-  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
+  const suite = useHubWithJiangsu(provinceDb);
   /** The last request the recording client sent, exactly as sent (to replay it byte for byte). */
   let sent: { url: string; init: RequestInit } | null = null;
   let recording: NodeClient;
 
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
+  before(() => {
     recording = createNodeClient({
-      key: jiangsu.key,
-      peer: hub.peer,
+      key: suite.jiangsu.key,
+      peer: suite.hub.peer,
       log: createMessageLog(provinceDb.conn),
       fetchImpl: (url, init) => {
         // The node client passes its URL as a string.
@@ -35,12 +32,9 @@ describe("hub: a signed request to a route the hub does not have", () => {
       },
     });
   });
-  after(async () => {
-    await hub.node.stop();
-  });
 
-  const hubLog = () => createMessageLog(hub.node.ctx.conn);
-  const nonces = () => hub.node.ctx.conn.collection("node_nonces");
+  const hubLog = () => createMessageLog(suite.hub.node.ctx.conn);
+  const nonces = () => suite.hub.node.ctx.conn.collection("node_nonces");
 
   for (const [method, path] of [
     // Routers are strict: the trailing slash is another route, which the hub has not got.
@@ -60,7 +54,7 @@ describe("hub: a signed request to a route the hub does not have", () => {
       expect(entry).to.include({ peer: "320000", outcome: "refused", code: "route_not_found", status: 404, method });
       expect(entry?.target).to.equal(path);
 
-      const nonce = await nonces().findOne({ keyId: jiangsu.key.keyId, nonce: entry?.nonce });
+      const nonce = await nonces().findOne({ keyId: suite.jiangsu.key.keyId, nonce: entry?.nonce });
       expect({ state: nonce?.state, status: nonce?.status }, "the nonce keeps the answer").to.deep.equal({ state: "done", status: 404 });
 
       // The same request again: the stored answer, byte for byte, not replay_in_progress.

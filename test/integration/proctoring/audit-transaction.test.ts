@@ -1,17 +1,13 @@
 import { expect } from "chai";
-import { createAccess } from "../../../server/access/index.js";
 import { createAuditService, type AuditLog } from "../../../server/audit/index.js";
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import type { ExamDeliveryPort } from "../../../server/exams/index.js";
-import {
-  createProctoringService,
-  type ProctoringDeps,
-  type ProctoringService,
-} from "../../../server/proctoring/index.js";
-import { createFixtureSession, fixtureScheduling } from "../../../scripts/bench/exam-fixtures.js";
+import type { ProctoringDeps, ProctoringService } from "../../../server/proctoring/index.js";
+import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 import { proctorUser } from "../exams/support/clients.js";
 import { examDb } from "../exams/support/models.js";
-import { aRoom, dropsOf, useExamNode, type Room } from "../exams/support/setup.js";
+import { proctoringConsoleOver } from "../exams/support/proctoring-console.js";
+import { aRoom, useExamNode, wholeRoomAway, type Room } from "../exams/support/setup.js";
 
 /**
  * Every proctor action writes its attempt change and its audit entry in one transaction: when the
@@ -24,21 +20,8 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
   const second = proctorUser({ id: "proctor-2", displayName: "李监考" });
 
   /** The proctor console over the node's own exam delivery and audit log, with `over` swapped in. */
-  function consoleOver(over: Partial<ProctoringDeps>): ProctoringService {
-    const conn = env.node.ctx.conn;
-    const scheduling = fixtureScheduling(conn);
-    return createProctoringService(env.node.ctx, {
-      exams: env.node.delivery.exams,
-      scheduling,
-      audit: createAuditService(conn),
-      access: createAccess({
-        currentAccount: async (a) => a,
-        sessionScope: (id) => scheduling.getSession(id),
-      }),
-      notifier: { toRoom: () => undefined },
-      ...over,
-    });
-  }
+  const consoleOver = (over: Partial<ProctoringDeps>): ProctoringService =>
+    proctoringConsoleOver(env.node, over);
 
   /** The proctor console with an audit log whose appends fail. */
   function brokenConsole(): ProctoringService {
@@ -78,11 +61,7 @@ describe("proctoring: an action and its audit entry are one transaction", () => 
    */
   async function aBusyRoom(): Promise<Room & { pendingId: string }> {
     const room = await aRoom(env.node, { candidates: 3, release: true });
-    await dropsOf(
-      env.node,
-      room,
-      [0, 1, 2].map((seat) => ({ seat, agoMs: 600_000, awayMs: 120_000 })),
-    );
+    await wholeRoomAway(env.node, room, { agoMs: 600_000, awayMs: 120_000 });
     const real = env.node.delivery.proctoring;
     const [a, b] = room.candidates.map((c) => c.attemptId);
     await real.pause(room.proctorUser, room.session.id, [b!], "考生身体不适");

@@ -1,10 +1,7 @@
 import { expect } from "chai";
 import type { Ack } from "../../../server/contracts/errors.js";
 import type { IncidentDto, ProctorActionResultDto, SessionRoomDto } from "../../../server/contracts/exams.js";
-import { createAccess } from "../../../server/access/index.js";
-import { createAuditService } from "../../../server/audit/index.js";
 import { rooms } from "../../../server/exams/index.js";
-import { createProctoringService } from "../../../server/proctoring/index.js";
 import { fixtureScheduling } from "../../../scripts/bench/exam-fixtures.js";
 import {
   connectSocket,
@@ -15,6 +12,7 @@ import {
 import { eventually } from "../../helpers/eventually.js";
 import { useNodeWithSampleBanks } from "../../helpers/node.js";
 import { callRaw, ok, type ExamSocket } from "../exams/support/clients.js";
+import { proctoringConsoleOver } from "../exams/support/proctoring-console.js";
 import { aRoom, useExamNode } from "../exams/support/setup.js";
 
 /** The refusals an id the server will not take may be answered with (never "ok, nothing done"). */
@@ -159,14 +157,8 @@ describe("proctoring: a session looked up by another form of its id", () => {
     // As `findById` takes an ObjectId in either case.
     const scheduling = { ...fixtures, getSession: (sid: string) => fixtures.getSession(sid.toLowerCase()) };
     const sent: string[] = [];
-    const proctoring = createProctoringService(env.node.ctx, {
-      exams: env.node.delivery.exams,
+    const proctoring = proctoringConsoleOver(env.node, {
       scheduling,
-      audit: createAuditService(conn),
-      access: createAccess({
-        currentAccount: async (a) => a,
-        sessionScope: (sid) => scheduling.getSession(sid),
-      }),
       notifier: {
         toRoom(r: string, event: string, ..._payload: unknown[]) {
           sent.push(`${event} ${r}`);

@@ -1,12 +1,16 @@
 import { expect } from "chai";
-import { createAccess } from "../../../server/access/index.js";
-import { createAuditService } from "../../../server/audit/index.js";
-import { createProctoringService } from "../../../server/proctoring/index.js";
-import { fixtureScheduling } from "../../../scripts/bench/exam-fixtures.js";
 import { examDb } from "../exams/support/models.js";
 import { call, ok } from "../exams/support/clients.js";
 import type { OutageProposalDto } from "../../../server/contracts/exams.js";
-import { aRoom, aSecondProctor, dropsOf, useExamNode, type Room } from "../exams/support/setup.js";
+import { proctoringConsoleOver } from "../exams/support/proctoring-console.js";
+import {
+  aRoom,
+  aSecondProctor,
+  dropsOf,
+  useExamNode,
+  wholeRoomAway,
+  type Room,
+} from "../exams/support/setup.js";
 
 describe("proctoring: outage credit is given once per outage", () => {
   const env = useExamNode();
@@ -27,6 +31,12 @@ describe("proctoring: outage credit is given once per outage", () => {
   const m = 60_000;
   const proposalOf = async (room: Room) =>
     ok(await call(room.proctor, "proctor:watch", { sessionId: room.session.id })).outageProposal;
+  /** The outage proposed for `room`; the tests below need one, so none is a fixture failure. */
+  const theProposal = async (room: Room) => {
+    const proposal = await proposalOf(room);
+    if (!proposal) throw new Error("no outage proposed");
+    return proposal;
+  };
   const creditOf = (room: Room, p: OutageProposalDto, reason = "考场网络中断") => ({
     sessionId: room.session.id,
     attemptIds: p.attemptIds,
@@ -47,8 +57,7 @@ describe("proctoring: outage credit is given once per outage", () => {
         { seat: 2, agoMs: 10 * m - 9_000, awayMs: 0.5 * m },
       ]);
       const ids = room.candidates.map((c) => c.attemptId);
-      const proposal = await proposalOf(room);
-      if (!proposal) throw new Error("no outage proposed");
+      const proposal = await theProposal(room);
       const lost = [1, 1, 1];
       expect(proposal.seats).to.have.deep.members(lost.map((minutes, i) => ({ attemptId: ids[i], minutes })));
       expect(proposal.minutes).to.equal(1);
@@ -114,13 +123,8 @@ describe("proctoring: outage credit is given once per outage", () => {
     const room = await aRoom(env.node, { candidates: 3, release: true });
     try {
       const ids = room.candidates.map((c) => c.attemptId);
-      await dropsOf(
-        env.node,
-        room,
-        [0, 1, 2].map((seat) => ({ seat, agoMs: 10 * m, awayMs: 2 * m })),
-      );
-      const proposal = await proposalOf(room);
-      if (!proposal) throw new Error("no outage proposed");
+      await wholeRoomAway(env.node, room, { agoMs: 10 * m, awayMs: 2 * m });
+      const proposal = await theProposal(room);
       const before = await deadlines(ids);
       for (const made of [
         // A window of its own (the whole exam so far, say), or one ending in the future.
@@ -174,8 +178,7 @@ describe("proctoring: outage credit is given once per outage", () => {
         ...[0, 1, 2, 3].map((seat) => ({ seat, agoMs: 50 * m, awayMs: 2 * m })),
         { seat: 4, agoMs: 50 * m, awayMs: 40 * m },
       ]);
-      const proposal = await proposalOf(room);
-      if (!proposal) throw new Error("no outage proposed");
+      const proposal = await theProposal(room);
       expect(proposal.seats).to.have.deep.members(
         ids.slice(0, 5).map((attemptId) => ({ attemptId, minutes: 2 })),
       );
@@ -196,13 +199,8 @@ describe("proctoring: outage credit is given once per outage", () => {
     try {
       const ids = room.candidates.map((c) => c.attemptId);
       // The whole room away 25 minutes: past the 20 minutes one proctor may give alone.
-      await dropsOf(
-        env.node,
-        room,
-        [0, 1, 2].map((seat) => ({ seat, agoMs: 30 * m, awayMs: 25 * m })),
-      );
-      const proposal = await proposalOf(room);
-      if (!proposal) throw new Error("no outage proposed");
+      await wholeRoomAway(env.node, room, { agoMs: 30 * m, awayMs: 25 * m });
+      const proposal = await theProposal(room);
       expect(proposal.minutes).to.equal(25);
       const before = await deadlines(ids);
       const res = ok(await call(room.proctor, "proctor:credit_outage", creditOf(room, proposal)));
@@ -247,13 +245,8 @@ describe("proctoring: outage credit is given once per outage", () => {
     const second = await aSecondProctor(env.node, room);
     try {
       const ids = room.candidates.map((c) => c.attemptId);
-      await dropsOf(
-        env.node,
-        room,
-        [0, 1, 2].map((seat) => ({ seat, agoMs: 30 * m, awayMs: 25 * m })),
-      );
-      const proposal = await proposalOf(room);
-      if (!proposal) throw new Error("no outage proposed");
+      await wholeRoomAway(env.node, room, { agoMs: 30 * m, awayMs: 25 * m });
+      const proposal = await theProposal(room);
       ok(await call(room.proctor, "proctor:credit_outage", creditOf(room, proposal)));
       const [attemptId] = ids;
       if (!attemptId) throw new Error("fixture: no seat");
@@ -290,29 +283,17 @@ describe("proctoring: outage credit is given once per outage", () => {
     const room = await aRoom(env.node, { candidates: 3, release: true });
     try {
       const ids = room.candidates.map((c) => c.attemptId);
-      await dropsOf(
-        env.node,
-        room,
-        [0, 1, 2].map((seat) => ({ seat, agoMs: 10 * m, awayMs: 2 * m })),
-      );
+      await wholeRoomAway(env.node, room, { agoMs: 10 * m, awayMs: 2 * m });
       // Exam delivery answers that seat 0's attempt takes no time (closed between the claim and
       // the credit); the other seats are credited as usual.
       const conn = env.node.ctx.conn;
       const real = env.node.delivery.exams;
-      const scheduling = fixtureScheduling(conn);
-      const service = createProctoringService(env.node.ctx, {
+      const service = proctoringConsoleOver(env.node, {
         exams: {
           ...real,
           credit: (actor, attemptId, ...rest) =>
             attemptId === ids[0] ? Promise.resolve(false) : real.credit(actor, attemptId, ...rest),
         },
-        scheduling,
-        audit: createAuditService(conn),
-        access: createAccess({
-          currentAccount: async (a) => a,
-          sessionScope: (id) => scheduling.getSession(id),
-        }),
-        notifier: { toRoom: () => undefined },
       });
       const proposal = await service.outageProposal(room.session.id);
       if (!proposal) throw new Error("no outage proposed");

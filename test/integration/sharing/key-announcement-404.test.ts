@@ -1,9 +1,8 @@
 import { mock } from "node:test";
 import { expect } from "chai";
-import type { SignedDocument } from "../../../server/contracts/certificates.js";
-import type { Logger } from "../../../server/lib/logger.js";
-import { createStatusListPusher, type NodeClient } from "../../../server/sharing/index.js";
+import type { NodeClient } from "../../../server/sharing/index.js";
 import { eventually } from "../../helpers/eventually.js";
+import { aOneKeyStatusListPusher } from "../../helpers/status-list-pusher.js";
 
 /**
  * Lets every promise the pusher has in flight settle: its fake hub answers at once, so a push is
@@ -22,11 +21,6 @@ const LISTS = "/api/hub/v1/status-lists";
  */
 function aPusherWhoseKeysTheHubRefuses(refusal: { code: string; message: string }) {
   const calls: string[] = [];
-  const warnings: { code?: string; status?: number }[] = [];
-  const logger = {
-    info: () => undefined,
-    warn: (o: { code?: string; status?: number }) => void warnings.push(o),
-  } as unknown as Logger;
   const client = {
     call: (_m: string, path: string) => {
       calls.push(path);
@@ -41,18 +35,7 @@ function aPusherWhoseKeysTheHubRefuses(refusal: { code: string; message: string 
       return Promise.resolve({ ...answer, error, rawBody: JSON.stringify(answer.body), proof: {} });
     },
   } as unknown as NodeClient;
-  const key = { kid: "k1", suite: "ed25519" as const, publicKey: "pk-k1", validFrom: "2026-01-01" };
-  const pusher = createStatusListPusher({
-    client: () => client,
-    statusList: () => Promise.resolve({ document: "list" } as unknown as SignedDocument),
-    logger,
-    retryMs: 10,
-    keys: {
-      current: () => Promise.resolve([key]),
-      listed: () => Promise.resolve(),
-      onChange: () => undefined,
-    },
-  });
+  const { pusher, warnings } = aOneKeyStatusListPusher(client, 10);
   return { calls, warnings, pusher };
 }
 

@@ -1,9 +1,8 @@
 import { expect } from "chai";
-import type { SignedDocument } from "../../../server/contracts/certificates.js";
-import type { Logger } from "../../../server/lib/logger.js";
-import { createStatusListPusher, type NodeClient } from "../../../server/sharing/index.js";
+import type { NodeClient } from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
-import { aRegisteredProvince, startTestHub, type TestHub } from "../hub/support.js";
+import { aOneKeyStatusListPusher } from "../../helpers/status-list-pusher.js";
+import { useHubWithJiangsu } from "../hub/support.js";
 
 const KEYS = "/api/hub/v1/certificate-keys";
 const LISTS = "/api/hub/v1/status-lists";
@@ -17,30 +16,16 @@ const LISTS = "/api/hub/v1/status-lists";
  */
 describe("certificate keys announced to a real hub that has not got the route", () => {
   const provinceDb = useTestDatabase("prov_older_hub");
-  let hub: TestHub;
-  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
-
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
-  });
-  after(async () => {
-    await hub.node.stop();
-  });
+  const suite = useHubWithJiangsu(provinceDb);
 
   it("when the hub's own route table answers the announcement, then the province verifies its signed 404, backs off with one warning, and still pushes its list", async () => {
     const calls: string[] = [];
-    const warnings: { code?: string }[] = [];
-    const logger = {
-      info: () => undefined,
-      warn: (o: { code?: string }) => void warnings.push(o),
-    } as unknown as Logger;
     // The real signed client for the announcement; the list itself is taken by a stand-in (this
     // test is about the announcement, and a real list needs a province's certificate keys).
     const client = {
       call: (method: "GET" | "POST", path: string, body?: unknown) => {
         calls.push(path);
-        if (path === KEYS) return jiangsu.client.call(method, `${KEYS}/`, body);
+        if (path === KEYS) return suite.jiangsu.client.call(method, `${KEYS}/`, body);
         return Promise.resolve({
           status: 200,
           body: { provinceCode: "320000", outcome: "accepted", generatedAt: new Date().toISOString() },
@@ -50,18 +35,7 @@ describe("certificate keys announced to a real hub that has not got the route", 
         });
       },
     } as unknown as NodeClient;
-    const key = { kid: "k1", suite: "ed25519" as const, publicKey: "pk-k1", validFrom: "2026-01-01" };
-    const pusher = createStatusListPusher({
-      client: () => client,
-      statusList: () => Promise.resolve({ document: "list" } as unknown as SignedDocument),
-      logger,
-      retryMs: 20,
-      keys: {
-        current: () => Promise.resolve([key]),
-        listed: () => Promise.resolve(),
-        onChange: () => undefined,
-      },
-    });
+    const { pusher, warnings } = aOneKeyStatusListPusher(client, 20);
     pusher.start();
     try {
       // Retrying every 20 ms, a second of real time holds dozens of announcements; backed off, none.

@@ -2,7 +2,6 @@ import { expect } from "chai";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadConfig } from "../../../server/config.js";
 import type { FeatureContext } from "../../../server/feature.js";
 import {
   createNodeKeyPinFeature,
@@ -12,6 +11,7 @@ import {
 } from "../../../server/sharing/node-key.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { recordingLogger } from "../../helpers/recording-logger.js";
+import { singleInstanceHubConfig } from "../../helpers/test-config.js";
 
 /**
  * A node is one identity, its node key, which the hub registered and the provinces pinned. Two
@@ -94,15 +94,7 @@ describe("the node key recorded in the node's database", function () {
     const { logger } = recordingLogger();
     await db.conn.dropDatabase();
     const featureOn = (dir: string) => {
-      const config = loadConfig({
-        NODE_ENV: "production",
-        ROLE: "hub",
-        SESSION_SECRET: "s".repeat(32),
-        TRUST_PROXY: "true",
-        PUBLIC_URL: "https://hub.example.gov.cn",
-        SINGLE_INSTANCE: "true",
-        NODE_KEY_DIR: dir,
-      });
+      const config = singleInstanceHubConfig(dir);
       return createNodeKeyPinFeature({ config, logger, conn: db.conn } as unknown as FeatureContext, {
         key: loadOrCreateNodeKey(dir),
       });

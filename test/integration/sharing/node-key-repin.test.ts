@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createAuditService } from "../../../server/audit/index.js";
-import { loadConfig } from "../../../server/config.js";
 import type { FeatureContext } from "../../../server/feature.js";
 import type { Logger } from "../../../server/lib/logger.js";
 import {
@@ -15,6 +14,7 @@ import {
 import type { NodeKey } from "../../../server/sharing/signed-message.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { recordingLogger } from "../../helpers/recording-logger.js";
+import { singleInstanceHubConfig } from "../../helpers/test-config.js";
 
 interface AuditRow {
   action: string;
@@ -51,16 +51,7 @@ describe("the node key recorded in the node's database: a deliberate replacement
       .sort({ seq: 1 })
       .toArray();
   const productionConfig = (dir: string, repin?: string) =>
-    loadConfig({
-      NODE_ENV: "production",
-      ROLE: "hub",
-      SESSION_SECRET: "s".repeat(32),
-      TRUST_PROXY: "true",
-      PUBLIC_URL: "https://hub.example.gov.cn",
-      SINGLE_INSTANCE: "true",
-      NODE_KEY_DIR: dir,
-      ...(repin ? { NODE_KEY_REPIN: repin } : {}),
-    });
+    singleInstanceHubConfig(dir, repin ? { NODE_KEY_REPIN: repin } : {});
   const featureOn = (dir: string, key: NodeKey, logger: Logger, repin?: string) =>
     createNodeKeyPinFeature(
       { config: productionConfig(dir, repin), logger, conn: db.conn } as unknown as FeatureContext,

@@ -14,10 +14,8 @@ import {
   anExamPassed,
   anOutboxEvent,
   aPassRecord,
-  aRegisteredProvince,
   aStatusChange,
-  startTestHub,
-  type TestHub,
+  useHubWithJiangsu,
 } from "../hub/support.js";
 
 const silent = createLogger({ level: "silent", name: "test" });
@@ -46,16 +44,7 @@ describe("province publisher: parking and waiting", () => {
       await sleep(20);
     }
   }
-  let hub: TestHub;
-  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
-
-  before(async () => {
-    hub = await startTestHub();
-    jiangsu = await aRegisteredProvince(hub, "320000", db.conn);
-  });
-  after(async () => {
-    await hub.node.stop();
-  });
+  const suite = useHubWithJiangsu(db);
   // Each test's publisher claims every due entry: one test's leftovers must not meet another's hub.
   beforeEach(() => db.conn.collection("outbox").deleteMany({}));
 
@@ -65,11 +54,11 @@ describe("province publisher: parking and waiting", () => {
         { hub?: Record<string, unknown> } | undefined
     )?.hub;
   const pointerOf = (idNumber: string) =>
-    hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+    suite.hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
   const hubChangesOf = (idNumber: string) =>
-    hub.node.ctx.conn.collection("hub_changes").find({ idNumber }).sort({ seq: 1 }).toArray();
+    suite.hub.node.ctx.conn.collection("hub_changes").find({ idNumber }).sort({ seq: 1 }).toArray();
   const liveClient = () =>
-    createNodeClient({ key: jiangsu.key, peer: hub.peer, log: createMessageLog(db.conn) });
+    createNodeClient({ key: suite.jiangsu.key, peer: suite.hub.peer, log: createMessageLog(db.conn) });
 
   it("when a new pass is rejected for the per-person record limit and the officer then revokes an accepted certificate, then the hub shows the certificate revoked", async () => {
     const idNumber = aNewIdNumber();
@@ -87,7 +76,7 @@ describe("province publisher: parking and waiting", () => {
     const fill = Array.from({ length: 49 }, (_, i) =>
       aPassRecord({ idNumber, recordId: `pass:fill-${idNumber}-${i}` }),
     );
-    const filled = await jiangsu.client.call("POST", "/api/hub/v1/collection/records", {
+    const filled = await suite.jiangsu.client.call("POST", "/api/hub/v1/collection/records", {
       batchId: `fill-${idNumber}`,
       records: fill,
     });
@@ -167,8 +156,8 @@ describe("province publisher: parking and waiting", () => {
     const fetchImpl: typeof fetch = (input, init) =>
       network.down ? Promise.reject(new TypeError("fetch failed: connect ECONNREFUSED")) : fetch(input, init);
     const client = createNodeClient({
-      key: jiangsu.key,
-      peer: hub.peer,
+      key: suite.jiangsu.key,
+      peer: suite.hub.peer,
       log: createMessageLog(db.conn),
       fetchImpl,
     });

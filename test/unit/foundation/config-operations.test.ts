@@ -1,27 +1,9 @@
 import { expect } from "chai";
 import { loadConfig } from "../../../server/config.js";
+import { ANY_HUB_PUBLIC_KEY as HUB_KEY, bootError, productionHubEnv } from "../../helpers/test-config.js";
 import { originAllowed } from "../../../server/lib/socket-origin.js";
 
-/** The failure message of a config that must not boot. */
-function bootError(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-  throw new Error("expected loadConfig to throw");
-}
-
-const production = {
-  NODE_ENV: "production",
-  ROLE: "hub",
-  SESSION_SECRET: "s".repeat(32),
-  TRUST_PROXY: "true",
-  PUBLIC_URL: "https://hub.example.gov.cn",
-  REDIS_URL: "redis://redis:6379",
-};
-/** A valid base64url Ed25519 public key (43 characters); any will do for the config's shape check. */
-const HUB_KEY = "A".repeat(43);
+const production = productionHubEnv();
 
 describe("config: settings an operator gets wrong", () => {
   describe("demo trust (CERT_TRUST_DEMO)", () => {

@@ -1,18 +1,7 @@
 import { expect } from "chai";
 import { loadConfig } from "../../../server/config.js";
+import { ANY_HUB_PUBLIC_KEY as HUB_KEY, bootError, productionHubEnv } from "../../helpers/test-config.js";
 
-/** The failure message of a config that must not boot. */
-function bootError(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-  throw new Error("expected loadConfig to throw");
-}
-
-/** A valid base64url Ed25519 public key (43 characters); any will do for the config's shape check. */
-const HUB_KEY = "A".repeat(43);
 
 /** A production province that boots: every key this file takes away one at a time. */
 const province: Record<string, string> = {
@@ -26,14 +15,7 @@ const province: Record<string, string> = {
   REDIS_URL: "redis://redis:6379",
 };
 
-const hub: Record<string, string> = {
-  NODE_ENV: "production",
-  ROLE: "hub",
-  SESSION_SECRET: "s".repeat(32),
-  TRUST_PROXY: "true",
-  PUBLIC_URL: "https://hub.example.gov.cn",
-  REDIS_URL: "redis://redis:6379",
-};
+const hub: Record<string, string> = productionHubEnv();
 
 function without(env: Record<string, string>, ...keys: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([k]) => !keys.includes(k)));

@@ -1,15 +1,6 @@
 import { expect } from "chai";
 import { loadConfig } from "../../../server/config.js";
-
-/** The failure message of a config that must not boot. */
-function bootError(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-  throw new Error("expected loadConfig to throw");
-}
+import { bootError } from "../../helpers/test-config.js";
 
 describe("config", () => {
   it("when several keys are invalid, then boot fails with one message naming every bad key", () => {

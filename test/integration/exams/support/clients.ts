@@ -101,14 +101,24 @@ export async function checkInAll(
   sessionId: string,
   assignments: readonly SeatAssignmentDto[],
 ): Promise<void> {
-  for (const a of assignments)
-    ok(
-      await call(proctor, "proctor:check_in", {
-        sessionId,
-        candidateId: a.candidateId,
-        idNumber: a.idNumber,
-      }),
-    );
+  for (const a of assignments) ok(await checkInSeat(proctor, sessionId, a));
+}
+
+/**
+ * The proctor checks `seat`'s candidate in to `sessionId` (which may be another sitting than the
+ * seat's own), by candidate and ID number, and gets the raw ack. Shared because the check-in tests
+ * each spelled out this payload.
+ */
+export function checkInSeat(
+  proctor: ExamSocket,
+  sessionId: string,
+  seat: Pick<SeatAssignmentDto, "candidateId" | "idNumber">,
+) {
+  return call(proctor, "proctor:check_in", {
+    sessionId,
+    candidateId: seat.candidateId,
+    idNumber: seat.idNumber,
+  });
 }
 
 /**

@@ -123,6 +123,22 @@ export async function dropsOf(
   }
 }
 
+/**
+ * Every seat of `room` away at once, `agoMs` before now for `awayMs`, and back: an outage of the
+ * whole room. Shared because the outage and proctoring suites drop the whole room this way.
+ */
+export function wholeRoomAway(
+  node: ExamNode,
+  room: Room,
+  drop: { agoMs: number; awayMs: number },
+): Promise<void> {
+  return dropsOf(
+    node,
+    room,
+    room.candidates.map((_, seat) => ({ seat, ...drop })),
+  );
+}
+
 /** Answers the first `n` questions of a tiny paper, all right or all wrong. */
 export async function answerAll(
   c: { answer(i: number, ch: string[]): Promise<unknown> },
