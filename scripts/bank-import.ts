@@ -23,6 +23,7 @@ import { loadConfig } from "../server/config.js";
 import { createLogger } from "../server/lib/logger.js";
 import { connectMongo, redactUri } from "../server/lib/mongo.js";
 import {
+  backfillContentHashes,
   detectFormat,
   importQuestionBankFiles,
   importStop,
@@ -133,6 +134,10 @@ async function main(): Promise<number> {
     // and blueprints written here are what candidates are examined on; without the log they would
     // leave no trace but a log line below the CLI's log level.
     const audit = createAuditService(conn);
+    // As the node does at its start: versions written before content hashes existed get theirs,
+    // so a new ref repeating one of them is refused question_exists (a dry run too; the hash is
+    // derived from content already stored and changes nothing a reader sees).
+    await backfillContentHashes(conn);
     const imported = await importQuestionBankFiles({ conn, logger }, files, {
       audit,
       onProgress,

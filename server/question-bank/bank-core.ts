@@ -12,6 +12,7 @@ import type { FeatureContext } from "../feature.js";
 import { errors, toAppError } from "../lib/errors.js";
 import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
 import { createImageStore } from "./image.store.js";
+import { questionContentHash } from "./content-hash.js";
 import type { ItemStatsOptions } from "./item-stats.js";
 import type { Actor, AuditPort, PinnedBlueprintsPort, ResponsesPort } from "./ports.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
@@ -97,6 +98,8 @@ export const STATUS_LABEL: Record<QuestionStatus, string> = {
 /** The stored content fields of a question input. */
 export function contentOf(input: QuestionInput) {
   return {
+    // Updates bypass the schema's validate hook: the hash travels with the content it hashes.
+    contentHash: questionContentHash(input),
     ref: input.ref,
     type: input.type,
     stem: input.stem,

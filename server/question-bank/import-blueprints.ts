@@ -32,6 +32,12 @@ export function createBlueprintImport(
   const Blueprints = blueprintModel(ctx.conn);
   const actor = options.actor ?? SYSTEM_ACTOR;
   const dryRun = options.dryRun ?? false;
+  // A blueprint decides the pass mark and the paper of every session pinned to it, so a person's
+  // blueprint is published by someone else (publishBlueprint), never by their own save or import,
+  // an admin's neither (the save route refuses publish_not_allowed): a person's import with
+  // `publish` publishes its questions (the admin's bulk load) and writes its blueprints as drafts.
+  // Only the system's imports (seeding a node, the operator's bank:import CLI) publish them.
+  const publish = Boolean(options.publish) && actor.id === SYSTEM_ACTOR.id;
 
   return async function blueprints(inputs: BlueprintInput[]): Promise<ImportReport["blueprints"]> {
     const out: ImportReport["blueprints"] = [];
@@ -43,7 +49,7 @@ export function createBlueprintImport(
         last &&
         JSON.stringify(stripId(toBlueprint(last))) ===
           JSON.stringify(stripId({ ...bp, id: "", version: 0 })) &&
-        (!options.publish || last.status === "published");
+        (!publish || last.status === "published");
       const version = same && last ? last.version : (last?.version ?? 0) + 1;
       out.push({
         categoryCode: bp.categoryCode,
@@ -57,26 +63,25 @@ export function createBlueprintImport(
     // in the same run count (they are published by then). The check runs inside the commit, under
     // the category's guard (bank-in-use.ts), so a retirement committing meanwhile conflicts with it
     // instead of leaving the blueprint short; a dry run writes none, so it checks the bank as it stands.
-    if (options.publish && dryRun)
+    if (publish && dryRun)
       for (const c of changes)
         assertBankFills(await eligibleSnapshotsOf(Questions, c.input.categoryCode), c.input);
     if (dryRun || !changes.length) return out;
     const changed = out.filter((b) => b.outcome !== "unchanged");
     await commit(
-      () => ({ blueprints: changed }),
+      () => ({ blueprints: changed, blueprintStatus: publish ? "published" : "draft" }),
       async (session) => {
         for (const c of changes) {
-          if (options.publish)
-            assertBankFills(await eligibleUnderGuard(c.input.categoryCode, session), c.input);
+          if (publish) assertBankFills(await eligibleUnderGuard(c.input.categoryCode, session), c.input);
           await Blueprints.create(
             [
               {
                 blueprintId: c.blueprintId,
                 version: c.version,
-                status: options.publish ? "published" : "draft",
+                status: publish ? "published" : "draft",
                 ...c.input,
                 createdBy: actor.id,
-                ...(options.publish ? { publishedAt: new Date() } : {}),
+                ...(publish ? { publishedAt: new Date() } : {}),
               },
             ],
             { session },

@@ -14,6 +14,7 @@ import { mayShrinkCells, type ImportBankCheck } from "./import-in-use.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
 import { claimRefs } from "./ref-claims.js";
+import { LIVE_STATUSES, questionContentHash } from "./content-hash.js";
 import { predictBatch, refRenamed, type Write } from "./import-dry-run.js";
 import { toQuestionInput } from "./question.presenter.js";
 
@@ -94,12 +95,22 @@ export function createBatchWriter(
     importWork.refsLookedUp += refs.length;
     // One round trip: without a batch size the driver takes 101 documents and then asks for the
     // rest (a getMore per batch of a re-run); a batch's versions fit one 16 MB reply.
-    const found = await Questions.find({ ref: { $in: refs } })
+    // The same round trip finds the live questions holding a batch item's content under any ref
+    // (content-hash.ts): a new ref must not add a second copy of a question the bank holds.
+    const hashes = batch.map((b) => (b.item.question ? questionContentHash(b.item.question) : ""));
+    const found = await Questions.find({
+      $or: [{ ref: { $in: refs } }, { contentHash: { $in: hashes }, status: { $in: [...LIVE_STATUSES] } }],
+    })
       .batchSize(LOOKUP_BATCH)
       .lean<Lean[]>();
     const latest = new Map<string, Lean>();
     const published = new Map<string, Lean>();
+    const wanted = new Set(refs);
+    const live = new Map<string, Lean[]>();
     for (const doc of found) {
+      if (doc.contentHash && LIVE.has(doc.status))
+        live.set(doc.contentHash, [...(live.get(doc.contentHash) ?? []), doc]);
+      if (!wanted.has(doc.ref)) continue;
       const seen = latest.get(doc.ref);
       if (!seen || seen.version < doc.version) latest.set(doc.ref, doc);
       if (doc.status === "published") published.set(doc.questionId, doc);
@@ -108,7 +119,7 @@ export function createBatchWriter(
       [...latest.values()].flatMap((d) => (d.imageId ? [d.imageId] : [])),
     );
     const writes: Write[] = [];
-    for (const { index, item } of batch) {
+    for (const [at, { index, item }] of batch.entries()) {
       const r = report.items[index];
       if (!r || !item.question) continue;
       // (The image passed its size/type check while the file was read: parsed-item withImage.)
@@ -120,6 +131,16 @@ export function createBatchWriter(
       const stored = async () =>
         image && !dryRun ? await images.put(image.data, image.filename, actor.id) : undefined;
       if (!current) {
+        const held = sameQuestionHeld(live.get(hashes[at] ?? ""), item.question.categories);
+        if (held) {
+          r.outcome = "skipped";
+          r.code = "question_exists";
+          r.notes.push(
+            `题库中已有同一道题（题干和选项相同）：编号「${held.ref}」（从业类别 ${held.categories.join("、")}）；` +
+              "以新编号导入会成为题库中的第二道题，本题未导入（要修改该题，请用其编号导入或在题库中编辑）",
+          );
+          continue;
+        }
         r.outcome = "created";
         writes.push({ kind: "create", index, question: item.question, imageId: await stored() });
         continue;
@@ -211,6 +232,7 @@ export function createBatchWriter(
               version: 1,
               status,
               ...w.question,
+              contentHash: questionContentHash(w.question),
               ...(w.imageId ? { imageId: w.imageId } : {}),
               authorId: actor.id,
               authorName: actor.displayName,
@@ -282,7 +304,12 @@ export function createBatchWriter(
         const updated = await Questions.updateOne(
           { questionId: w.current.questionId, version: w.current.version, status: "draft" },
           {
-            $set: { ...w.question, ...(w.imageId ? { imageId: w.imageId } : {}), status },
+            $set: {
+              ...w.question,
+              contentHash: questionContentHash(w.question),
+              ...(w.imageId ? { imageId: w.imageId } : {}),
+              status,
+            },
             $push: { history: { $each: history(file.name) } },
           },
           { session },
@@ -322,6 +349,13 @@ function changedDuringImport(ref: string): AppError {
     `题目 ${ref} 在导入期间被他人修改、送审或停用，本批未写入；请重新导入（已写入的批次保留，不会重复）`,
     { ref },
   );
+}
+
+const LIVE = new Set<string>(LIVE_STATUSES);
+
+/** A live question with the item's content that serves one of its categories (a copy for their candidates). */
+function sameQuestionHeld(held: Lean[] | undefined, categories: readonly string[]): Lean | undefined {
+  return held?.find((d) => d.categories.some((c) => categories.includes(c)));
 }
 
 /** Reports the items a batch refused `bank_in_use` (their report index and why) as skipped. */

@@ -58,3 +58,4 @@ export { IMAGE_MAX_BYTES, sniffImageType } from "./image.store.js";
 export { roadcertJsonSchemas, schemaFileText } from "./json-schema.js";
 export { checkBankFiles, type BankCheck, type CategoryCheck } from "./bank-check.js";
 export { questionBankFeature } from "./question-bank.feature.js";
+export { backfillContentHashes } from "./content-backfill.js";

@@ -7,6 +7,7 @@ import { type ImportFormat, type ImportItemCode } from "../contracts/question-im
 export { FileRefusal } from "../lib/file-refusal.js";
 import { ownString } from "../lib/text-decode.js";
 import { checkImage } from "./image.store.js";
+import { questionContentHash } from "./content-hash.js";
 
 /**
  * What every import parser yields per item: a valid question, an item skipped because the format
@@ -206,8 +207,9 @@ export type EarlierRefusal = (index: number, note: string) => void;
  * under one ref would store one and overwrite it with the other (and do so again on every re-import).
  * Runs as items stream past, keeping only the refs seen.
  *
- * The same question (type, stem and options, as `contentRef` reads them) under two refs is caught
- * too: it became two questions of the bank, and with two answer keys one of them is wrong. Same
+ * The same question (type, stem and options as a candidate reads them: questionContentHash) under
+ * two refs is caught too: it became two questions of the bank, and with two answer keys one of
+ * them is wrong. Same
  * answer: the later one is refused as a repeat of the first, as a repeated ref is. Different
  * answers: both are refused, each naming the other, since the file cannot say which is right; the
  * earlier item has been handed on already, so it is refused through `refuseEarlier` (its index in
@@ -255,7 +257,8 @@ export function refuseRepeatedRefs(refuseEarlier?: EarlierRefusal): (item: Parse
     }
     seen.set(item.ref, location);
     if (item.outcome !== "ok" || !item.question) return item;
-    const key = contentRef("c", item.question);
+    // As the bank compares (content-hash.ts): spacing and width do not make another question.
+    const key = questionContentHash(item.question);
     const answer = [...item.question.answer].sort().join("");
     const twin = contents.get(key);
     if (!twin) {

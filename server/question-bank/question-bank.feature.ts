@@ -8,6 +8,7 @@ import {
 } from "./question-bank.service.js";
 import { questionBankRouter } from "./question-bank.routes.js";
 import { importQuestionBankFiles } from "./question-import.service.js";
+import { backfillContentHashes } from "./content-backfill.js";
 
 /** The question bank as a node feature: its service (for other features) and its REST routes. */
 export function questionBankFeature(
@@ -22,5 +23,15 @@ export function questionBankFeature(
   const router = questionBankRouter(ctx, service, deps.access, (files, options) =>
     importQuestionBankFiles(ctx, files, { ...options, audit: deps.audit, bankInUse: parts.inUse }),
   );
-  return { name: "question-bank", router, service };
+  return {
+    name: "question-bank",
+    router,
+    service,
+    // The content hashes of versions written before they existed (an import's question_exists
+    // check reads them); after the first start it finds nothing to do.
+    async start() {
+      const hashed = await backfillContentHashes(ctx.conn);
+      if (hashed) ctx.logger.info({ hashed }, "question content hashes backfilled");
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { questionContentHash } from "./content-hash.js";
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 
 const optionSchema = new Schema(
@@ -45,6 +46,8 @@ const questionVersionSchema = new Schema(
     authorId: { type: String, required: true },
     authorName: { type: String, required: true },
     reviewerId: { type: String },
+    /** Type, stem and options as a candidate reads them, hashed (content-hash.ts): finds a question under another ref. */
+    contentHash: { type: String },
     /** Item statistics found negative discrimination: kept out of new papers until released. */
     quarantined: { type: Boolean, default: false },
     history: { type: [eventSchema], default: [] },
@@ -54,6 +57,12 @@ const questionVersionSchema = new Schema(
 questionVersionSchema.index({ questionId: 1, version: 1 }, { unique: true });
 questionVersionSchema.index({ status: 1, categories: 1, type: 1, chapter: 1 });
 questionVersionSchema.index({ ref: 1, version: -1 });
+questionVersionSchema.index({ contentHash: 1, status: 1 });
+// Every version carries its content's hash, however it is created (import-writer.ts sets it on its
+// lean inserts, contentOf on the editor's updates).
+questionVersionSchema.pre("validate", function () {
+  this.contentHash = questionContentHash(this);
+});
 
 export type QuestionVersionDoc = InferSchemaType<typeof questionVersionSchema>;
 

@@ -1,0 +1,34 @@
+import type { Connection } from "mongoose";
+import { LIVE_STATUSES, questionContentHash } from "./content-hash.js";
+import { questionVersionModel } from "./question.model.js";
+
+/** Versions hashed per round trip while backfilling. */
+const BACKFILL_BATCH = 1000;
+
+/**
+ * Stores `contentHash` on the live versions written before it existed. Idempotent and safe on
+ * several instances at once (each writes the same value); once done it is one indexed query that
+ * finds nothing. Run at the node's start and by the import CLI before it imports. Returns how many
+ * versions it hashed.
+ */
+export async function backfillContentHashes(conn: Connection): Promise<number> {
+  const Questions = questionVersionModel(conn);
+  let done = 0;
+  for (;;) {
+    const rows = await Questions.find(
+      { contentHash: null, status: { $in: [...LIVE_STATUSES] } },
+      { _id: 1, type: 1, stem: 1, options: 1 },
+    )
+      .limit(BACKFILL_BATCH)
+      .lean();
+    if (!rows.length) return done;
+    await Questions.bulkWrite(
+      rows.map((r) => ({
+        updateOne: { filter: { _id: r._id }, update: { $set: { contentHash: questionContentHash(r) } } },
+      })),
+      { ordered: false },
+    );
+    done += rows.length;
+    if (rows.length < BACKFILL_BATCH) return done;
+  }
+}
