@@ -123,6 +123,8 @@ export const ImportReport = z.object({
         categoryCode: CategoryCode,
         outcome: z.enum(["created", "unchanged", "updated"]),
         version: z.number().int(),
+        /** The version's state after the import: a person's import leaves a draft for someone else to publish. */
+        status: z.enum(["draft", "published"]).optional(),
       }),
     )
     .max(100),

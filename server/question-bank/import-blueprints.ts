@@ -55,6 +55,7 @@ export function createBlueprintImport(
         categoryCode: bp.categoryCode,
         outcome: !last ? "created" : same ? "unchanged" : "updated",
         version,
+        ...statusAfter(same && last ? last.status : publish ? "published" : "draft"),
       });
       if (!same) changes.push({ input: bp, blueprintId, version });
     }
@@ -91,6 +92,11 @@ export function createBlueprintImport(
     );
     return out;
   };
+}
+
+/** The report's state of the version the import leaves (none for a retired one it left unchanged). */
+function statusAfter(status: string): { status?: "draft" | "published" } {
+  return status === "draft" || status === "published" ? { status } : {};
 }
 
 function stripId(b: BlueprintInput & { id: string; version: number }) {

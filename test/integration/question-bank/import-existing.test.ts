@@ -116,7 +116,9 @@ describe("question import: blueprints with publish", () => {
     });
     expect(qs?.counts.created).to.equal(2);
     expect(report?.rejected, JSON.stringify(report?.items)).to.equal(false);
-    expect(report?.blueprints).to.deep.equal([{ categoryCode: "01001", outcome: "created", version: 1 }]);
+    expect(report?.blueprints).to.deep.equal([
+      { categoryCode: "01001", outcome: "created", version: 1, status: "draft" },
+    ]);
     const stored = await blueprintModel(db.conn).findOne({ blueprintId: "bp-01001", version: 1 }).lean();
     expect(stored).to.deep.include({ status: "draft", createdBy: author.id });
     const bank = createQuestionBankService(ctx());

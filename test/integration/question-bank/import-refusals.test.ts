@@ -112,6 +112,8 @@ describe("question import: refusals before anything is written", () => {
         publish: true,
       },
     );
-    expect(fits?.blueprints).to.deep.equal([{ categoryCode: "01001", outcome: "created", version: 1 }]);
+    expect(fits?.blueprints).to.deep.equal([
+      { categoryCode: "01001", outcome: "created", version: 1, status: "published" },
+    ]);
   });
 });
