@@ -1,9 +1,17 @@
+import { createHash } from "node:crypto";
 import type { ClientSession, Connection } from "mongoose";
+import { canonicalJson } from "../audit/index.js";
 import type { CaseReceipt } from "../contracts/exchange.js";
 import { holdNodeForWrite } from "../hub/index.js";
 import type { AppError } from "../lib/errors.js";
 import type { HubExchangeModels } from "./hub-exchange.models.js";
 import { caseReceipt, type CaseView } from "./hub-inbox.js";
+
+/**
+ * What a step carried (an answer, an ending, an issuance), hashed canonically: a repeat of the same
+ * step is recognised by it, whatever order its keys were sent in.
+ */
+export const hashOf = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
 /**
  * How hub-exchange.service.ts's transactions stay right when two requests about one person or one

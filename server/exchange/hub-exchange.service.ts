@@ -1,10 +1,7 @@
-import { createHash } from "node:crypto";
 import type { Connection } from "mongoose";
-import { canonicalJson } from "../audit/index.js";
 import {
   AckBody,
   CaseBody,
-  EndBody,
   IssuedBody,
   SourceEndedBody,
   type CaseReceipt,
@@ -18,24 +15,23 @@ import type { HubExchangePort } from "../hub/index.js";
 import { hubExchangeModels, type HubCaseDoc } from "./hub-exchange.models.js";
 import { createHubCaseCheck } from "./hub-case-check.js";
 import { caseReceipt, createHubInbox } from "./hub-inbox.js";
-import { createHubCaseOrder, createNodeTx } from "./hub-case-order.js";
-import { createHubCaseUpkeep, OPEN, openKeyOf } from "./hub-case-upkeep.js";
+import { createHubCaseOrder, createNodeTx, hashOf } from "./hub-case-order.js";
+import { createHubCaseUpkeep, openKeyOf } from "./hub-case-upkeep.js";
+import { createHubCaseEnd } from "./hub-case-end.js";
 import { assertOwnOffice } from "./office-division.js";
-import { checkCaseDates, checkEndDate, filingStart } from "./exchange-dates.js";
+import { checkCaseDates } from "./exchange-dates.js";
 
 /** Hours a home province has to answer each kind of case (server/config.ts `exchange.ackHours`). */
 export type AckHours = Readonly<Record<ExchangeKind, number>>;
 
-const noticeNotWithdrawn = () => errors.conflict("not_endable", "抄告只有在对方提出异议后才能撤回");
-const hashOf = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
-
 /**
  * The hub's exchange service (its upkeep — open-key backfill, overdue sweep, ministry list — is
- * hub-case-upkeep.ts, composed here): accepts cases from the sending province (checked against the
- * pointer index and the catalog lookup they cite: hub-case-check.ts), holds a message for the home province until it
- * confirms it stored it, takes the home province's answer and the sender's ending, and escalates
- * cases whose deadline passed. Every change to a case and the messages it causes are one
- * transaction, so a message is never held for a change that did not happen, or the reverse.
+ * hub-case-upkeep.ts, and the sender's ending hub-case-end.ts, both composed here): accepts cases
+ * from the sending province (checked against the pointer index and the catalog lookup they cite:
+ * hub-case-check.ts), holds a message for the home province until it confirms it stored it, takes
+ * the home province's answer and the sender's ending, and escalates cases whose deadline passed.
+ * Every change to a case and the messages it causes are one transaction, so a message is never
+ * held for a change that did not happen, or the reverse.
  */
 export function createHubExchangeService(
   conn: Connection,
@@ -299,78 +295,8 @@ export function createHubExchangeService(
       });
     },
 
-    /**
-     * The sending province ends a filing, or withdraws a transfer its officer has not issued on;
-     * the home province is told. A transfer the home had agreed to gives the pointer back to the
-     * home (the agreement moved it; with no certificate issued, a transfer that could never
-     * finish kept the person's one open transfer and sent their filings to a province holding no
-     * certificate of them). A notice is withdrawn only once disputed (有异议, else for good), as
-     * the province node's notEndable says; it filed no one, so it unfiles no one.
-     */
-    async end(caseId: string, raw: unknown, province: string, keyId?: string): Promise<CaseReceipt> {
-      const end = EndBody.parse(raw);
-      const c = await caseFor(caseId);
-      if (c.fromProvince !== province)
-        throw errors.forbidden("只有发起该事项的省份可以终止", "not_case_sender");
-      if (c.kind === "notice" && c.state !== "problem" && c.state !== "ended") throw noticeNotWithdrawn();
-      if (c.state === "ended") {
-        if (hashOf(c.end) === hashOf(end)) return caseReceipt(c);
-        throw errors.conflict("case_ended", "该事项已终止");
-      }
-      assertOwnOffice(end.officer.divisionCode, province, "officer.divisionCode");
-      if (c.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
-      const at = now();
-      checkEndDate(end.endDate, filingStart(c.kind, (c.body as { details?: unknown }).details), at);
-      return nodeTx(province, keyId, at, async (session) => {
-        await orderPerson(c.idNumber, session);
-        // Read again inside: an answer landing meanwhile decides whether the pointer moves back.
-        const current = await m.Cases.findOne({ caseId }).session(session).lean<HubCaseDoc>();
-        if (!current) throw errors.conflict("case_ended", "该事项已终止");
-        if (current.state === "ended") {
-          // A retry whose first attempt committed after the retry's read above (see sameStepOr).
-          if (hashOf(current.end) === hashOf(end)) return caseReceipt(current);
-          throw errors.conflict("case_ended", "该事项已终止");
-        }
-        if (current.issued) throw errors.conflict("already_issued", "该转籍已换发证书，不能终止");
-        if (c.kind === "notice" && current.state !== "problem") throw noticeNotWithdrawn();
-        const next: HubCaseDoc = { ...current, state: "ended", end, endedAt: at };
-        const res = await m.Cases.updateOne(
-          { caseId, state: current.state, issued: null },
-          { $set: { state: "ended", end, endedAt: at }, $unset: { openKey: 1 } },
-          { session },
-        );
-        if (res.matchedCount !== 1) throw errors.conflict("case_busy", "该事项正被处理，请稍后重试");
-        const movedBack =
-          c.kind === "transfer" &&
-          current.state === "acknowledged" &&
-          (await deps.hub.moveHome(c.idNumber, c.fromProvince, c.toProvince, c.caseId, session));
-        // Where the move back took the person, for new cases ordered after it (orderPerson).
-        if (movedBack) await orderPerson(c.idNumber, session, c.toProvince);
-        // A filing ended, or the move back (which files the province as a former home): the
-        // sender keeps the person's changes only while another filing of theirs is open.
-        if (c.kind === "notice" || (c.kind === "transfer" && !movedBack)) {
-          await hold(session, c.toProvince, "state", next, at);
-          return caseReceipt(next);
-        }
-        const others = await m.Cases.exists({
-          kind: "filing",
-          idNumber: c.idNumber,
-          fromProvince: province,
-          state: { $in: OPEN },
-          caseId: { $ne: caseId },
-        }).session(session);
-        // A former home (the person transferred away from it) keeps their changes for good.
-        const formerHome = await m.Cases.exists({
-          kind: "transfer",
-          idNumber: c.idNumber,
-          toProvince: province,
-          issued: { $ne: null },
-        }).session(session);
-        if (!others && !formerHome) await deps.hub.unfile(c.idNumber, province, session);
-        await hold(session, c.toProvince, "state", next, at);
-        return caseReceipt(next);
-      });
-    },
+    // The sending province's ending (filings, transfers, disputed notices): hub-case-end.ts.
+    ...createHubCaseEnd(m, { hub: deps.hub, now, caseFor, nodeTx, orderPerson, hold }),
 
     /**
      * Messages for `province` after its cursor. Asking with `after` confirms everything up to it:
