@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 
@@ -58,6 +68,15 @@ const MAX_LOCK_BYTES = 4096;
 const FRESH_UNREADABLE_MS = 5_000;
 
 const held = new Set<DataLock>();
+/**
+ * The tokens of the locks this process holds: a lock naming this pid with another token is stale.
+ * Kept on `globalThis`, so two copies of this module in one process (a bundled and a source one)
+ * still count each other's locks as live.
+ */
+const TOKENS_KEY = Symbol.for("mongo-standin.data-lock.held-tokens");
+const heldTokens: Set<string> =
+  ((globalThis as Record<symbol, unknown>)[TOKENS_KEY] as Set<string> | undefined) ?? new Set<string>();
+(globalThis as Record<symbol, unknown>)[TOKENS_KEY] = heldTokens;
 let exitHookInstalled = false;
 
 /**
@@ -88,8 +107,9 @@ export function acquireDataLock(
     if (found === null) continue;
     if (found.holder ? holderAlive(found.holder) : Date.now() - found.mtimeMs < FRESH_UNREADABLE_MS)
       throw new DataFolderInUseError(dir, file, found.holder);
-    if (!takeOver(file, found.raw)) continue;
+    if (!takeOver(file, found.raw, JSON.stringify(holder))) continue;
     options.onTakeover?.(found.holder, file);
+    return track(file, holder.token);
   }
   throw new DataFolderInUseError(dir, file, readLock(file)?.holder ?? null);
 }
@@ -121,7 +141,8 @@ function readLock(file: string): { holder: LockHolder | null; raw: string; mtime
   try {
     const buffer = Buffer.alloc(MAX_LOCK_BYTES);
     const raw = buffer.subarray(0, readSync(fd, buffer, 0, MAX_LOCK_BYTES, 0)).toString("utf8");
-    return { holder: parseHolder(raw), raw, mtimeMs: statSync(file).mtimeMs };
+    // fstat, not stat: the file read, even if its holder renamed or removed it meanwhile.
+    return { holder: parseHolder(raw), raw, mtimeMs: fstatSync(fd).mtimeMs };
   } finally {
     closeSync(fd);
   }
@@ -146,11 +167,13 @@ function parseHolder(raw: string): LockHolder | null {
 
 /**
  * Alive unless this host says the pid is gone. A holder on another host (a shared folder) cannot be
- * checked from here, and this very process counts as alive (a second opener within one process is
- * refused too).
+ * checked from here. A lock naming this very pid is alive only while this process holds it (its
+ * token): a second opener within one process is refused, but a lock left before a crash and a
+ * restart that gave this process the same pid (containers number from 1 again) is stale.
  */
 function holderAlive(holder: LockHolder): boolean {
-  if (holder.hostname !== hostname() || holder.pid === process.pid) return true;
+  if (holder.hostname !== hostname()) return true;
+  if (holder.pid === process.pid) return heldTokens.has(holder.token);
   try {
     process.kill(holder.pid, 0);
     return true;
@@ -160,11 +183,15 @@ function holderAlive(holder: LockHolder): boolean {
 }
 
 /**
- * Moves the stale lock aside and removes it, unless what was moved is no longer the lock judged
- * stale (another opener took it over meanwhile): that one is put back and the round starts again.
+ * Takes over the stale lock: moves whatever is at `file` to a name of this attempt's own (one
+ * atomic rename; no other opener can touch that name), then checks that what moved is the lock
+ * judged stale. If so it is removed and this opener's lock created with `wx`, which fails (another
+ * round) when a third opener created one in between. If another opener had taken the stale lock
+ * over first, its live lock was moved: it is put back with `link`, which never replaces a file, so
+ * a lock a third opener created meanwhile is not overwritten either.
  */
-function takeOver(file: string, staleRaw: string): boolean {
-  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+function takeOver(file: string, staleRaw: string, content: string): boolean {
+  const aside = `${file}.stale-${process.pid}-${randomBytes(6).toString("hex")}`;
   try {
     renameSync(file, aside);
   } catch (error) {
@@ -174,21 +201,24 @@ function takeOver(file: string, staleRaw: string): boolean {
   const moved = readLock(aside);
   if (moved && moved.raw !== staleRaw) {
     try {
-      renameSync(aside, file);
+      linkSync(aside, file);
     } catch {
-      // Nothing better to do: the next round reads whatever is there now.
+      // A third opener holds `file` now; the next round reads and judges it.
     }
+    rmSync(aside, { force: true });
     return false;
   }
   rmSync(aside, { force: true });
-  return true;
+  return createExclusive(file, content);
 }
 
 function track(file: string, token: string): DataLock {
+  heldTokens.add(token);
   const lock: DataLock = {
     file,
     release() {
       if (!held.delete(lock)) return;
+      heldTokens.delete(token);
       // Only our own: after a takeover (we were judged dead) the file is someone else's.
       const found = readLock(file);
       if (found?.holder?.token === token) unlinkSync(file);

@@ -35,13 +35,15 @@ export function keptData(dataDir: string): KeptData {
 export type EmbeddedPlan =
   | { kind: "try-mongod"; /** May fall back to the stand-in: only when nothing is kept. */ fallback: boolean }
   | { kind: "standin" }
-  | { kind: "refuse"; reason: "mongod_unavailable" | "two_kinds_kept" };
+  | { kind: "refuse"; reason: "two_kinds_kept" };
 
 /**
  * Kept data are served by the database that wrote them: a mongod's dbPath only by a mongod (the
  * stand-in would start empty beside it), a stand-in journal by the stand-in even where a mongod
  * could now be had (that mongod would start empty). With both kept there is no telling which is
  * this node's data, so the start is refused. Only a fresh folder prefers a mongod, falling back.
+ * A kept dbPath's mongod is tried whatever `mongodCanBeHad` says: mongodb-memory-server runs a
+ * binary it downloaded before without the network, and its own failure refuses with its cause.
  */
 export function planEmbedded(kept: KeptData, mongodCanBeHad: boolean): EmbeddedPlan {
   switch (kept) {
@@ -50,9 +52,7 @@ export function planEmbedded(kept: KeptData, mongodCanBeHad: boolean): EmbeddedP
     case "standin":
       return { kind: "standin" };
     case "mongod":
-      return mongodCanBeHad
-        ? { kind: "try-mongod", fallback: false }
-        : { kind: "refuse", reason: "mongod_unavailable" };
+      return { kind: "try-mongod", fallback: false };
     case "none":
       return mongodCanBeHad ? { kind: "try-mongod", fallback: true } : { kind: "standin" };
   }
@@ -67,9 +67,25 @@ export class EmbeddedDataRefusedError extends Error {
   }
 }
 
-/** Test seam: whether a mongod binary can be had (else the DNS probe below decides). */
+/** Where a one-member replica set keeps its data, and on which port (none: in memory). */
+export interface MongodInstance {
+  dbPath: string;
+  port: number;
+}
+
+/** A started mongod: its URI, and `stop` (which removes its files when they were not kept). */
+export interface StartedMongod {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Test seams: whether a mongod binary can be had (else the DNS probe below decides), and how a
+ * mongod is started (else mongodb-memory-server).
+ */
 export interface EmbeddedProbes {
   mongodCanBeHad?: () => Promise<boolean>;
+  startMongod?: (instance: MongodInstance | undefined) => Promise<StartedMongod>;
 }
 
 /**
@@ -84,8 +100,9 @@ export async function startEmbeddedDatabase(
 ): Promise<EmbeddedDatabase> {
   const canBeHad = probes.mongodCanBeHad ?? mongodCanBeHad;
   const dataDir = options.dataDir;
+  const startMongod = probes.startMongod ?? startMemoryServer;
   if (!dataDir) {
-    const real = (await canBeHad()) ? await tryMemoryServer(undefined, true) : null;
+    const real = (await canBeHad()) ? await tryMemoryServer(undefined, true, startMongod) : null;
     return real ?? startStandinIn(undefined, options.port, null);
   }
   await mkdir(dataDir, { recursive: true });
@@ -101,11 +118,14 @@ export async function startEmbeddedDatabase(
   });
   try {
     const kept = keptData(dataDir);
-    // Asked only where a mongod would serve: a DNS probe may take its 2 s timeout offline.
-    const plan = planEmbedded(kept, kept === "none" || kept === "mongod" ? await canBeHad() : false);
+    // Asked only for a fresh folder, where the stand-in may serve instead: a DNS probe may take its
+    // 2 s timeout offline.
+    const plan = planEmbedded(kept, kept === "none" ? await canBeHad() : false);
     if (plan.kind === "refuse") throw new EmbeddedDataRefusedError(refusal(dataDir, plan.reason));
+    if (kept === "mongod" && !existsSync(path.join(dataDir, PORT_FILE)))
+      throw new EmbeddedDataRefusedError(refusal(dataDir, "port_unknown"));
     if (plan.kind === "try-mongod") {
-      const real = await tryMemoryServer(dataDir, plan.fallback);
+      const real = await tryMemoryServer(dataDir, plan.fallback, startMongod);
       if (real) return { ...real, stop: () => real.stop().finally(() => lock.release()) };
     }
     return await startStandinIn(dataDir, options.port, lock, kept === "standin");
@@ -115,19 +135,31 @@ export async function startEmbeddedDatabase(
   }
 }
 
-function refusal(dataDir: string, reason: "mongod_unavailable" | "two_kinds_kept", cause?: string): string {
+function refusal(
+  dataDir: string,
+  reason: "mongod_failed" | "two_kinds_kept" | "port_unknown",
+  cause?: string,
+): string {
   const dbPath = path.join(dataDir, "mongod");
   if (reason === "two_kinds_kept")
     return (
       `数据目录 ${dataDir} 同时存有真实 mongod 的数据 (${dbPath}) 和替代数据库的数据 (${path.join(dataDir, "standin")})，无法判断哪份是本节点的数据：请移走不用的一份再启动。` +
       ` The folder holds both a mongod's data and the stand-in's; move the one not in use away and start again.`
     );
-  const why = cause
-    ? `mongod 未能启动 (${cause})`
-    : "本机无法获得 mongod（无法下载，也未设置 MONGOMS_SYSTEM_BINARY）";
+  if (reason === "port_unknown")
+    // The port was chosen at random and never saved; only a running mongod could read it back
+    // from the replica-set config in the dbPath, and on another port that config does not let the
+    // node become primary. Started without --replSet, mongod serves the same files standalone.
+    return (
+      `数据目录 ${dbPath} 存有真实 mongod 的数据，但它写于端口尚未记录 (${PORT_FILE}) 之前：其副本集配置记着当时随机选取的端口，这个端口没有保存，无法得知，在别的端口上这个节点成不了主节点，拒绝启动（数据完好未动）。` +
+      `要读取这份数据：手动启动 mongod --dbpath ${dbPath} --port 27017（不加 --replSet，即以单机方式提供同一份数据），导出所需内容；要重新开始：把 ${dbPath} 移到别处后再启动。` +
+      ` The folder ${dbPath} holds a real mongod's data kept before its port was recorded (${PORT_FILE}): its replica-set config names a port chosen at random and never saved, and on another port the node cannot become primary, so the start is refused (the data are untouched).` +
+      ` To read the data, start mongod by hand: mongod --dbpath ${dbPath} --port 27017 (without --replSet it serves the same files standalone) and export what you need; to start afresh, move ${dbPath} aside and start again.`
+    );
+  const why = `mongod 未能启动 (${cause ?? "?"})`;
   return (
     `数据目录 ${dbPath} 存有真实 mongod 的数据，但${why}；为免以空的替代数据库冒充这份数据，拒绝启动（数据完好未动）。` +
-    ` The folder ${dbPath} holds a real mongod's data, but ${cause ? `mongod failed to start (${cause})` : "no mongod binary can be had here"};` +
+    ` The folder ${dbPath} holds a real mongod's data, but mongod failed to start (${cause ?? "?"});` +
     " refusing rather than serving an empty stand-in (the data are untouched). Set MONGODB_URI, or start where mongod can be had."
   );
 }
@@ -175,33 +207,23 @@ async function mongodCanBeHad(): Promise<boolean> {
 async function tryMemoryServer(
   dataDir: string | undefined,
   fallback: boolean,
+  startMongod: (instance: MongodInstance | undefined) => Promise<StartedMongod>,
 ): Promise<EmbeddedDatabase | null> {
   const dbPath = dataDir ? path.join(dataDir, "mongod") : undefined;
-  let portWasKept = true;
   try {
-    const { MongoMemoryReplSet } = await import("mongodb-memory-server-core");
-    portWasKept = dataDir ? existsSync(path.join(dataDir, PORT_FILE)) : true;
     const instance = dataDir && dbPath ? { dbPath, port: await mongodPort(dataDir) } : undefined;
     if (dbPath) await mkdir(dbPath, { recursive: true });
-    const replSet = await MongoMemoryReplSet.create({
-      replSet: { count: 1, storageEngine: "wiredTiger" },
-      instanceOpts: instance ? [instance] : [],
-    });
+    const started = await startMongod(instance);
     return {
-      uri: replSet.getUri(),
+      uri: started.uri,
       kind: "memory-server",
       reason: "a real mongod (mongodb-memory-server, one-member replica set)",
-      stop: async () => {
-        await replSet.stop({ doCleanup: !dbPath });
-      },
+      stop: () => started.stop(),
     };
   } catch (error) {
-    let cause = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-    // Data kept before the port was: its replica-set config names a port no longer known here.
-    if (!portWasKept)
-      cause += `; 这份数据写入时未记录端口，其副本集配置记着旧端口 / kept before its port was recorded: write the old port into ${PORT_FILE}`;
+    const cause = (error instanceof Error ? error.message : String(error)).slice(0, 500);
     if (!fallback && dataDir)
-      throw new EmbeddedDataRefusedError(refusal(dataDir, "mongod_unavailable", cause), {
+      throw new EmbeddedDataRefusedError(refusal(dataDir, "mongod_failed", cause), {
         cause: error,
       });
     // Nothing was kept: what the failed start left in the dbPath is no data, and would otherwise
@@ -209,6 +231,21 @@ async function tryMemoryServer(
     if (dbPath) await rm(dbPath, { recursive: true, force: true });
     return null;
   }
+}
+
+/** mongodb-memory-server's one-member replica set (its files removed at stop unless kept). */
+async function startMemoryServer(instance: MongodInstance | undefined): Promise<StartedMongod> {
+  const { MongoMemoryReplSet } = await import("mongodb-memory-server-core");
+  const replSet = await MongoMemoryReplSet.create({
+    replSet: { count: 1, storageEngine: "wiredTiger" },
+    instanceOpts: instance ? [instance] : [],
+  });
+  return {
+    uri: replSet.getUri(),
+    stop: async () => {
+      await replSet.stop({ doCleanup: !instance });
+    },
+  };
 }
 
 const PORT_FILE = "mongod.port";

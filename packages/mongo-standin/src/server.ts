@@ -3,13 +3,14 @@ import { Int32, Long, type Document } from "bson";
 import type { Logger } from "pino";
 import { countOperation, newServerStats, type CommandContext, type ServerStats } from "./commands/context.js";
 import { commandName, runCommand } from "./commands/registry.js";
+import { dryRun, mayWriteMany } from "./dry-run.js";
 import { Cursors } from "./cursors.js";
 import { checkDatabaseName } from "./database-names.js";
 import { CommandError, ProtocolError } from "./errors.js";
 import type { Store } from "./storage/store.js";
 import { plainDbRefs } from "./storage/values.js";
 import { Sessions } from "./sessions.js";
-import { DirectAccess, MustWait, type Transaction } from "./transactions.js";
+import { DirectAccess, DryRun, MustWait, type Transaction, type WaitingFor } from "./transactions.js";
 import { FrameReader, frameHeader, OpCode, type Frame } from "./wire/frames.js";
 import {
   encodeOpMsg,
@@ -58,9 +59,15 @@ export interface Executed {
  * Runs one command document and returns its reply (never throws): errors become
  * `{ ok: 0, ... }`. A command that fails inside a transaction aborts it, as on the server.
  */
-export function execute(command: Document, db: string, state: ServerState, connectionId: number): Executed {
+export function execute(
+  command: Document,
+  db: string,
+  state: ServerState,
+  connectionId: number,
+  rerun = false,
+): Executed {
   const started = performance.now();
-  const reply = run(command, db, state, connectionId);
+  const reply = run(command, db, state, connectionId, rerun);
   if (reply instanceof MustWait) return { reply: {}, durable: state.store.flush(), waitFor: reply.holder };
   const ms = performance.now() - started;
   if (ms >= SLOW_COMMAND_MS)
@@ -90,7 +97,17 @@ function describe(command: Document): Document {
   };
 }
 
-function run(command: Document, db: string, state: ServerState, connectionId: number): Document | MustWait {
+/**
+ * `rerun`: the command waited for a transaction and runs again; it was counted in opcounters the
+ * first time (the server counts it once).
+ */
+function run(
+  command: Document,
+  db: string,
+  state: ServerState,
+  connectionId: number,
+  rerun: boolean,
+): Document | MustWait {
   const name = commandName(command);
   let txn: Transaction | null = null;
   try {
@@ -99,10 +116,11 @@ function run(command: Document, db: string, state: ServerState, connectionId: nu
     txn = state.sessions.transactionFor(command, name);
     const retryable = txn ? null : state.sessions.retryableWrite(command, name, statementCount(command));
     if (retryable && "replay" in retryable) return retryable.replay;
+    const waitingFor: WaitingFor = (ns, changes) => state.sessions.waitingFor(ns, changes);
     const ctx: CommandContext = {
       db,
       store: state.store,
-      access: txn ?? new DirectAccess(state.store, (ns, changes) => state.sessions.waitingFor(ns, changes)),
+      access: txn ?? new DirectAccess(state.store, waitingFor),
       txn,
       sessions: state.sessions,
       cursors: state.cursors,
@@ -111,7 +129,11 @@ function run(command: Document, db: string, state: ServerState, connectionId: nu
       logger: state.logger,
       stats: state.stats,
     };
-    countOperation(state.stats, name, command);
+    if (!rerun) countOperation(state.stats, name, command);
+    if (!txn && state.sessions.hasOpenTransactions() && mayWriteMany(name, command)) {
+      const waits = dryRun(command, { ...ctx, access: new DryRun(state.store, waitingFor) });
+      if (waits) return waits;
+    }
     const reply = { ...runCommand(command, ctx), ok: 1 };
     if (retryable) retryable.record(reply);
     return reply;
@@ -202,8 +224,8 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
    */
   const executeWaiting = (command: Document, db: string, done: (result: Executed) => void): void => {
     const started = Date.now();
-    const attempt = (): void => {
-      const result = execute(command, db, state, connectionId);
+    const attempt = (rerun: boolean): void => {
+      const result = execute(command, db, state, connectionId, rerun);
       if (!result.waitFor) {
         done(result);
         return;
@@ -217,11 +239,11 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
             reply: new CommandError("MaxTimeMSExpired", "operation exceeded time limit").toReply(),
             durable: null,
           });
-        else attempt();
+        else attempt(true);
         drain();
       });
     };
-    attempt();
+    attempt(false);
   };
   const handle = (frame: Frame): void => {
     // As mongod counts them: every message received, so a bulk write of 200 statements is one.

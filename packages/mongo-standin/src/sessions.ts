@@ -155,6 +155,11 @@ export class Sessions {
     return null;
   }
 
+  /** Whether any transaction is open (a write outside one may then have to wait). */
+  hasOpenTransactions(): boolean {
+    return this.open.size > 0;
+  }
+
   /** The session under `key`, created on first use; marks it used now. */
   private session(key: string): Session {
     let session = this.sessions.get(key);

@@ -1,7 +1,7 @@
 import { ObjectId, type Document } from "bson";
 import { CommandError, unsupported } from "./errors.js";
 import { compileFilter } from "./query.js";
-import type { Change, Collection } from "./storage/collection.js";
+import { Collection, type Change } from "./storage/collection.js";
 import type { Store } from "./storage/store.js";
 import type { Doc } from "./storage/values.js";
 import { OwnWrites } from "./transaction-writes.js";
@@ -98,8 +98,11 @@ export class MustWait extends Error {
 /**
  * Outside a transaction: every write is applied (and journaled) immediately, except one that
  * meets what an open transaction has written, which waits for it (`MustWait`). Only a command's
- * first write can wait, as the command is then run again from the start; one that meets such a
- * document after it changed others is refused (the server would wait in the middle of it).
+ * first write can wait, as the command is then run again from the start; a command that may write
+ * more than one document is first run as a `DryRun` (server.ts), which finds such a write before
+ * anything changed. One met after the command changed others anyway is refused: the dry run and
+ * the real run are one synchronous turn, so no transaction can write in between, and reaching this
+ * means the two runs went different ways.
  */
 export class DirectAccess implements Access {
   private wrote = false;
@@ -118,13 +121,77 @@ export class DirectAccess implements Access {
     if (holder) {
       if (this.wrote)
         throw unsupported(
-          "a write command outside a transaction that meets a document an open transaction wrote after it changed others (MongoDB waits there for the transaction)",
+          "a write command outside a transaction that meets a document an open transaction wrote after it changed others, which its dry run did not foresee (MongoDB waits there for the transaction)",
         );
       throw new MustWait(holder);
     }
     this.store.write([{ ns, changes }]);
     this.wrote = true;
   }
+}
+
+/**
+ * A command that may write several documents, run first without changing anything: its writes
+ * are buffered (read back by its later statements, unique keys checked as a transaction checks
+ * them), and the first one that meets what an open transaction has written throws `MustWait`
+ * before any document changed. The server instead waits in the middle of such a write; waiting
+ * before it gives the same result once the transaction has ended, and the stand-in has no way to
+ * stop in the middle of a command. Nothing of the store changes: a collection the command would
+ * create is stood in for by a detached one (no transaction can have written to it).
+ */
+export class DryRun implements Access {
+  private readonly writes = new Map<string, OwnWrites>();
+  private readonly detached = new Map<string, Collection>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly waitingFor: WaitingFor,
+  ) {}
+
+  find(ns: string, filter: Document): Doc[] {
+    return overlayFind(this.collection(ns), this.writes.get(ns), filter);
+  }
+
+  write(ns: string, changes: Change[]): void {
+    const holder = this.waitingFor(ns, changes);
+    if (holder) throw new MustWait(holder);
+    let collection = this.collection(ns);
+    if (!collection) {
+      collection = new Collection(ns);
+      this.detached.set(ns, collection);
+    }
+    const keyError = collection.checkKeys(changes);
+    if (keyError) throw keyError;
+    const own = this.writes.get(ns) ?? new OwnWrites();
+    // Nothing is written during the run, so no stored key is newer than now (no write conflict).
+    const error = own.conflict(collection, changes, this.store.clock);
+    if (error && error !== "write_conflict") throw error;
+    own.set(changes);
+    this.writes.set(ns, own);
+  }
+
+  private collection(ns: string): Collection | undefined {
+    return this.store.collection(ns) ?? this.detached.get(ns);
+  }
+}
+
+/** The documents matching `filter`: the stored ones (as of `snapshot`) overlaid by `own` writes. */
+function overlayFind(
+  collection: Collection | undefined,
+  own: OwnWrites | undefined,
+  filter: Document,
+  snapshot?: number,
+): Doc[] {
+  const matches = predicate(filter);
+  const base = select(collection, filter, snapshot, matches);
+  if (!own) return base.map(([, doc]) => doc);
+  const result = base.filter(([id]) => !own.has(id)).map(([, doc]) => doc);
+  const plans = collection?.plans(filter);
+  for (const id of plans ? own.candidates(plans) : own.ids()) {
+    const doc = own.get(id);
+    if (doc && matches(doc)) result.push(doc);
+  }
+  return result;
 }
 
 /**
@@ -152,18 +219,7 @@ export class Transaction implements Access {
   }
 
   find(ns: string, filter: Document): Doc[] {
-    const own = this.writes.get(ns);
-    const collection = this.store.collection(ns);
-    const matches = predicate(filter);
-    const base = select(collection, filter, this.snapshot.at, matches);
-    if (!own) return base.map(([, doc]) => doc);
-    const result = base.filter(([id]) => !own.has(id)).map(([, doc]) => doc);
-    const plans = collection?.plans(filter);
-    for (const id of plans ? own.candidates(plans) : own.ids()) {
-      const doc = own.get(id);
-      if (doc && matches(doc)) result.push(doc);
-    }
-    return result;
+    return overlayFind(this.store.collection(ns), this.writes.get(ns), filter, this.snapshot.at);
   }
 
   write(ns: string, changes: Change[]): void {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { MongoClient } from "mongodb";
-import { startStandin, type Standin } from "../src/index.js";
+import { acquireDataLock, startStandin, type LockHolder, type Standin } from "../src/index.js";
 import { skipOnRealMongo } from "./standin-fixtures.js";
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), "../src/cli.ts");
@@ -115,6 +115,46 @@ describe("mongo-standin: one process per data folder", () => {
     running.push(standin);
     const held = JSON.parse(readFileSync(lockFile(dataDir), "utf8")) as { pid: number };
     expect(held.pid).to.equal(process.pid);
+  });
+
+  it("when the lock names this very pid but a token this process never held (left before a restart reused the pid), then it is taken over with a message", () => {
+    writeFileSync(
+      lockFile(dataDir),
+      JSON.stringify({
+        pid: process.pid,
+        hostname: hostname(),
+        owner: "mongo-standin",
+        startedAt: new Date(0).toISOString(),
+        token: "left-before-the-restart",
+      }),
+    );
+    const takenOver: Array<LockHolder | null> = [];
+    const lock = acquireDataLock(dataDir, {
+      file: "mongo-standin.lock",
+      owner: "test",
+      onTakeover: (stale) => takenOver.push(stale),
+    });
+    try {
+      expect(takenOver.map((stale) => stale?.token)).to.deep.equal(["left-before-the-restart"]);
+      const held = JSON.parse(readFileSync(lockFile(dataDir), "utf8")) as LockHolder;
+      expect([held.pid, held.owner]).to.deep.equal([process.pid, "test"]);
+      expect(held.token).to.not.equal("left-before-the-restart");
+    } finally {
+      lock.release();
+    }
+    expect(existsSync(lockFile(dataDir))).to.equal(false);
+  });
+
+  it("when this process holds the lock and opens the folder again, then the second opening is refused naming its own pid", () => {
+    const lock = acquireDataLock(dataDir, { file: "mongo-standin.lock", owner: "test" });
+    try {
+      expect(() => acquireDataLock(dataDir, { file: "mongo-standin.lock", owner: "test" }))
+        .to.throw(/in use/)
+        .with.property("message")
+        .that.includes(String(process.pid));
+    } finally {
+      lock.release();
+    }
   });
 
   it("when a stand-in stops, then its lock is gone and the folder opens again", async () => {

@@ -50,22 +50,67 @@ describe("embedded database: which one serves a kept data folder", () => {
     expect(planEmbedded("mongod", true)).to.deep.equal({ kind: "try-mongod", fallback: false });
     expect(planEmbedded("standin", true)).to.deep.equal({ kind: "standin" });
     expect(planEmbedded("standin", false)).to.deep.equal({ kind: "standin" });
-    expect(planEmbedded("mongod", false).kind).to.equal("refuse");
+    // mongodb-memory-server runs a binary it downloaded before without asking the network: the
+    // kept data's mongod is tried even where none could be downloaded now.
+    expect(planEmbedded("mongod", false)).to.deep.equal({ kind: "try-mongod", fallback: false });
     expect(planEmbedded("both", true).kind).to.equal("refuse");
   });
 
-  it("when a kept mongod data folder cannot be served by a mongod, then the start is refused naming the folder, not served by an empty stand-in", async () => {
+  it("when a kept mongod data folder's mongod fails to start, then the start is refused naming the folder and the cause, without asking whether a mongod can be downloaded", async () => {
     keepMongodData(dataDir);
-    const outcome = await startEmbeddedDatabase({ dataDir }, mongodNever).then(
+    writeFileSync(path.join(dataDir, "mongod.port"), "27999\n");
+    let asked = false;
+    const tried: unknown[] = [];
+    const outcome = await startEmbeddedDatabase(
+      { dataDir },
+      {
+        mongodCanBeHad: () => {
+          asked = true;
+          return Promise.resolve(false);
+        },
+        startMongod: (instance) => {
+          tried.push(instance);
+          return Promise.reject(new Error("no mongod binary in the cache"));
+        },
+      },
+    ).then(
       async (db) => {
         await db.stop();
         return `started ${db.kind}`;
       },
       (error: unknown) => (error instanceof Error ? error.message : String(error)),
     );
+    expect(asked, "an offline probe is no reason to refuse").to.equal(false);
+    expect(tried).to.deep.equal([{ dbPath: path.join(dataDir, "mongod"), port: 27999 }]);
     expect(outcome).to.include(path.join(dataDir, "mongod"));
-    expect(outcome).to.match(/mongod/);
+    expect(outcome).to.include("no mongod binary in the cache");
     expect(existsSync(path.join(dataDir, "standin", "journal.bin"))).to.equal(false);
+    expect(existsSync(path.join(dataDir, "mongod", "WiredTiger")), "the kept data stay").to.equal(true);
+  });
+
+  it("when mongod data were kept before their port was recorded, then the start is refused saying how to read them or start afresh, and no port is made up", async () => {
+    keepMongodData(dataDir);
+    const tried: unknown[] = [];
+    const outcome = await startEmbeddedDatabase(
+      { dataDir },
+      {
+        startMongod: (instance) => {
+          tried.push(instance);
+          return Promise.reject(new Error("not reached"));
+        },
+      },
+    ).then(
+      async (db) => {
+        await db.stop();
+        return `started ${db.kind}`;
+      },
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    expect(tried).to.deep.equal([]);
+    expect(outcome).to.include(`--dbpath ${path.join(dataDir, "mongod")}`);
+    expect(outcome).to.match(/移开|move .* aside/);
+    expect(outcome).to.not.match(/write the old port/);
+    expect(existsSync(path.join(dataDir, "mongod.port"))).to.equal(false);
   });
 
   it("when both a mongod's and a stand-in's data are kept, then the start is refused naming both folders", async () => {

@@ -88,10 +88,8 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
     try {
       session.startTransaction();
       await coll.updateOne({ _id: "held" as never }, { $set: { v: 1 } }, { session });
-      const insert = watched(coll.insertOne({ _id: "new" as never, u: "x" }));
-      await pause(100);
-      expect(insert.settled()).to.equal(true);
-      expect((await rejection(insert.promise)).code).to.equal(11000);
+      // Awaited before the commit: an insert that wrongly waited would hang here until the timeout.
+      expect((await rejection(coll.insertOne({ _id: "new" as never, u: "x" }))).code).to.equal(11000);
       await session.commitTransaction();
     } finally {
       await session.endSession();
@@ -116,24 +114,91 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
     expect((await coll.findOne({ _id: "doc" as never }))?.v).to.equal(1);
   });
 
-  it("when a multi-document write meets a document the transaction wrote after changing others, then the stand-in refuses that statement", async function () {
-    skipOnRealMongo(
-      this,
-      "a real server waits in the middle of the write; the refusal is the stand-in's own",
-    );
-    const coll = t.db.collection("waitMiddle");
+  it("when an outside updateMany meets a document the open transaction wrote among others, then it waits and applies to all of them as committed", async () => {
+    const coll = t.db.collection("waitMany");
     await coll.insertMany([
+      { _id: "a" as never, v: 0 },
+      { _id: "b" as never, v: 0 },
+      { _id: "c" as never, v: 0 },
+    ]);
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.updateOne({ _id: "b" as never }, { $set: { v: 1 } }, { session });
+      const outside = watched(coll.updateMany({}, { $inc: { v: 10 } }));
+      await session.commitTransaction();
+      const result = await outside.promise;
+      expect([result.matchedCount, result.modifiedCount]).to.deep.equal([3, 3]);
+    } finally {
+      await session.endSession();
+    }
+    const docs = await coll.find().sort({ _id: 1 }).toArray();
+    expect(docs.map((doc) => doc.v as number)).to.deep.equal([10, 11, 10]);
+  });
+
+  it("when an outside $merge reaches a document the open transaction wrote, then it waits and merges into all of them as committed", async () => {
+    const source = t.db.collection("mergeSource");
+    const target = t.db.collection("mergeTarget");
+    await source.insertMany([
+      { _id: "a" as never, w: 1 },
+      { _id: "b" as never, w: 2 },
+    ]);
+    await target.insertMany([
       { _id: "a" as never, v: 0 },
       { _id: "b" as never, v: 0 },
     ]);
     const session = t.client.startSession();
     try {
       session.startTransaction();
-      await coll.updateOne({ _id: "b" as never }, { $set: { v: 1 } }, { session });
-      const error = await rejection(coll.updateMany({}, { $inc: { v: 10 } }));
-      expect(error.code).to.equal(2);
-      expect(error.message).to.match(/mongo-standin does not support .*open transaction/);
+      await target.updateOne({ _id: "b" as never }, { $set: { v: 1 } }, { session });
+      const outside = watched(source.aggregate([{ $merge: { into: "mergeTarget" } }]).toArray());
       await session.commitTransaction();
+      await outside.promise;
+    } finally {
+      await session.endSession();
+    }
+    expect(await target.find().sort({ _id: 1 }).toArray()).to.deep.equal([
+      { _id: "a", v: 0, w: 1 },
+      { _id: "b", v: 1, w: 2 },
+    ]);
+  });
+
+  it("when an outside insertMany repeats a unique key the open transaction inserted, then it waits and inserts nothing before it", async () => {
+    const coll = t.db.collection("waitInsertMany");
+    await coll.createIndex({ u: 1 }, { unique: true });
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.insertOne({ _id: "t" as never, u: "x" }, { session });
+      const outside = watched(
+        coll.insertMany([
+          { _id: "p" as never, u: "p" },
+          { _id: "q" as never, u: "x" },
+        ]),
+      );
+      await session.abortTransaction();
+      expect((await outside.promise).insertedCount).to.equal(2);
+    } finally {
+      await session.endSession();
+    }
+    expect(await coll.countDocuments()).to.equal(2);
+  });
+
+  it("when an outside write waited for a transaction and ran again, then opcounters count it once", async function () {
+    skipOnRealMongo(this, "other clients of a shared server move its counters");
+    const coll = t.db.collection("waitCounted");
+    await coll.insertOne({ _id: "doc" as never, v: 0 });
+    const updates = async (): Promise<number> =>
+      Number(((await t.db.admin().serverStatus()) as { opcounters: { update: number } }).opcounters.update);
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.updateOne({ _id: "doc" as never }, { $set: { v: 1 } }, { session });
+      const before = await updates();
+      const outside = watched(coll.updateOne({ _id: "doc" as never }, { $inc: { v: 10 } }));
+      await session.commitTransaction();
+      await outside.promise;
+      expect((await updates()) - before).to.equal(1);
     } finally {
       await session.endSession();
     }
