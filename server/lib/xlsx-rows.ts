@@ -2,7 +2,6 @@ import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { FileRefusal } from "./file-refusal.js";
 import { scanXlsx, type XlsxScan } from "./xlsx-scan.js";
-import { checkAllInflated } from "./zip-bounds.js";
 
 /**
  * Excel (XLSX) sheets as rows of text, for the importers (question banks, registrations): the first
@@ -94,13 +93,13 @@ export async function* readXlsxRows(bytes: Buffer, options: XlsxReadOptions = {}
       yield row;
     }
   } catch (err) {
-    // Before any row left, the whole file is read again at once, which reads every part by its
-    // directory entry (memory for the one file, only in this case); every part is inflated under
-    // its bound first, as exceljs's `load` inflates them all. A loss after rows left cannot
-    // be taken back: the file is refused rather than imported half read.
+    // Before any row left, the scan's archive is read again whole, which reads every part by its
+    // directory entry (memory for the one file, only in this case); it holds only the parts the
+    // scan inflated within their bounds, so nothing else of the upload is inflated. A loss after
+    // rows left cannot be taken back: the file is refused rather than imported half read.
     if (!(err instanceof IncompleteRead)) throw err;
     if (yielded) throw new FileRefusal("Excel 文件读取不完整，请重新上传");
-    const rows = await loadedRows(bytes, options, scan).catch((e: unknown) => {
+    const rows = await loadedRows(options, scan).catch((e: unknown) => {
       throw e instanceof IncompleteRead ? new FileRefusal("Excel 文件中的文字无法读取") : e;
     });
     yield* rows;
@@ -144,13 +143,12 @@ function sheetRow(line: number, row: ExcelRow, options: XlsxReadOptions, scan: X
   return { line, fields, notes, imprecise, ...(options.numberFormats ? { unshown } : {}) };
 }
 
-/** The whole file read at once (the fallback of readXlsxRows), with the same limits and refusals. */
-async function loadedRows(bytes: Buffer, options: XlsxReadOptions, scan: XlsxScan): Promise<SheetRow[]> {
+/** The scan's archive read at once (the fallback of readXlsxRows), with the same limits and refusals. */
+async function loadedRows(options: XlsxReadOptions, scan: XlsxScan): Promise<SheetRow[]> {
   const maxRows = options.maxRows ?? XLSX_MAX_ROWS;
-  await checkAllInflated(bytes);
   const workbook = new ExcelJS.Workbook();
   try {
-    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+    await workbook.xlsx.load(Buffer.concat(scan.archive) as unknown as ArrayBuffer);
   } catch (err) {
     throw new FileRefusal(
       `无法读取 Excel 文件（${err instanceof Error ? err.message.slice(0, 120) : "格式错误"}）`,

@@ -138,7 +138,10 @@ export async function scanXlsx(bytes: Buffer): Promise<XlsxScan> {
       `无法确定要导入的工作表：请把要导入的工作表「${first.name}」之外的工作表删除，或另存为只含一个工作表的文件`,
     );
   const dateStyles = stylesEntry ? await chineseDateStyles(bytes, stylesEntry) : new Map<number, never>();
-  await scanSheet(bytes, sheetEntry, dateStyles, scan);
+  const sharedText = await scanSheet(bytes, sheetEntry, dateStyles, scan);
+  // Without the part, exceljs reads each such cell as the string's index (张三 as "0").
+  if (sharedText && !stringsEntry)
+    throw new FileRefusal("Excel 文件中的文字无法读取（缺少共享字符串）：请在 Excel 中另存为后重新上传");
   return scan;
 }
 
@@ -156,37 +159,50 @@ async function workbookRels(bytes: Buffer, entry: ZipEntry): Promise<Map<string,
 }
 
 /**
- * Whether Excel hides the row: `hidden` says so when present; otherwise, under
- * `<sheetFormatPr zeroHeight="1">` (ECMA-376 §18.3.1.81, rows hidden by default), only a row
- * given a height of its own is shown.
+ * Why Excel hides the row, if it does: `hidden` says so when present; a height of zero shows
+ * nothing whatever the mark says; otherwise, under `<sheetFormatPr zeroHeight="1">` (ECMA-376
+ * §18.3.1.81, rows hidden by default), only a row given a height of its own is shown.
  */
-function rowHidden(a: Record<string, string>, hiddenByDefault: boolean): boolean {
-  if (a.hidden !== undefined && truthy(a.hidden)) return true;
-  // A row given a height of zero shows nothing, whatever its hidden mark says.
-  if (a.ht !== undefined && !(Number(a.ht) > 0)) return true;
-  if (a.hidden !== undefined) return false;
-  return hiddenByDefault && !(Number(a.ht) > 0);
+function rowHidden(
+  a: Record<string, string>,
+  hiddenByDefault: boolean,
+): "mark" | "height" | "default" | null {
+  if (a.hidden !== undefined && truthy(a.hidden)) return "mark";
+  if (a.ht !== undefined && !(Number(a.ht) > 0)) return "height";
+  if (a.hidden !== undefined) return null;
+  return hiddenByDefault && !(Number(a.ht) > 0) ? "default" : null;
 }
 
+/** The refusal's reason for each way a row is hidden. */
+const HIDDEN_ROW_REASON = {
+  mark: "（或被筛选隐藏）：请取消隐藏或删除该行后重新上传",
+  height: "（行高为 0）：请调整行高或删除该行后重新上传",
+  default: "（工作表设置为默认隐藏各行）：请取消隐藏所有行或删除该行后重新上传",
+} as const;
+
 /**
- * Reads the sheet's XML as it inflates: the first merged range, hidden row (by its own mark or the
- * sheet's default) and hidden column are refused (in that order) once the part is read; error
- * cells and cells under a Chinese built-in date format are noted in `scan`.
+ * Reads the sheet's XML as it inflates: the first merged range, hidden row (by its own mark, its
+ * height or the sheet's default) and hidden column are refused (in that order) once the part is
+ * read; error cells and cells under a Chinese built-in date format are noted in `scan`. Returns
+ * whether a cell refers to the shared strings.
  */
 async function scanSheet(
   bytes: Buffer,
   entry: ZipEntry,
   dateStyles: Map<number, "date" | "time">,
   scan: XlsxScan,
-): Promise<void> {
+): Promise<boolean> {
+  let sharedText = false;
   let merge: string | undefined;
-  let hiddenRow: string | undefined;
+  let hiddenRow: { r: string; why: keyof typeof HIDDEN_ROW_REASON } | undefined;
   // <sheetFormatPr zeroHeight="1"> (before <sheetData>): rows are hidden unless they say otherwise.
   let rowsHiddenByDefault = false;
-  let hiddenByDefault = false;
-  // Hidden column ranges (<cols> precedes <sheetData>); one holding a value is refused. An empty
-  // hidden column reads as nothing, and hiding the unused columns is a common way to tidy a sheet.
-  const hiddenCols: { min: number; max: number }[] = [];
+  // Hidden columns, by number (<cols> precedes <sheetData>); one holding a value is refused. An
+  // empty hidden column reads as nothing, and hiding the unused columns is a common way to tidy a
+  // sheet. A table rather than the ranges: each filled cell is then one look-up, whatever the
+  // number of ranges (up to one per column), not a pass over all of them.
+  const hiddenCols = new Uint8Array(MAX_COLUMNS + 1);
+  let anyHiddenCol = false;
   let hiddenCol: string | undefined;
   let cell: { ref: string; type: string | undefined; style: number; filled?: boolean } | undefined;
   let value: string | undefined;
@@ -207,18 +223,22 @@ async function scanSheet(
       case "sheetFormatPr":
         rowsHiddenByDefault = truthy(a.zeroHeight);
         break;
-      case "row":
-        if (hiddenRow === undefined && rowHidden(a, rowsHiddenByDefault)) {
-          hiddenRow = a.r ?? "?";
-          hiddenByDefault = a.hidden === undefined;
+      case "row": {
+        const why = hiddenRow === undefined ? rowHidden(a, rowsHiddenByDefault) : null;
+        if (why) hiddenRow = { r: (a.r ?? "?").slice(0, 10), why };
+        break;
+      }
+      case "col": {
+        if (!truthy(a.hidden)) break;
+        // Clamped to the sheet's columns (A..XFD): a range past them hides nothing more.
+        const min = Math.max(1, Math.trunc(Number(a.min)) || 1);
+        const max = Math.min(MAX_COLUMNS, Math.trunc(Number(a.max)) || 0);
+        if (min <= max) {
+          hiddenCols.fill(1, min, max + 1);
+          anyHiddenCol = true;
         }
         break;
-      case "col":
-        if (!truthy(a.hidden)) break;
-        // A sheet has 16384 columns: more <col> elements than that is no sheet Excel wrote.
-        if (hiddenCols.length >= MAX_COLUMNS) throw new FileRefusal("Excel 文件已损坏（列定义过多）");
-        hiddenCols.push({ min: Number(a.min ?? 0), max: Number(a.max ?? 0) });
-        break;
+      }
       case "mergeCell":
         if (merge === undefined && a.ref?.includes(":")) merge = a.ref;
         break;
@@ -230,10 +250,12 @@ async function scanSheet(
       scan.errors.set(cell.ref, value || "#错误");
       value = undefined;
     } else if (name === "c" && cell) {
-      if (cell.filled && hiddenCol === undefined && hiddenCols.length) {
-        const col = columnNumber(splitRef(cell.ref).col);
-        if (hiddenCols.some((r) => r.min <= col && col <= r.max)) hiddenCol = splitRef(cell.ref).col;
+      if (cell.filled && hiddenCol === undefined && anyHiddenCol) {
+        const letters = splitRef(cell.ref).col;
+        const col = letters.length <= 3 ? columnNumber(letters) : 0;
+        if (col <= MAX_COLUMNS && hiddenCols[col] === 1) hiddenCol = letters;
       }
+      if (cell.type === "s") sharedText = true;
       if (cell.type === "e" && !scan.errors.has(cell.ref)) scan.errors.set(cell.ref, "#错误");
       else if (cell.type === undefined || cell.type === "n") {
         const kind = dateStyles.get(cell.style);
@@ -250,14 +272,11 @@ async function scanSheet(
     });
   });
   if (merge) throw new FileRefusal(`${rangeText(merge)}是合并单元格，请取消合并并填写每一行`);
-  if (hiddenRow !== undefined && hiddenByDefault)
-    throw new FileRefusal(
-      `第 ${hiddenRow} 行是隐藏行（工作表设置为默认隐藏各行）：请取消隐藏所有行或删除该行后重新上传`,
-    );
   if (hiddenRow !== undefined)
-    throw new FileRefusal(`第 ${hiddenRow} 行是隐藏行（或被筛选隐藏）：请取消隐藏或删除该行后重新上传`);
+    throw new FileRefusal(`第 ${hiddenRow.r} 行是隐藏行${HIDDEN_ROW_REASON[hiddenRow.why]}`);
   if (hiddenCol !== undefined)
     throw new FileRefusal(`${hiddenCol} 列是隐藏列：请取消隐藏或删除该列后重新上传`);
+  return sharedText;
 }
 
 /**

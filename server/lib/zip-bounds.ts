@@ -24,6 +24,8 @@ export interface ZipEntry {
   localOffset: number;
   /** Where the entry's compressed data starts (after its local header). */
   dataStart: number;
+  /** The local header has a ZIP64 extra field: a data descriptor's sizes are then 8 bytes each. */
+  zip64Local?: boolean;
 }
 
 const EOCD = 0x06054b50;
@@ -34,6 +36,32 @@ const DESCRIPTOR = 0x08074b50;
 const HAS_DESCRIPTOR = 0x0008;
 const UTF8_NAMES = 0x0800;
 const MB = 1024 * 1024;
+/** A 4-byte field holding this defers to the entry's ZIP64 extra field (APPNOTE 4.4.8). */
+const ZIP64_MARK = 0xffffffff;
+/** Header id of the ZIP64 extended information extra field (APPNOTE 4.5.3). */
+const ZIP64_EXTRA = 0x0001;
+
+/**
+ * The 8-byte values of the ZIP64 extra field in the extra block at `start` (`length` bytes), or
+ * undefined when it has none. A value past 2^53 reads as Infinity: it is past every bound anyway.
+ */
+function zip64Values(bytes: Buffer, start: number, length: number): number[] | undefined {
+  const end = Math.min(start + length, bytes.length);
+  for (let at = start; at + 4 <= end;) {
+    const id = bytes.readUInt16LE(at);
+    const size = bytes.readUInt16LE(at + 2);
+    if (id === ZIP64_EXTRA) {
+      const values: number[] = [];
+      for (let v = at + 4; v + 8 <= Math.min(at + 4 + size, end) && values.length < 4; v += 8) {
+        const value = bytes.readBigUInt64LE(v);
+        values.push(value > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(value));
+      }
+      return values;
+    }
+    at += 4 + size;
+  }
+  return undefined;
+}
 
 const unreadable = () => new FileRefusal("Excel 文件已损坏（压缩目录无法读取）");
 const damaged = (name: string) =>
@@ -58,12 +86,19 @@ export function zipEntries(bytes: Buffer): ZipEntry[] {
   if (end < 0) throw unreadable();
   const count = bytes.readUInt16LE(end + 10);
   const directoryStart = bytes.readUInt32LE(end + 16);
+  // Only a ZIP64 end record can say more (over 65,534 entries or a 4 GB directory offset): far
+  // past what the bounds allow, so it is not read; ZIP64 sizes of single entries are.
+  if (count === 0xffff || directoryStart === ZIP64_MARK)
+    throw new FileRefusal(
+      "不支持 ZIP64 格式的大型压缩目录，无法导入：请在 Excel 中另存为“Excel 工作簿（*.xlsx）”后重新上传",
+    );
   let pos = directoryStart;
   const entries: ZipEntry[] = [];
   let total = 0;
   for (let k = 0; k < count; k++) {
     if (pos + 46 > bytes.length || bytes.readUInt32LE(pos) !== CENTRAL) throw unreadable();
     const nameLength = bytes.readUInt16LE(pos + 28);
+    const extraLength = bytes.readUInt16LE(pos + 30);
     const entry: ZipEntry = {
       flags: bytes.readUInt16LE(pos + 8),
       method: bytes.readUInt16LE(pos + 10),
@@ -74,7 +109,18 @@ export function zipEntries(bytes: Buffer): ZipEntry[] {
       localOffset: bytes.readUInt32LE(pos + 42),
       dataStart: 0,
     };
-    // 0xFFFFFFFF defers to a ZIP64 record: only ever needed beyond 4 GB, far past the bound.
+    // ZIP64 (APPNOTE 4.5.3): each field holding 0xFFFFFFFF is in the extra field, in this order.
+    // Some writers use it for any size (Commons Compress in Zip64Mode.Always, as Apache POI allows).
+    if (
+      entry.size === ZIP64_MARK ||
+      entry.compressedSize === ZIP64_MARK ||
+      entry.localOffset === ZIP64_MARK
+    ) {
+      const values = zip64Values(bytes, pos + 46 + nameLength, extraLength) ?? [];
+      for (const key of ["size", "compressedSize", "localOffset"] as const)
+        if (entry[key] === ZIP64_MARK) entry[key] = values.shift() ?? Infinity;
+    }
+    if (!Number.isFinite(entry.compressedSize) || !Number.isFinite(entry.localOffset)) throw unreadable();
     if (entry.size > ZIP_MAX_ENTRY_BYTES)
       throw new FileRefusal(
         `Excel 文件中的「${entry.name}」解压后超过 ${ZIP_MAX_ENTRY_BYTES / MB} MB，无法导入：请拆分为多个文件`,
@@ -85,7 +131,7 @@ export function zipEntries(bytes: Buffer): ZipEntry[] {
         `Excel 文件解压后超过 ${ZIP_MAX_TOTAL_BYTES / MB} MB，无法导入：请拆分为多个文件`,
       );
     entries.push(entry);
-    pos += 46 + nameLength + bytes.readUInt16LE(pos + 30) + bytes.readUInt16LE(pos + 32);
+    pos += 46 + nameLength + extraLength + bytes.readUInt16LE(pos + 32);
   }
   if (new Set(entries.map((e) => e.name)).size !== entries.length) throw unreadable();
   for (const entry of entries) checkEntry(bytes, entry);
@@ -98,17 +144,24 @@ function checkEntry(bytes: Buffer, entry: ZipEntry): void {
   const at = entry.localOffset;
   if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== LOCAL) throw unreadable();
   const nameLength = bytes.readUInt16LE(at + 26);
+  const extraLength = bytes.readUInt16LE(at + 28);
   const name = bytes.toString("utf8", at + 30, at + 30 + nameLength);
+  // A local ZIP64 extra field holds both sizes, uncompressed first (APPNOTE 4.5.3).
+  const zip64 = zip64Values(bytes, at + 30 + nameLength, extraLength);
+  entry.zip64Local = zip64 !== undefined;
+  let compressedSize = bytes.readUInt32LE(at + 18);
+  let size = bytes.readUInt32LE(at + 22);
+  if (zip64 && (compressedSize === ZIP64_MARK || size === ZIP64_MARK))
+    [size = Infinity, compressedSize = Infinity] = zip64;
   // With a data descriptor the local header's CRC and sizes are zeros, written after the data.
   const sized = (bytes.readUInt16LE(at + 6) & HAS_DESCRIPTOR) === 0;
   if (
     name !== entry.name ||
     bytes.readUInt16LE(at + 8) !== entry.method ||
-    (sized &&
-      (bytes.readUInt32LE(at + 18) !== entry.compressedSize || bytes.readUInt32LE(at + 22) !== entry.size))
+    (sized && (compressedSize !== entry.compressedSize || size !== entry.size))
   )
     throw damaged(entry.name);
-  entry.dataStart = at + 30 + nameLength + bytes.readUInt16LE(at + 28);
+  entry.dataStart = at + 30 + nameLength + extraLength;
   if (entry.dataStart + entry.compressedSize > bytes.length) throw unreadable();
   if (entry.method !== 0 && entry.method !== 8)
     throw new FileRefusal(`Excel 文件使用了不支持的压缩方式（${entry.method}）`);
@@ -129,9 +182,12 @@ function checkTiling(bytes: Buffer, entries: ZipEntry[], directoryStart: number)
   for (const entry of [...entries].sort((a, b) => a.localOffset - b.localOffset)) {
     if (entry.localOffset !== next) throw damaged(entry.name);
     next = entry.dataStart + entry.compressedSize;
-    // A data descriptor (CRC and sizes, 12 bytes) follows the data, with or without its signature.
+    // A data descriptor (CRC and sizes, 12 bytes; 20 when the local header has a ZIP64 field and
+    // the sizes are 8 bytes each, APPNOTE 4.3.9) follows the data, with or without its signature.
     if (entry.flags & HAS_DESCRIPTOR)
-      next += next + 4 <= bytes.length && bytes.readUInt32LE(next) === DESCRIPTOR ? 16 : 12;
+      next +=
+        (entry.zip64Local ? 20 : 12) +
+        (next + 4 <= bytes.length && bytes.readUInt32LE(next) === DESCRIPTOR ? 4 : 0);
   }
   if (next !== directoryStart) throw unreadable();
 }
@@ -167,14 +223,6 @@ export async function* entryChunks(bytes: Buffer, entry: ZipEntry): AsyncGenerat
 /** Inflates the entry only to check that it holds what it declares, within its bound. */
 export async function checkInflated(bytes: Buffer, entry: ZipEntry): Promise<void> {
   for await (const chunk of entryChunks(bytes, entry)) void chunk;
-}
-
-/**
- * Every entry inflated once, one at a time: for a reader that inflates the whole upload (exceljs's
- * `load`), which is then bounded as the parts the scan read are.
- */
-export async function checkAllInflated(bytes: Buffer): Promise<void> {
-  for (const entry of zipEntries(bytes)) await checkInflated(bytes, entry);
 }
 
 /**

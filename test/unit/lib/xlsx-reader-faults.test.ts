@@ -151,6 +151,80 @@ describe("the XLSX reader: what the streaming reader would misread is refused or
       .and.to.contain("隐藏");
   });
 
+  it("when a row has a height of zero in a sheet that hides no row by default, then the refusal says the row's height is zero, not that rows are hidden by default", async () => {
+    const bytes = await workbook((s) => {
+      s.addRow(["张三", "110101199001011234", "110101"]);
+      s.addRow(["李四", "110101199001011250", "110101"]);
+    });
+    const zeroHeight = await patched(bytes, async (zip) => {
+      const part = "xl/worksheets/sheet1.xml";
+      const xml = (await zip.file(part)?.async("string")) ?? "";
+      zip.file(part, xml.replace('<row r="3"', '<row r="3" ht="0" customHeight="1"'));
+    });
+    const message = await refusal(zeroHeight);
+    expect(message).to.contain("第 3 行").and.to.contain("行高为 0");
+    expect(message).not.to.contain("默认隐藏");
+  });
+
+  it("when the sheet hides rows by default and a row gives no height, then the refusal says the sheet hides rows by default", async () => {
+    const bytes = await rowsHiddenByDefault(
+      await workbook((s) => {
+        s.getRow(1).height = 15;
+        s.addRow(["张三", "110101199001011234", "110101"]);
+      }),
+    );
+    const message = await refusal(bytes);
+    expect(message).to.contain("第 2 行").and.to.contain("默认隐藏");
+    expect(message).not.to.contain("行高为 0");
+  });
+
+  /** The sheet with `count` hidden, empty one-column ranges from column 1000 on, and `cols` put first. */
+  const manyHiddenColumns = (bytes: Buffer, count: number, cols = "") =>
+    patched(bytes, async (zip) => {
+      const part = "xl/worksheets/sheet1.xml";
+      const xml = (await zip.file(part)?.async("string")) ?? "";
+      let ranges = cols;
+      for (let c = 1000; c < 1000 + count; c++) ranges += `<col min="${c}" max="${c}" width="9" hidden="1"/>`;
+      zip.file(part, xml.replace(/<cols>[\s\S]*?<\/cols>|(?=<sheetData)/, `<cols>${ranges}</cols>`));
+    });
+
+  it("when a sheet declares thousands of hidden empty columns and a value sits in a hidden column far right, then the file is refused naming that column", async function () {
+    this.timeout(20_000);
+    const bytes = await manyHiddenColumns(
+      await workbook((s) => {
+        const row = s.addRow(["张三", "110101199001011234", "110101"]);
+        row.getCell(16_000).value = "藏";
+      }),
+      15_000,
+      '<col min="16000" max="16000" width="9" hidden="1"/>',
+    );
+    const message = await refusal(bytes);
+    expect(message).to.contain("WQJ 列").and.to.contain("隐藏列");
+  });
+
+  it("when a sheet declares thousands of hidden empty columns and values only in shown columns, then the rows are read", async function () {
+    this.timeout(20_000);
+    const bytes = await manyHiddenColumns(
+      await workbook((s) => {
+        for (let i = 0; i < 200; i++) s.addRow([`张${i}`, "110101199001011234", "110101"]);
+      }),
+      15_000,
+    );
+    const read = await rows(bytes);
+    expect(read).to.have.length(201);
+  });
+
+  it("when a <col> range runs past the sheet's last column, then it is read as ending at XFD and a value in it is refused", async () => {
+    const bytes = await manyHiddenColumns(
+      await workbook((s) => {
+        s.addRow(["张三", "110101199001011234", "110101"]).getCell(16_384).value = "藏";
+      }),
+      0,
+      '<col min="16380" max="99999" width="9" hidden="1"/>',
+    );
+    expect(await refusal(bytes)).to.contain("XFD 列");
+  });
+
   it("when a date cell uses the Chinese built-in format 31 (2004年7月1日), then it reads as the day, not the serial 38169", async () => {
     const plain = await workbook((s) => {
       const cell = s.addRow(["张三", "110101199001011234", 38169]).getCell(3);

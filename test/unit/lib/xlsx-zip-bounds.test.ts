@@ -19,6 +19,22 @@ interface Part {
   local?: { name?: string; size?: number };
   /** False: the entry is in the archive but not in the central directory. */
   listed?: boolean;
+  /**
+   * ZIP64 (APPNOTE 4.5.3), as writers such as Apache Commons Compress in Zip64Mode.Always (Apache
+   * POI's SXSSF `setZip64Mode`) write it for any size: "sizes" puts 0xFFFFFFFF in both headers'
+   * sizes (and the directory's offset) with the real ones in a ZIP64 extra field; "descriptor"
+   * writes the sizes after the data in a 24-byte ZIP64 data descriptor (APPNOTE 4.3.9).
+   */
+  zip64?: "sizes" | "descriptor";
+}
+
+/** A ZIP64 extended information extra field (header 0x0001) holding these 8-byte values. */
+function zip64Extra(values: number[]): Buffer {
+  const extra = Buffer.alloc(4 + 8 * values.length);
+  extra.writeUInt16LE(0x0001, 0);
+  extra.writeUInt16LE(8 * values.length, 2);
+  values.forEach((v, i) => extra.writeBigUInt64LE(BigInt(v), 4 + 8 * i));
+  return extra;
 }
 
 function zipOf(parts: Part[]): Buffer {
@@ -33,28 +49,53 @@ function zipOf(parts: Part[]): Buffer {
     const localName = Buffer.from(part.local?.name ?? part.name);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
+    local.writeUInt16LE(part.zip64 ? 45 : 20, 4);
+    local.writeUInt16LE(part.zip64 === "descriptor" ? 0x0808 : 0x0800, 6);
     local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(part.local?.size ?? size, 22);
+    let localExtra: Buffer = Buffer.alloc(0);
+    let descriptor: Buffer = Buffer.alloc(0);
+    if (part.zip64 === "sizes") {
+      local.writeUInt32LE(0xffffffff, 18);
+      local.writeUInt32LE(0xffffffff, 22);
+      localExtra = zip64Extra([part.local?.size ?? size, data.length]);
+    } else if (part.zip64 === "descriptor") {
+      // Sizes zero in the local header, its ZIP64 field zero too: they follow the data.
+      localExtra = zip64Extra([0, 0]);
+      descriptor = Buffer.alloc(24);
+      descriptor.writeUInt32LE(0x08074b50, 0);
+      descriptor.writeBigUInt64LE(BigInt(data.length), 8);
+      descriptor.writeBigUInt64LE(BigInt(size), 16);
+    } else {
+      local.writeUInt32LE(data.length, 18);
+      local.writeUInt32LE(part.local?.size ?? size, 22);
+    }
     local.writeUInt16LE(localName.length, 26);
-    chunks.push(local, localName, data);
+    local.writeUInt16LE(localExtra.length, 28);
+    chunks.push(local, localName, localExtra, data, descriptor);
     if (part.listed !== false) {
       const central = Buffer.alloc(46);
       central.writeUInt32LE(0x02014b50, 0);
-      central.writeUInt16LE(20, 4);
-      central.writeUInt16LE(20, 6);
-      central.writeUInt16LE(0x0800, 8);
+      central.writeUInt16LE(part.zip64 ? 45 : 20, 4);
+      central.writeUInt16LE(part.zip64 ? 45 : 20, 6);
+      central.writeUInt16LE(part.zip64 === "descriptor" ? 0x0808 : 0x0800, 8);
       central.writeUInt16LE(8, 10);
-      central.writeUInt32LE(data.length, 20);
-      central.writeUInt32LE(size, 24);
+      let centralExtra: Buffer = Buffer.alloc(0);
+      if (part.zip64 === "sizes") {
+        central.writeUInt32LE(0xffffffff, 20);
+        central.writeUInt32LE(0xffffffff, 24);
+        central.writeUInt32LE(0xffffffff, 42);
+        centralExtra = zip64Extra([size, data.length, offset]);
+      } else {
+        central.writeUInt32LE(data.length, 20);
+        central.writeUInt32LE(size, 24);
+        central.writeUInt32LE(offset, 42);
+      }
       central.writeUInt16LE(name.length, 28);
-      central.writeUInt32LE(offset, 42);
-      directory.push(central, name);
+      central.writeUInt16LE(centralExtra.length, 30);
+      directory.push(central, name, centralExtra);
       listed++;
     }
-    offset += local.length + localName.length + data.length;
+    offset += local.length + localName.length + localExtra.length + data.length + descriptor.length;
   }
   const size = directory.reduce((n, b) => n + b.length, 0);
   const end = Buffer.alloc(22);
@@ -118,6 +159,44 @@ describe("the XLSX reader's ZIP bounds: held on what is inflated, not on what th
     ]);
   });
 
+  it("when every entry declares its sizes in ZIP64 extra fields (0xFFFFFFFF in the headers), then its rows are read", async () => {
+    const parts = (await workbookParts()).map((p): Part => ({ ...p, zip64: "sizes" }));
+    const read = await rows(zipOf(parts));
+    expect(read.map((r) => r.fields[0])).to.deep.equal(["姓名", "张三"]);
+  });
+
+  it("when every entry's sizes follow its data in a 24-byte ZIP64 data descriptor, then its rows are read", async () => {
+    const parts = (await workbookParts()).map((p): Part => ({ ...p, zip64: "descriptor" }));
+    const read = await rows(zipOf(parts));
+    expect(read.map((r) => r.fields[0])).to.deep.equal(["姓名", "张三"]);
+  });
+
+  it("when a ZIP64 local header declares another size than the central directory, then the file is refused as damaged", async () => {
+    const parts = (await workbookParts()).map((p): Part => ({
+      ...p,
+      zip64: "sizes",
+      ...(p.name === SHEET ? { local: { size: p.data.length + 1 } } : {}),
+    }));
+    expect(await refusal(zipOf(parts))).to.contain("已损坏");
+  });
+
+  it("when a ZIP64 extra field declares a sheet beyond the bound, then the file is refused naming the bound", async () => {
+    const parts = (await workbookParts()).map((p): Part => ({
+      ...p,
+      zip64: "sizes",
+      ...(p.name === SHEET ? { declaredSize: 40 * MB } : {}),
+    }));
+    expect(await refusal(zipOf(parts))).to.contain("解压后超过 32 MB");
+  });
+
+  it("when the end record defers to a ZIP64 end record (over 65,534 entries), then the refusal says ZIP64 is not supported, not that the file is damaged", async () => {
+    const bytes = zipOf(await workbookParts());
+    bytes.writeUInt16LE(0xffff, bytes.length - 12);
+    const message = await refusal(bytes);
+    expect(message).to.contain("不支持 ZIP64").and.to.contain("另存为");
+    expect(message).not.to.contain("损坏");
+  });
+
   it("when an entry the central directory does not list holds a sheet over the bound, then the file is refused as damaged", async function () {
     this.timeout(20_000);
     // A reader that walks the local headers (as the streaming reader does) would meet this sheet
@@ -160,5 +239,21 @@ describe("the XLSX reader's ZIP bounds: held on what is inflated, not on what th
     expect(bytes.length).to.be.below(MB);
     const read = await rows(bytes);
     expect(read.map((r) => r.fields[0])).to.deep.equal(["姓名", "张三"]);
+  });
+
+  it("when the stream read falls back to reading the file whole, then it reads the checked parts, not the upload: a part no reader needs is never inflated", async function () {
+    this.timeout(20_000);
+    // Without its workbook part the streaming reader reads no sheet list, which sends the read to
+    // its fallback; the image would refuse the file if that fallback inflated the upload's every
+    // part.
+    const parts = (await workbookParts()).filter((p) => p.name !== "xl/workbook.xml");
+    const image: Part = { name: "xl/media/image1.png", data: Buffer.alloc(40 * MB), declaredSize: MB };
+    const message = await refusal(zipOf([...parts, image]));
+    expect(message).not.to.contain("image1.png");
+  });
+
+  it("when text cells refer to shared strings the file does not hold, then the file is refused, not read as the strings' numbers", async () => {
+    const parts = (await workbookParts()).filter((p) => p.name !== "xl/sharedStrings.xml");
+    expect(await refusal(zipOf(parts))).to.contain("文字无法读取");
   });
 });
