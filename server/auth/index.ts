@@ -31,6 +31,7 @@ import { createLoginRateLimiter, createLoginRates } from "./login-rates.js";
 import { createPassport } from "./passport.js";
 import { createCsrf, createSessionMiddleware, onlyForHandshake, randomSessionSecret } from "./session.js";
 import { createSocketChecks, loginStoreOf, type ClosedAttempt } from "./socket-checks.js";
+import { warnBankRolesBelowProvince } from "./bank-roles-check.js";
 
 export {
   createAuthService,
@@ -156,6 +157,9 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
     // longer or shorter than on the other instances'.
     start: async () => {
       await options.clock?.start();
+      // Examiner and reviewer accounts below the province lost the bank when it became the
+      // province's: said once at start, so an operator sees why those accounts see nothing.
+      await warnBankRolesBelowProvince(conn, logger);
     },
     // Failed logins still only counted are audited before the node closes its database.
     stop: async () => {

@@ -24,14 +24,12 @@ import { claimInTransaction } from "../lib/mongo.js";
 import {
   childDivisions,
   divisionFullName,
-  divisionName,
   isGroupDivision,
   isKnownDivision,
-  parentOf,
 } from "./division-scope.js";
 import { DIVISIONS } from "./divisions.data.js";
 import { authorityModel, testCentreModel } from "./organisation.model.js";
-import { toCentreDto } from "./presenters.js";
+import { toAuthorityDto, toCentreDto, toDivisionDto } from "./presenters.js";
 import { createRetirement, type RoomUsePort, type SessionNames } from "./retirement.js";
 import { createRoomPorts } from "./room-ports.js";
 import { createRoomsAndSeats } from "./rooms-and-seats.js";
@@ -89,27 +87,6 @@ export function assertDivisionInScope(
   if (!canSeeDivision(actor.divisionCode, divisionCode)) {
     throw errors.forbidden("无权操作该行政区划的数据", "division_out_of_scope");
   }
-}
-
-function toAuthorityDto(a: {
-  _id: unknown;
-  name: string;
-  divisionCode: string;
-  phone?: string | null;
-  retiredAt?: Date | null;
-}): AuthorityDto {
-  return {
-    id: String(a._id),
-    name: a.name,
-    divisionCode: a.divisionCode,
-    divisionName: divisionName(a.divisionCode) ?? "",
-    phone: a.phone ?? null,
-    retired: Boolean(a.retiredAt),
-  };
-}
-
-function toDivisionDto(code: string): DivisionDto {
-  return { code, name: divisionName(code) ?? code, level: divisionLevel(code), parentCode: parentOf(code) };
 }
 
 /** A changed field as the audit log records it: what it held and what it holds now. */
@@ -219,14 +196,7 @@ export function createOrganisationService(
       const rows = await Authorities.find(divisionFilter(actor.divisionCode))
         .sort({ divisionCode: 1, name: 1 })
         .lean();
-      return rows.map((a) => ({
-        id: String(a._id),
-        name: a.name,
-        divisionCode: a.divisionCode,
-        divisionName: divisionName(a.divisionCode) ?? a.divisionCode,
-        phone: a.phone ?? null,
-        retired: Boolean(a.retiredAt),
-      }));
+      return rows.map(toAuthorityDto);
     },
 
     async createAuthority(actor: AuthUser, body: z.infer<typeof CreateAuthorityBody>): Promise<AuthorityDto> {
@@ -246,14 +216,7 @@ export function createOrganisationService(
         });
         return created;
       });
-      return {
-        id: String(a._id),
-        name: a.name,
-        divisionCode: a.divisionCode,
-        divisionName: divisionName(a.divisionCode) ?? "",
-        phone: a.phone ?? null,
-        retired: Boolean(a.retiredAt),
-      };
+      return toAuthorityDto(a);
     },
 
     async updateAuthority(

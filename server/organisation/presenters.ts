@@ -1,6 +1,7 @@
 import type { Types } from "mongoose";
-import type { RoomDto, TestCentreDto } from "../contracts/organisation.js";
-import { divisionName } from "./division-scope.js";
+import type { AuthorityDto, DivisionDto, RoomDto, TestCentreDto } from "../contracts/organisation.js";
+import { divisionLevel } from "../access/index.js";
+import { divisionName, parentOf } from "./division-scope.js";
 import { canonicalIp } from "./room-ports.js";
 
 /** What leaves the organisation feature about test centres and rooms (never a seat token's hash). */
@@ -69,4 +70,29 @@ export function ipSharedWith(seats: SeatLike[], seatNo: number, ip: string | nul
   return address
     ? seats.filter((s) => s.seatNo !== seatNo && addressOf(s) === address).map((s) => s.seatNo)
     : [];
+}
+
+/**
+ * An authority as every answer gives it: its division by name, or by code where the node knows no
+ * name (a division abolished since), never an empty 所属区划.
+ */
+export function toAuthorityDto(a: {
+  _id: unknown;
+  name: string;
+  divisionCode: string;
+  phone?: string | null;
+  retiredAt?: Date | null;
+}): AuthorityDto {
+  return {
+    id: String(a._id),
+    name: a.name,
+    divisionCode: a.divisionCode,
+    divisionName: divisionName(a.divisionCode) ?? a.divisionCode,
+    phone: a.phone ?? null,
+    retired: Boolean(a.retiredAt),
+  };
+}
+
+export function toDivisionDto(code: string): DivisionDto {
+  return { code, name: divisionName(code) ?? code, level: divisionLevel(code), parentCode: parentOf(code) };
 }

@@ -29,8 +29,12 @@ export function createCategoryApplications(d: {
   rules: Record<CategoryCode, EligibilityRule[]>;
   /** Today in the node's time zone (see calendarDay). */
   today: () => Date;
-  /** What the person holds as `actor` may see it; refuses a holder certified outside their divisions. */
-  heldOf: (actor: AuthUser, idNumber: string, declared: Held[]) => Promise<Held[]>;
+  /**
+   * What the person holds: the declared plus what this node certified. Read whole: the registration
+   * is the officer's (loadInScope), and so are its holder's certificates, whichever division's
+   * session certified them.
+   */
+  heldOf: (idNumber: string, declared: Held[]) => Promise<Held[]>;
   /** The registration service's read of one registration within the actor's divisions (else 404). */
   loadInScope: (actor: AuthUser, id: string) => Promise<CandidateDoc & { _id: Types.ObjectId }>;
 }) {
@@ -82,7 +86,7 @@ export function createCategoryApplications(d: {
         birthDate: c.birthDate,
         education: c.education as Education,
         ...(recorded ?? given ?? {}),
-        heldQualifications: await d.heldOf(actor, c.idNumber, declared),
+        heldQualifications: await d.heldOf(c.idNumber, declared),
         declarations: body.declarations,
       };
       const results: EligibilityDto[] = wanted.map((k) =>

@@ -15,30 +15,37 @@ export interface CertifiedHeld {
 export type Held = { categoryCode: CategoryCode; firstIssuedOn: string };
 
 /**
- * What `actor` may learn of a person's certificate: all of it when the certificate is in their
- * divisions, nothing otherwise (`elsewhere`). An officer of another city reads the holder as a free
- * ID number, as a registration elsewhere is read (the precheck's rule): already_held and the
- * two-year prerequisite would otherwise tell any officer which categories anyone in the province
- * holds, two thousand people per import dry run.
+ * What `actor` may learn of a person's certificate: all of it when the person is theirs, nothing
+ * otherwise (`elsewhere`). Whose the person is, is said by their registration on this node when
+ * they have one (`registeredIn`): a certificate's division is the exam session's room, so a city's
+ * session certifies a county's candidate, and the county officer reads their own candidate's
+ * certificate. A holder with no registration here (transferred in, say) is the certificate's
+ * divisions'. An officer of another city reads the holder as a free ID number, as a registration
+ * elsewhere is read (the precheck's rule): already_held and the two-year prerequisite would
+ * otherwise tell any officer which categories anyone in the province holds, two thousand people per
+ * import dry run.
  */
 export function heldInScope(
   actor: AuthUser,
   held: readonly CertifiedHeld[],
+  registeredIn: string | null | undefined,
 ): { held: Held[]; elsewhere: boolean } {
-  const elsewhere = held.some((h) => !canSeeDivision(actor.divisionCode, h.divisionCode));
-  return {
-    held: elsewhere
-      ? []
-      : held.map((h) => ({ categoryCode: h.categoryCode, firstIssuedOn: h.firstIssuedOn })),
-    elsewhere,
-  };
+  const elsewhere = registeredIn
+    ? !canSeeDivision(actor.divisionCode, registeredIn)
+    : held.some((h) => !canSeeDivision(actor.divisionCode, h.divisionCode));
+  return { held: elsewhere ? [] : held.map(heldOnly), elsewhere };
+}
+
+/** A certified category as eligibility reads it (the certificate's division left out). */
+export function heldOnly(h: CertifiedHeld): Held {
+  return { categoryCode: h.categoryCode, firstIssuedOn: h.firstIssuedOn };
 }
 
 /**
- * The refusal to register a holder certified outside the officer's divisions: the same code and
- * words as for a person registered elsewhere, so neither is told apart from the other, and the
- * officer is sent to the province, which sees both.
+ * The one refusal to register an ID number the officer may not learn about: a person registered
+ * outside their divisions, or a holder certified outside them. The same code and words for both, so
+ * neither is told apart from the other, and the officer is sent to the province, which sees both.
  */
-export function holderElsewhere() {
+export function idNumberUnavailable() {
   return errors.conflict("id_number_unavailable", "该身份证号码无法在本辖区登记，请联系省级管理部门");
 }

@@ -236,15 +236,16 @@ async function checkRow(
   let registeredElsewhere = false;
   let held: Held[] = [];
   if (idNumber) {
-    // A holder certified outside the officer's divisions is a free number in the dry run and
-    // refuses the file at confirmation, as a person registered elsewhere does (heldInScope).
-    const scoped = heldInScope(ctx.actor, await ctx.heldOf(idNumber));
+    const prior = ctx.registered.get(idNumber);
+    // A holder registered or certified outside the officer's divisions is a free number in the dry
+    // run and refuses the file at confirmation, as a person registered elsewhere does (heldInScope:
+    // the registration, when there is one, says whose the certificate is).
+    const scoped = heldInScope(ctx.actor, await ctx.heldOf(idNumber), prior?.divisionCode);
     held = scoped.held;
     if (scoped.elsewhere) registeredElsewhere = true;
     const first = firstLineOf.get(idNumber);
     if (first !== undefined) problem("duplicate_in_file", `身份证号与第 ${first} 行重复`);
     else firstLineOf.set(idNumber, row.line);
-    const prior = ctx.registered.get(idNumber);
     reopens = reopenable(ctx.actor, prior);
     if (prior && !reopens && !canSeeDivision(ctx.actor.divisionCode, prior.divisionCode))
       registeredElsewhere = true;

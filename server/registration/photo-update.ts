@@ -15,8 +15,12 @@ import { decodePhoto } from "./photo.js";
  * photo is checked as at registration (decodePhoto). The earlier photo is kept, not overwritten:
  * a certificate prints the photo it recorded at issue by its id (getPhoto). The new photo, the
  * registration's photoId and the audit entry are one transaction; the registration is written only
- * while it still holds the photo read, so a replacement (or an issuance's claim) in between is
- * refused rather than overwritten.
+ * while it still holds the photo read, so a replacement committed in between is refused
+ * (candidate_changed) rather than overwritten. An issuance's claim (claimHolder) changes no photoId,
+ * so this filter does not see it: both transactions write the registration, the later one hits a
+ * write conflict and is retried. Retried after this one, the claim names the old photo and finds the
+ * registration changed; retried after the claim, this one replaces the photo, and the certificate
+ * keeps the one it recorded (earlier photos are kept).
  */
 export function createPhotoUpdate(d: {
   Candidates: Model<CandidateDoc>;

@@ -9,7 +9,7 @@ import type {
   PrecheckDto,
   RegisterCandidateBody,
 } from "../contracts/registration.js";
-import { canSeeDivision, divisionFilter } from "../access/index.js";
+import { canSeeDivision } from "../access/index.js";
 import { createAuditService, type AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { isDuplicateKey } from "../lib/mongo.js";
@@ -33,7 +33,7 @@ import { toCandidateDto, type CandidateLean } from "./candidate.presenter.js";
 import { createRegistrationReads } from "./registration-reads.js";
 import { createPhotoUpdate } from "./photo-update.js";
 import { assertNamePrintable } from "../certificates/index.js";
-import { heldInScope, holderElsewhere, type CertifiedHeld, type Held } from "./held-scope.js";
+import { heldInScope, heldOnly, idNumberUnavailable, type CertifiedHeld, type Held } from "./held-scope.js";
 
 /**
  * Qualifications a person already holds, with the certificate's division (the certificates feature
@@ -76,7 +76,7 @@ function alreadyRegistered(actor: AuthUser, prior: { _id: unknown; divisionCode:
     ? errors.conflict("candidate_exists", "该身份证号码已报名；报考其他类别请在考生名单中使用“报考新类别”", {
         candidateId: String(prior._id),
       })
-    : errors.conflict("id_number_unavailable", "该身份证号码无法在本辖区登记，请联系省级管理部门");
+    : idNumberUnavailable();
 }
 
 /** Candidate registration (报名) by an officer: ID validation, eligibility, atomic photo storage. */
@@ -95,9 +95,17 @@ export function createRegistrationService(conn: Connection, options: Registratio
   const certified = async (idNumber: string | undefined): Promise<CertifiedHeld[]> =>
     idNumber && options.qualificationsOf ? await options.qualificationsOf(idNumber) : [];
 
-  /** What the officer declared plus what the node certified, as far as `actor` may see (heldInScope). */
-  async function heldOf(actor: AuthUser, idNumber: string | undefined, declared: Held[]) {
-    const scoped = heldInScope(actor, await certified(idNumber));
+  /**
+   * What the officer declared plus what the node certified, as far as `actor` may see (heldInScope:
+   * `registeredIn` is the person's registration on this node, if any).
+   */
+  async function heldOf(
+    actor: AuthUser,
+    idNumber: string | undefined,
+    declared: Held[],
+    registeredIn: string | undefined,
+  ) {
+    const scoped = heldInScope(actor, await certified(idNumber), registeredIn);
     return { held: [...declared, ...scoped.held], elsewhere: scoped.elsewhere };
   }
 
@@ -124,11 +132,7 @@ export function createRegistrationService(conn: Connection, options: Registratio
     audit,
     rules,
     today,
-    heldOf: async (actor, idNumber, declared) => {
-      const r = await heldOf(actor, idNumber, declared);
-      if (r.elsewhere) throw holderElsewhere();
-      return r.held;
-    },
+    heldOf: async (idNumber, declared) => [...declared, ...(await certified(idNumber)).map(heldOnly)],
     loadInScope,
   });
 
@@ -185,24 +189,22 @@ export function createRegistrationService(conn: Connection, options: Registratio
           idResult = { ok: false, problems: r.problems };
         }
       }
+      const prior = idNumber
+        ? await Candidates.findOne({ idNumber }, { _id: 1, divisionCode: 1, withdrawnAt: 1 }).lean()
+        : null;
       const applicant: Applicant = {
         birthDate,
         education: body.education,
         licenceClass: body.licenceClass,
         licenceFirstIssuedOn: body.licenceFirstIssuedOn,
-        // A holder certified elsewhere is answered as a free number (heldInScope).
-        heldQualifications: (await heldOf(actor, idNumber, body.heldQualifications)).held,
+        // A person registered or certified elsewhere is answered as a free number (heldInScope).
+        heldQualifications: (await heldOf(actor, idNumber, body.heldQualifications, prior?.divisionCode)).held,
         declarations: body.declarations,
       };
       const eligibility = body.categories.map((c) => evaluateEligibility(c, applicant, rules, today()));
       // A withdrawn registration is no obstacle: registering the person again reopens it, which
       // the form says before the officer submits.
-      const existing = idNumber
-        ? await Candidates.findOne(
-            { ...divisionFilter(actor.divisionCode), idNumber },
-            { _id: 1, withdrawnAt: 1 },
-          ).lean()
-        : null;
+      const existing = prior && canSeeDivision(actor.divisionCode, prior.divisionCode) ? prior : null;
       const withdrawn = Boolean(existing?.withdrawnAt);
       return {
         idNumber: idResult,
@@ -240,10 +242,19 @@ export function createRegistrationService(conn: Connection, options: Registratio
       // ID number's abolished first six digits, 342600 巢湖地区) would be printed as digits.
       CurrentAddress.parse({ addressDivisionCode: body.addressDivisionCode });
       const photo = decodePhoto(body.photo.mimeType, body.photo.dataBase64);
-      // Refused before eligibility is judged: a not_eligible naming already_held would tell the
-      // officer what the holder of another city holds.
-      const held = await heldOf(actor, id.info.idNumber, body.heldQualifications);
-      if (held.elsewhere) throw holderElsewhere();
+      const prior = await Candidates.findOne(
+        { idNumber: id.info.idNumber },
+        { divisionCode: 1, withdrawnAt: 1 },
+      ).lean();
+      // A withdrawn registration the officer may see is reopened with these details (registration-write.ts).
+      const reopening = reopenable(actor, prior);
+      const reopen = reopening && prior ? { prior: reopening, refused: () => alreadyRegistered(actor, prior) } : null;
+      // Both refusals come before eligibility is judged, and alike: a not_eligible naming
+      // already_held would tell the officer what another city's holder holds, and one refusal
+      // before and one after would tell a holder elsewhere from a registration elsewhere.
+      if (prior && !reopen) throw alreadyRegistered(actor, prior);
+      const held = await heldOf(actor, id.info.idNumber, body.heldQualifications, prior?.divisionCode);
+      if (held.elsewhere) throw idNumberUnavailable();
       const applicant: Applicant = {
         birthDate: id.info.birthDate,
         education: body.education,
@@ -261,14 +272,6 @@ export function createRegistrationService(conn: Connection, options: Registratio
         const summary = refused.map((r) => r.failures.map((f) => f.message).join("；")).join("；");
         throw errors.unprocessable("not_eligible", `不符合报考条件：${summary}`, { eligibility: results });
       }
-      const prior = await Candidates.findOne(
-        { idNumber: id.info.idNumber },
-        { divisionCode: 1, withdrawnAt: 1 },
-      ).lean();
-      // A withdrawn registration the officer may see is reopened with these details (registration-write.ts).
-      const reopening = reopenable(actor, prior);
-      const reopen = reopening && prior ? { prior: reopening, refused: () => alreadyRegistered(actor, prior) } : null;
-      if (prior && !reopen) throw alreadyRegistered(actor, prior);
       const fields = {
         name: body.name,
         sex: id.info.sex,
