@@ -20,6 +20,20 @@ import { personName, refuseInvisible, typedCode, wholeNumber } from "./validatio
 export const LookupReason = z.enum(["filing", "transfer", "enforcement", "employer_check", "holder_request"]);
 export type LookupReason = z.infer<typeof LookupReason>;
 
+/**
+ * The reason a lookup notice (hub → home province) names: a `transfer` lookup's notice says
+ * `filing`, with `transfer: true`. Provinces built before `transfer` existed parse every notice
+ * page strictly against the four reasons below (and drop keys they do not know): one notice
+ * reading `transfer` stopped their notice pull at that page for good.
+ */
+export const NoticeReason = LookupReason.exclude(["transfer"]);
+export type NoticeReason = z.infer<typeof NoticeReason>;
+
+/** A lookup's reason as its notice carries it (see NoticeReason). */
+export function noticeReasonOf(reason: LookupReason): { reason: NoticeReason; transfer: boolean } {
+  return reason === "transfer" ? { reason: "filing", transfer: true } : { reason, transfer: false };
+}
+
 export const LookupQuery = z.union([
   z.object({ by: z.literal("id_number"), idNumber: typedCode().min(1).max(18) }).strict(),
   z
@@ -45,7 +59,10 @@ export const LookupBody = z
      * id alone named nobody). Optional so that nodes written before it keep working.
      */
     officerName: personName(1, 50).optional(),
-    reason: LookupReason,
+    reason: LookupReason.meta({
+      description:
+        "transfer (转籍) is newer than the other reasons: a hub built before it refuses it with 400, so the hub (the ministry's) is upgraded before the provinces whose officers look up with it. Lookup notices carry a transfer lookup as filing with transfer: true, which older provinces read as filing.",
+    }),
     caseReference: refuseInvisible(z.string().trim().min(1).max(64)),
   })
   .strict();
@@ -116,7 +133,12 @@ export const LookupNotice = z.object({
   officerId: z.string().max(64),
   /** Null when the asking node did not name its official (older nodes); a hub before it omits it. */
   officerName: z.string().max(50).nullable().default(null),
-  reason: LookupReason,
+  reason: NoticeReason,
+  /** A transfer (转籍) lookup, its `reason` saying `filing` (see NoticeReason); a hub before it omits it. */
+  transfer: z.boolean().default(false).meta({
+    description:
+      "True for a lookup made for a transfer (转籍): its reason then reads filing, so that nodes written before the transfer reason still read the page.",
+  }),
   caseReference: z.string().max(64),
   idNumber: z.string().max(18),
 });

@@ -202,6 +202,7 @@ export function createExchangeTransport(options: TransportOptions) {
               officerId: l.officerId,
               officerName: l.officerName,
               reason: l.reason,
+              transfer: l.transfer,
               caseReference: l.caseReference,
             },
           },

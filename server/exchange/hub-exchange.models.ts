@@ -58,7 +58,10 @@ const caseSchema = new Schema(
 caseSchema.index({ idNumber: 1, kind: 1 });
 caseSchema.index({ openKey: 1 }, { unique: true, partialFilterExpression: { openKey: { $exists: true } } });
 caseSchema.index({ state: 1, deadlineAt: 1 });
-caseSchema.index({ sentAt: 1 });
+// The operator's case list pages by (sentAt, caseId) newest first (hub-case-upkeep.ts); the
+// prefix serves the upkeep's sort by sentAt alone. A database keeps the older sentAt_1 until
+// dropped: harmless, as nothing names it.
+caseSchema.index({ sentAt: 1, caseId: 1 });
 
 const inboxSchema = new Schema(
   {

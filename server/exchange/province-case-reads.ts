@@ -1,7 +1,7 @@
 import type { Connection } from "mongoose";
 import { canSeeDivision, decide, divisionFilter } from "../access/index.js";
 import type { AuthUser } from "../contracts/auth.js";
-import type { LookupNoticesPage, LookupReason } from "../contracts/hub.js";
+import { noticeReasonOf, type LookupNoticesPage, type LookupReason } from "../contracts/hub.js";
 import type { CaseDto, CaseListDto, CaseState, ExchangeKind } from "../contracts/exchange.js";
 import type { CaseDetailDto } from "../contracts/exchange-resend.js";
 import { errors } from "../lib/errors.js";
@@ -24,6 +24,14 @@ const PRACTITIONER_ROWS = 200;
  * sender decide due times: an instance whose clock runs ahead would list cases as overdue that
  * another instance does not, and one behind would keep late cases off the escalation list.
  */
+/**
+ * A kept notice's lookup reason: a transfer's, pulled as `filing` with `transfer`, or pulled as
+ * `transfer` from a hub that sent it so (before NoticeReason), reads `transfer`.
+ */
+function lookupReasonOf(l: { reason: string; transfer?: boolean | null }): LookupReason {
+  return l.transfer === true ? "transfer" : (l.reason as LookupReason);
+}
+
 export function createCaseReads(conn: Connection, clock: { databaseNow?: () => Promise<Date> } = {}) {
   const m = provinceExchangeModels(conn);
   const databaseNow = clock.databaseNow ?? (() => databaseTime(conn));
@@ -86,7 +94,7 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
           requestingProvince: l.requestingProvince,
           officerId: l.officerId,
           officerName: l.officerName ?? null,
-          reason: l.reason as LookupReason,
+          ...noticeReasonOf(lookupReasonOf(l)),
           caseReference: l.caseReference,
           idNumber: l.idNumber,
         })),
@@ -196,7 +204,8 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
           requestingProvince: l.requestingProvince,
           officerId: l.officerId,
           officerName: l.officerName ?? null,
-          reason: l.reason,
+          // The page is this node's own: it names the lookup's true reason (转籍 too).
+          reason: lookupReasonOf(l),
           caseReference: l.caseReference,
         })),
       };

@@ -167,7 +167,9 @@ const lookupNoticeSchema = new Schema(
     requestingProvince: { type: String, required: true },
     officerId: { type: String, required: true },
     officerName: { type: String, default: null },
+    /** As the hub's notice says it: a transfer's lookup reads `filing` with `transfer` (NoticeReason). */
     reason: { type: String, required: true },
+    transfer: { type: Boolean, default: false },
     caseReference: { type: String, required: true },
   },
   { versionKey: false },

@@ -95,8 +95,9 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     if (!lookupId || !deps.lookupMaker) return;
     const maker = await deps.lookupMaker(lookupId, idNumber);
     if (maker === null || maker === actor.id) return;
+    // Its own action: `exchange.<kind>.refused` reads 被拒收 (by the hub), and this node refused it.
     await deps.audit.record({
-      action: `exchange.${kind}.refused`,
+      action: `exchange.${kind}.refused_by_node`,
       actor,
       divisionCode: actor.divisionCode,
       target: { type: "practitioner", id: idNumber },

@@ -8,6 +8,7 @@ import type {
   LookupReason,
   PractitionerView,
 } from "../contracts/hub-catalog.js";
+import { noticeReasonOf } from "../contracts/hub-catalog.js";
 import { createCommitNumbering, unnumberedSeq } from "../lib/commit-numbering.js";
 import { maskIdNumber } from "../lib/id-number.js";
 import { hubModels, type PointerDoc } from "./hub.models.js";
@@ -173,7 +174,8 @@ export function createCatalogService(conn: Connection, deps: { now?: () => Date 
               requestingProvince: l.requestingProvince,
               officerId: l.officerId,
               officerName: l.officerName ?? null,
-              reason: l.reason as LookupReason,
+              // A transfer reads filing with transfer: true (NoticeReason: older provinces).
+              ...noticeReasonOf(l.reason as LookupReason),
               caseReference: l.caseReference,
               idNumber: x.idNumber ?? "",
             })),

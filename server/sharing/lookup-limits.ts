@@ -69,7 +69,7 @@ export function createLookupLimiter(
 ) {
   const Rates = lookupRateModel(conn);
 
-  /** Counts one more into `w` unless it holds its limit already (one atomic upsert). */
+  /** Counts one more into `w` unless it holds its limit already (one atomic upsert, retried once). */
   async function addBelow(w: Window): Promise<boolean> {
     try {
       await Rates.updateOne(
@@ -80,9 +80,12 @@ export function createLookupLimiter(
       );
       return true;
     } catch (err) {
-      // The row is there and at its limit, so the upsert's insert collided with it.
-      if (isDuplicateKey(err)) return false;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // The row is there: at its limit, or made a moment ago by a lookup racing this one (the first
+      // two of a new window both upsert, one insert collides). Counted again without the insert:
+      // only a row at its limit refuses.
+      const again = await Rates.updateOne({ _id: w.id, count: { $lt: w.limit } }, { $inc: { count: 1 } });
+      return again.modifiedCount === 1;
     }
   }
 

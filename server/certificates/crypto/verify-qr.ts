@@ -7,7 +7,7 @@ import type {
 } from "../../contracts/certificates.js";
 import { CERTIFICATE_STATUS_LABELS } from "../../contracts/certificates.js";
 import { openEnvelope } from "./envelope.js";
-import { getStatusBits, type LoadedStatusList } from "./status-list.js";
+import { getStatusBits, hubCopyMaxLag, type LoadedStatusList } from "./status-list.js";
 import { createVerifier, type Verifier } from "./suites.js";
 import { trustState, type LoadedTrustList } from "./trust-list.js";
 import { calendarDateText } from "../../contracts/calendar-text.js";
@@ -164,11 +164,14 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
     };
   }
   const status = { state, asOf: statusList.body.generatedAt, source: "status_list" as const };
-  // Valid for a day but meant to be fetched again after its ttl (minutes): a copy older than that
-  // (a peer's last good one, the hub's while the province's pushes do not reach it) may predate a
-  // revocation. Stale is not expired: its word still stands, said to be as of its generation. A
-  // time that does not parse counts as stale.
-  if (!(now.getTime() <= Date.parse(statusList.body.generatedAt) + statusList.body.ttlMs))
+  // Valid for a day but meant to be fetched again after its ttl (minutes): a copy much older than
+  // that (a peer's last good one, the hub's while the province's pushes do not reach it) may
+  // predate a revocation. Stale is not expired: its word still stands, said to be as of its
+  // generation. The bound is the hub copy's lag (hubCopyMaxLag, 15 minutes), not the ttl: a quiet
+  // province pushes only every ttl and the hub's copy is cached a minute more, so at the ttl its
+  // current list read stale about a minute in five. A time that does not parse counts as stale.
+  const staleAfter = hubCopyMaxLag(statusList.body.ttlMs);
+  if (!(now.getTime() <= Date.parse(statusList.body.generatedAt) + staleAfter))
     warn(
       "status_list_stale",
       `状态列表未按时更新，状态截至 ${formatShown(statusList.body.generatedAt, ctx.timeZone)}：此后的注销、吊销可能尚未反映，如有疑问请向发证省份核实`,

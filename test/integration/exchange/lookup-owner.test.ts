@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { AUDIT_ACTION_LABELS } from "../../../server/contracts/audit.js";
 import { aCertifiedPractitioner, aFiling, aNotice, anOfficer, useExchangeNetwork } from "./support.js";
 
 /**
@@ -39,7 +40,10 @@ describe("cross-province exchange: a case cites its own officer's lookup", () =>
     // Audited as the filing's refusal, naming whose lookup it was.
     const audited = await net.beijing.conn
       .collection("audit_log")
-      .findOne({ action: "exchange.filing.refused", "details.code": "lookup_not_own" });
+      .findOne({ "details.code": "lookup_not_own" });
+    // This node refused it, not the hub: the audit page must not read 被拒收.
+    expect(audited?.action).to.equal("exchange.filing.refused_by_node");
+    expect(AUDIT_ACTION_LABELS["exchange.filing.refused_by_node"]).to.contain("本节点");
     expect(audited?.actor).to.include({ id: li.id });
     expect(audited?.details).to.deep.include({ lookupId: found.lookupId, lookupBy: wang.id });
     const filed = await net.beijing.exchange.file(wang, {
@@ -57,6 +61,10 @@ describe("cross-province exchange: a case cites its own officer's lookup", () =>
       net.beijing.exchange.notify(li, { lookupId: found.lookupId, practitioner: p, details: aNotice() }),
     );
     expect(err).to.include({ code: "lookup_not_own", status: 422 });
+    const audited = await net.beijing.conn
+      .collection("audit_log")
+      .findOne({ "details.code": "lookup_not_own", "details.lookupId": found.lookupId });
+    expect(audited?.action).to.equal("exchange.notice.refused_by_node");
   });
 
   it("when another implementation's node cites its lookup in upper case at the hub, then the hub takes the case and keeps the id in lower case", async () => {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { OfficerLookupBody, type ChangesPage, type CollectionReceipt, type LookupAnswer, type LookupNoticesPage } from "../../../server/contracts/hub.js";
+import { z } from "zod";
+import { LookupNoticesPage, OfficerLookupBody, type ChangesPage, type CollectionReceipt, type LookupAnswer } from "../../../server/contracts/hub.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { aCertificateRecord, aNewIdNumber, aRegisteredProvince, startTestHub, type TestHub } from "./support.js";
 
@@ -45,6 +46,26 @@ describe("hub catalog interface", () => {
     expect(new Lookups(stored).validateSync()).to.equal(undefined);
     expect(stored).to.include({ queryBy: "id_number" }).and.not.have.property("unnumbered");
     expect(stored?.seq).to.be.greaterThan(0);
+  });
+
+  it("when a 北京 officer looks up for a transfer, then 江苏's notice says filing with transfer: true, so a province built before transfer existed still reads the page", async () => {
+    const answer = await lookup({ query: { by: "id_number", idNumber }, officerId: "bj-officer-9", reason: "transfer", caseReference: "京转 2026-7" });
+    expect(answer.status).to.equal(200);
+    expect(answer.body.reason).to.equal("transfer");
+    const raw = await jiangsu.client.call<unknown>("GET", "/api/hub/v1/catalog/lookup-notices?after=0");
+    // Yesterday's notice (cffca97) as such a province parses it: strict on reason, unknown keys stripped.
+    const olderNotice = z.object({
+      seq: z.int(),
+      lookupId: z.string(),
+      reason: z.enum(["filing", "enforcement", "employer_check", "holder_request"]),
+      idNumber: z.string().max(18),
+    });
+    const older = z.object({ lookups: z.array(olderNotice), nextCursor: z.int(), hasMore: z.boolean() }).parse(raw.body);
+    expect(older.lookups.find((l) => l.lookupId === answer.body.lookupId)).to.include({ reason: "filing" });
+    const page = LookupNoticesPage.parse(raw.body);
+    expect(page.lookups.find((l) => l.lookupId === answer.body.lookupId)).to.include({ reason: "filing", transfer: true });
+    // Any other lookup says it is not one.
+    expect(page.lookups.filter((l) => l.lookupId !== answer.body.lookupId).map((l) => l.transfer)).to.not.include(true);
   });
 
   it("when the asking node names its official, then the home province's notice carries the name; a blank or invisible name is refused", async () => {

@@ -85,6 +85,18 @@ describe("demo network: hub, 江苏 and 北京, each with its own database", fun
     expect(audit?.details).to.deep.include({ reason: "filing", caseReference: "京备 2026-0042" });
   });
 
+  it("when a 北京 officer looks up a 江苏 holder for a transfer, then 江苏's node keeps it as a transfer lookup (the hub's notice says filing, with transfer: true)", async () => {
+    const { idNumber } = await aJiangsuCertificate();
+    await eventually(async () => (await hubPointer(idNumber))?.certificateStatus === "valid");
+    const res = await lookupFromBeijing({ query: { by: "id_number", idNumber }, reason: "transfer", caseReference: "京转 2026-0007" });
+    expect(res.status).to.equal(200);
+    const answer = res.body as LookupAnswer;
+    const notices = await jsOfficer.agent.get("/api/sharing/lookup-notices").expect(200);
+    expect((notices.body as LookupNoticesPage).lookups.find((l) => l.lookupId === answer.lookupId)).to.include({
+      reason: "filing", transfer: true, caseReference: "京转 2026-0007", idNumber,
+    });
+  });
+
   it("when more lookups were made of 江苏's people than a page holds, then 江苏's page starts with the newest and pages back through every one once", async () => {
     const { idNumber } = await aJiangsuCertificate();
     await eventually(async () => (await hubPointer(idNumber))?.certificateStatus === "valid");

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Connection } from "mongoose";
+import type { Connection, Model } from "mongoose";
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import type { OfficerLookupBody } from "../../../server/contracts/hub.js";
 import { AppError } from "../../../server/lib/errors.js";
@@ -104,6 +104,45 @@ describe("sharing: the per-account limit of an officer's hub lookups", function 
     // The refused one spent nothing: a new day lets the officer look again.
     t = new Date("2026-12-07T16:00:01.000Z");
     await a.service.lookup(anOfficer("officer-d"), aLookup(5));
+  });
+
+  it("when an officer's first two lookups of a new minute and day arrive together and one's upsert loses the insert, then both are admitted (the limit is 2)", async () => {
+    const now = () => new Date("2026-12-08T02:00:10.000Z");
+    const limits = { perMinute: 2, perDay: 2 };
+    const limiter = createLookupLimiter(db.conn, limits, now);
+    const Rates = db.conn.models.LookupRate as Model<{ _id: string; count: number }>;
+    // What the database does to the second of two upserts racing on a counter not yet made: the
+    // other's insert lands between its match (nothing) and its insert, which then collides.
+    const rows = db.conn.collection<{ _id: string; count: number; expireAt?: Date }>(
+      Rates.collection.collectionName,
+    );
+    const upsert = Rates.updateOne.bind(Rates);
+    let collided = 0;
+    Rates.updateOne = (async (filter: { _id: string }, update: unknown, options: unknown) => {
+      if (
+        (options as { upsert?: boolean } | undefined)?.upsert &&
+        !(await Rates.exists({ _id: filter._id }))
+      ) {
+        collided++;
+        await rows.insertOne({ _id: filter._id, count: 1, expireAt: new Date("2026-12-09T00:00:00Z") });
+        await rows.insertOne({ _id: filter._id, count: 1 });
+      }
+      return upsert(filter as never, update as never, options as never);
+    }) as unknown as typeof Rates.updateOne;
+    try {
+      await limiter.admit("officer-race");
+    } finally {
+      Rates.updateOne = upsert as typeof Rates.updateOne;
+    }
+    expect(collided).to.equal(2);
+    // Both windows hold the racing instance's lookup and this one.
+    const counts = await Rates.find({ _id: /^officer-race:/ })
+      .sort({ _id: 1 })
+      .lean();
+    expect(counts.map((c) => c.count)).to.deep.equal([2, 2]);
+    // The limit still holds: a third is refused.
+    const err = await refusalOf(limiter.admit("officer-race"));
+    expect(err).to.include({ code: "lookup_rate_limited", status: 429 });
   });
 
   it("when the counts cannot be read, then the lookup is refused 503 rather than let through unlimited", async () => {

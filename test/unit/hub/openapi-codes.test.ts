@@ -131,11 +131,12 @@ const ROUTES: Record<string, Region[]> = {
   ],
   "post /exchange/cases/{caseId}/source-ended": [
     CASE_FOR,
-    { file: `${EXCHANGE}hub-exchange.service.ts`, from: "async sourceEnded(", to: "async end(" },
+    { file: `${EXCHANGE}hub-exchange.service.ts`, from: "async sourceEnded(", to: "...createHubCaseEnd(" },
   ],
   "post /exchange/cases/{caseId}/end": [
     CASE_FOR,
-    { file: `${EXCHANGE}hub-exchange.service.ts`, from: "async end(", to: "inbox: page" },
+    // Split out of hub-exchange.service.ts (6b1b732a): the whole of end() is in hub-case-end.ts.
+    { file: `${EXCHANGE}hub-case-end.ts`, from: "async end(" },
     OWN_OFFICE,
   ],
   "post /exchange/cases/{caseId}/documents": [
