@@ -130,8 +130,9 @@ export const VerificationWarningCode = z.enum([
   /** The only status list of the province is past its validUntil: status unknown. */
   "status_list_expired",
   /**
-   * The status list is older than its ttl (though before its validUntil): the status is as of its
-   * generation, and a cancellation or revocation since may not be in it.
+   * The status list is older than the hub copy's lag bound (`hubCopyMaxLag`: its ttl, at least 15
+   * minutes), though before its validUntil: the status is as of its generation, and a cancellation
+   * or revocation since may not be in it.
    */
   "status_list_stale",
 ]);
