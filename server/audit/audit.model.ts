@@ -23,6 +23,11 @@ const auditEntrySchema = new Schema(
 );
 auditEntrySchema.index({ "actor.id": 1, seq: -1 });
 auditEntrySchema.index({ "target.id": 1, seq: -1 });
+// Who made a national lookup a case cites (actorOfLookup): only the entries that carry a lookupId.
+auditEntrySchema.index(
+  { "details.lookupId": 1, seq: -1 },
+  { partialFilterExpression: { "details.lookupId": { $exists: true } } },
+);
 
 export type AuditEntryDoc = InferSchemaType<typeof auditEntrySchema>;
 

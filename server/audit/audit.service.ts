@@ -183,6 +183,19 @@ export function createAuditService(conn: Connection, options: AuditOptions = {})
     /** Appends one entry inside the caller's transaction (see `transaction`). */
     append,
 
+    /**
+     * The account whose answered national lookup (`hub.lookup_answered`) carries `lookupId`, or null
+     * when the log has none: one indexed read, for the exchange's check that a case cites its
+     * sender's own lookup.
+     */
+    async actorOfLookup(lookupId: string): Promise<string | null> {
+      const entry = await Entries.findOne({ "details.lookupId": lookupId, action: "hub.lookup_answered" })
+        .select({ actor: 1 })
+        .sort({ seq: -1 })
+        .lean();
+      return entry?.actor?.id ?? null;
+    },
+
     /** Records an event that changes nothing else (a login, a refusal) in a transaction of its own. */
     record(input: AuditRecordInput): Promise<AuditEntryDto> {
       return transaction((session) => append(session, input));

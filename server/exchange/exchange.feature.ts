@@ -17,7 +17,6 @@ import {
   type NodeKey,
 } from "../sharing/index.js";
 import { createExchangeTransport, type TransportOptions } from "./exchange-transport.js";
-import { createLookupMaker } from "./lookup-maker.js";
 import { hubExchangeAdminRouter, hubExchangeNodeRouter } from "./hub-exchange.routes.js";
 import { createHubExchangeService, type HubExchangeService } from "./hub-exchange.service.js";
 import { createHubDocuments } from "./hub-documents.js";
@@ -130,8 +129,8 @@ export function createExchangeProvinceFeature(
   ctx: FeatureContext,
   deps: {
     access: Access;
-    /** The node's audit log; its list also tells who made a lookup a case cites (lookup-maker.ts). */
-    audit: AuditLog & Pick<AuditService, "list">;
+    /** The node's audit log; it also tells who made a lookup a case cites (actorOfLookup). */
+    audit: AuditLog & Pick<AuditService, "actorOfLookup">;
     certificates: (actor: AuthUser, idNumber: string) => Promise<CertificateView[]>;
     /** This node's certificate of the person, for its agreement to a transfer (see TransferSource). */
     sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<TransferSource>;
@@ -203,7 +202,7 @@ export function createExchangeProvinceFeature(
     kick: () => sender.kick(),
     sourceCertificate: deps.sourceCertificate,
     uploadTtlHours: config.exchange.uploadTtlHours,
-    lookupMaker: createLookupMaker(deps.audit, provinceCode),
+    lookupMaker: (lookupId) => deps.audit.actorOfLookup(lookupId),
   });
   // Uploads no notice names: each removal is conditional and transactional, so every instance may sweep.
   const uploadSweep = loop(

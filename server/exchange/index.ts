@@ -21,7 +21,6 @@ export { createExchangeTransport, type ExchangeTransport } from "./exchange-tran
 export { createHubExchangeService, type AckHours, type HubExchangeService } from "./hub-exchange.service.js";
 export { createProvinceExchangeService, type ProvinceExchangeService } from "./province-exchange.service.js";
 export { toCaseDto } from "./province-case-dto.js";
-export { createLookupMaker, type LookupMaker } from "./lookup-maker.js";
 export { EXCHANGE_API_PREFIX } from "./hub-exchange.routes.js";
 export type { CertificateView } from "./practitioner-page.js";
 export type { TransferSource } from "./transfer-source.js";

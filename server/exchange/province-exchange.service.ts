@@ -22,7 +22,6 @@ import { createResend } from "./province-resend.js";
 import { createTransferSteps } from "./province-transfer-steps.js";
 import { checkCaseDates } from "./exchange-dates.js";
 import type { TransferSource } from "./transfer-source.js";
-import type { LookupMaker } from "./lookup-maker.js";
 
 const alreadyFiled = () => errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
 // The hub's code and words for the same refusal, so the officer sees one answer whoever gives it.
@@ -43,8 +42,12 @@ export interface ProvinceExchangeDeps {
   sourceCertificate?: (actor: AuthUser, idNumber: string) => Promise<TransferSource>;
   /** Hours an uploaded notice document no notice names is kept (EXCHANGE_UPLOAD_TTL_HOURS). */
   uploadTtlHours?: number;
-  /** Which account made a cited lookup, from the node's audit log (lookup-maker.ts); none: not checked. */
-  lookupMaker?: LookupMaker;
+  /**
+   * Which account of this node made lookup `lookupId` (the audit log's `actorOfLookup`): null when
+   * the node has no answered lookup of that id on record (one made before outcomes were recorded,
+   * or whose outcome entry failed); absent, the check is not made.
+   */
+  lookupMaker?: (lookupId: string) => Promise<string | null>;
 }
 
 /**
@@ -79,7 +82,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
    * colleague's lookup cited showed the home province one officer looking and another filing (Prüm,
    * EUCARIS: each query is the official's own, logged with their purpose). Such a citation is
    * audited as the case's refusal. A lookup the node has no record of is left to the hub's checks
-   * (lookup-maker.ts says when that happens).
+   * (see `lookupMaker`).
    */
   async function checkLookup(
     actor: AuthUser,
@@ -93,7 +96,7 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
         kind === "transfer" ? "须先以“转籍”事由查询该从业人员" : "须先以“备案”事由查询该从业人员",
       );
     if (!lookupId || !deps.lookupMaker) return;
-    const maker = await deps.lookupMaker(lookupId, idNumber);
+    const maker = await deps.lookupMaker(lookupId);
     if (maker === null || maker === actor.id) return;
     // Its own action: `exchange.<kind>.refused` reads 被拒收 (by the hub), and this node refused it.
     await deps.audit.record({

@@ -3,7 +3,7 @@ import { createAuditService } from "../../../server/audit/index.js";
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import type { CollectionReceipt, LookupAnswer, LookupReason } from "../../../server/contracts/hub.js";
 import type { PenaltyDocument } from "../../../server/contracts/exchange-documents.js";
-import { createExchangeTransport, createLookupMaker, createProvinceExchangeService } from "../../../server/exchange/index.js";
+import { createExchangeTransport, createProvinceExchangeService } from "../../../server/exchange/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
 import { createLookupService, createMessageLog, createNodeClient, type NodeClient } from "../../../server/sharing/index.js";
 import { createLookupLimiter } from "../../../server/sharing/lookup-limits.js";
@@ -38,7 +38,7 @@ export async function aProvince(
   const audit = createAuditService(conn);
   const transport = createExchangeTransport({ conn, logger: silent, client: () => client, backoffMs: () => 0, audit });
   // Which account made a cited lookup, from the node's audit log, as exchange.feature.ts wires it.
-  const lookupMaker = createLookupMaker(audit, provinceCode);
+  const lookupMaker = (lookupId: string) => audit.actorOfLookup(lookupId);
   const exchange = createProvinceExchangeService(conn, { provinceCode, audit, transport, lookupMaker, ...ports });
   const lookups = createLookupService({ client: () => client, audit, logger: silent, limiter: createLookupLimiter(conn, { perMinute: 10_000, perDay: 100_000 }) });
   /** A lookup as the node makes it for its officer: audited (hub.lookup_answered names the account), then asked. */
