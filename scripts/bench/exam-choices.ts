@@ -5,6 +5,7 @@
  */
 import { AnswerPayload } from "../../server/contracts/exams.js";
 import type { CandidateQuestion } from "../../server/contracts/paper.js";
+import { offeredKeys } from "../../server/exams/index.js";
 
 type Choice = AnswerPayload["choice"];
 type Key = Choice[number];
@@ -12,18 +13,22 @@ type Key = Choice[number];
 /** What an answer to a question may name: its type and the options it shows. */
 export type OfferedQuestion = Pick<CandidateQuestion, "type" | "options">;
 
-const TRUE_FALSE: readonly Key[] = ["T", "F"];
 const ContractKey = AnswerPayload.shape.choice.element;
+/** Each question's keys, worked out once: the generator answers every save from them. */
+const keysOf = new WeakMap<OfferedQuestion, Key[]>();
 
-/** The keys `q` offers, in the order shown: T and F for true/false, its option letters otherwise. */
-function offeredKeys(q: OfferedQuestion): Key[] {
-  if (q.type === "true_false") return [...TRUE_FALSE];
-  return q.options.map((o) => {
-    const key = ContractKey.safeParse(o.key);
+/** The keys `q` offers, as the server checks them (offeredKeys), typed as a save names them. */
+function offeredKeysOf(q: OfferedQuestion): Key[] {
+  const known = keysOf.get(q);
+  if (known) return known;
+  const keys = offeredKeys(q).map((k) => {
+    const key = ContractKey.safeParse(k);
     // A letter the save contract cannot carry would be refused before the check: say so here.
-    if (!key.success) throw new Error(`option key ${JSON.stringify(o.key)} is not one a save can name`);
+    if (!key.success) throw new Error(`option key ${JSON.stringify(k)} is not one a save can name`);
     return key.data;
   });
+  keysOf.set(q, keys);
+  return keys;
 }
 
 /**
@@ -31,7 +36,7 @@ function offeredKeys(q: OfferedQuestion): Key[] {
  * every type, so a run's saves stay the same size whatever the paper holds.
  */
 export function anOfferedChoice(q: OfferedQuestion, n: number): Choice {
-  const keys = offeredKeys(q);
+  const keys = offeredKeysOf(q);
   const key = keys[Math.abs(Math.trunc(n)) % Math.max(1, keys.length)];
   if (key === undefined) throw new Error(`question of type ${q.type} offers no key`);
   return [key];
@@ -42,7 +47,7 @@ export function anOfferedChoice(q: OfferedQuestion, n: number): Choice {
  * pair of neighbouring keys and all its keys (at most 8 answers).
  */
 export function offeredChoices(q: OfferedQuestion): Choice[] {
-  const keys = offeredKeys(q);
+  const keys = offeredKeysOf(q);
   const out: Choice[] = keys.map((key) => [key]);
   if (q.type !== "multiple" || keys.length < 2) return out;
   for (let i = 0; i + 1 < keys.length; i++) out.push(keys.slice(i, i + 2));

@@ -3,6 +3,11 @@ import { errors } from "../lib/errors.js";
 
 const TRUE_FALSE: readonly string[] = ["T", "F"];
 
+/** The keys `question` offers, in the order shown: T and F for true/false, its option letters otherwise. */
+export function offeredKeys(question: Pick<CandidateQuestion, "type" | "options">): readonly string[] {
+  return question.type === "true_false" ? TRUE_FALSE : question.options.map((o) => o.key);
+}
+
 /**
  * Refuses `invalid_choice` when a saved answer is not one the question offers: a key that is not
  * one of its options (T/F for true/false, the letters shown for the others), or more than one key
@@ -18,10 +23,7 @@ export function assertChoiceFits(
   // A key sent twice is one key (the save stores each once): only different keys are several.
   if (question.type !== "multiple" && choice.some((key) => key !== choice[0]))
     throw errors.badRequest("invalid_choice", "本题只能选择一个答案");
-  const options = question.options;
-  for (const key of choice) {
-    const offered =
-      question.type === "true_false" ? TRUE_FALSE.includes(key) : options.some((o) => o.key === key);
-    if (!offered) throw errors.badRequest("invalid_choice", `选项 ${key} 不是本题的选项`);
-  }
+  const offered = offeredKeys(question);
+  for (const key of choice)
+    if (!offered.includes(key)) throw errors.badRequest("invalid_choice", `选项 ${key} 不是本题的选项`);
 }

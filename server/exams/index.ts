@@ -100,3 +100,5 @@ export { createDeadlineSweeper, createPeriodicTask } from "./deadline-sweeper.js
 export { examRouter } from "./exam.routes.js";
 export { createExamsFeature, type ExamsFeature, type ExamsFeatureDeps } from "./exams.feature.js";
 export { attemptNames } from "./audit-names.js";
+// The keys a question offers, as saves are checked: the load generator and tests answer with them.
+export { offeredKeys } from "./choice-check.js";
