@@ -14,6 +14,12 @@ if [ "${ROADCERT_TEST_SETUP_DONE:-}" = "1" ]; then exit 0; fi
 #   openssl                    independent signature checks
 #   redis-server               the socket.io Redis adapter tests
 missing=()
+# A CHROMIUM_PATH that names nothing is the user's to fix: installing Debian's chromium at
+# /usr/bin would not put a browser where the tests will look.
+if [ -n "${CHROMIUM_PATH:-}" ] && [ ! -x "$CHROMIUM_PATH" ]; then
+  echo "test set-up: CHROMIUM_PATH=$CHROMIUM_PATH is not an executable browser; fix it or unset it" >&2
+  exit 1
+fi
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
