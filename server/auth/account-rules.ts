@@ -115,6 +115,11 @@ export function createProctorBindingCheck(candidates: CandidateLoginPort) {
   };
 }
 
+/** Whether `divisionCode` is at the province level (PROVINCE_LEVELS: the province or the ministry). */
+export function isProvinceLevelDivision(divisionCode: string): boolean {
+  return PROVINCE_LEVELS.includes(divisionLevel(divisionCode));
+}
+
 /**
  * The examiner and reviewer roles live at the province level only (PROVINCE_LEVEL_ROLES): the bank
  * is the province's, and a county admin who could grant them could make two accounts of their
@@ -123,7 +128,7 @@ export function createProctorBindingCheck(candidates: CandidateLoginPort) {
  */
 export function assertRolesFitDivision(account: { roles: readonly string[]; divisionCode: string }): void {
   const held = PROVINCE_LEVEL_ROLES.filter((r) => account.roles.includes(r));
-  if (held.length > 0 && !PROVINCE_LEVELS.includes(divisionLevel(account.divisionCode)))
+  if (held.length > 0 && !isProvinceLevelDivision(account.divisionCode))
     throw errors.forbidden(
       "命题员、审核员只能设在省级运管机构（题库由全省共用），不能设在市、县",
       "role_needs_province_level",

@@ -1,8 +1,7 @@
 import type { Connection } from "mongoose";
 import { PROVINCE_LEVEL_ROLES } from "../contracts/auth.js";
-import { PROVINCE_LEVELS } from "../contracts/access-levels.js";
-import { divisionLevel } from "../contracts/organisation.js";
 import type { Logger } from "../lib/logger.js";
+import { isProvinceLevelDivision } from "./account-rules.js";
 import { staffUserModel } from "./user.model.js";
 
 /**
@@ -18,7 +17,7 @@ export async function warnBankRolesBelowProvince(conn: Connection, logger: Logge
     { $group: { _id: "$divisionCode", accounts: { $sum: 1 } } },
   ]);
   const accounts = byDivision
-    .filter((d) => !PROVINCE_LEVELS.includes(divisionLevel(d._id)))
+    .filter((d) => !isProvinceLevelDivision(d._id))
     .reduce((n, d) => n + d.accounts, 0);
   if (accounts > 0)
     logger.warn(

@@ -137,14 +137,15 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
       const withStatus = await signing.trustContext({ recentStatusOf: issuer });
       result = verifyQrText(text, { ...withStatus, timeZone }, now);
     }
+    if (!result.authentic || result.claims?.provinceCode !== provinceCode) return result;
+    // Taken before `result` is reassigned, which would forget that it has claims.
+    const claims = result.claims;
     // For this node's own certificates the registry knows the exact status, reason and time, as of
     // now: how old this node's own (cached) list was says nothing of the answer.
-    if (result.authentic && result.claims?.provinceCode === provinceCode)
-      result = withoutWarning(result, "status_list_stale");
-    if (!result.authentic || result.claims?.provinceCode !== provinceCode) return result;
+    result = withoutWarning(result, "status_list_stale");
     const doc = await certificateModel(ctx.conn)
       .findOne(
-        { certificateNo: result.claims.certificateNo, statusIndex: result.claims.statusIndex },
+        { certificateNo: claims.certificateNo, statusIndex: claims.statusIndex },
         { status: 1, statusReason: 1, statusChangedAt: 1, version: 1, issuedAt: 1 },
       )
       .lean();
@@ -152,12 +153,12 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     const state = doc.status;
     // An earlier card of a renewed certificate (or one issued before a category was added): the
     // holder was given the newer card and the older one is no longer the certificate.
-    if (state === "valid" && result.code === "valid" && result.claims.version < doc.version) {
+    if (state === "valid" && result.code === "valid" && claims.version < doc.version) {
       return {
         ...result,
         ok: false,
         code: "superseded",
-        message: `这是第 ${result.claims.version} 版证书，已由 ${formatShown(doc.issuedAt, timeZone)} 换发的第 ${doc.version} 版取代，请以新版证书为准`,
+        message: `这是第 ${claims.version} 版证书，已由 ${formatShown(doc.issuedAt, timeZone)} 换发的第 ${doc.version} 版取代，请以新版证书为准`,
         status: {
           state,
           asOf: now.toISOString(),

@@ -6,7 +6,7 @@ import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { isKnownDivision } from "../organisation/index.js";
 import type { CandidateDoc } from "./candidate.model.js";
-import { assertNotSeated as assertSeatFree } from "./seat-refusal.js";
+import { assertNotSeated } from "./seat-refusal.js";
 import { recheckCorrectedFacts, type Applicant, type EligibilityRule } from "./eligibility.js";
 import { assertNamePrintable } from "../certificates/index.js";
 
@@ -64,9 +64,6 @@ export function createCorrections(d: {
     return c;
   }
 
-  const assertNotSeated = (candidateId: string, what: string, session?: ClientSession) =>
-    assertSeatFree(d.openSeat(), candidateId, what, d.timeZone, session);
-
   /**
    * A corrected licence or education must still meet the licence and education rules of every
    * category applied for (an upgrade from C1 to B2 does; a mistyped class may not).
@@ -106,7 +103,7 @@ export function createCorrections(d: {
       if (body.name !== undefined && body.name !== c.name) {
         // Printed on the ticket, the seating plan and the certificate: refused now, not at issuance.
         assertNamePrintable(body.name);
-        await assertNotSeated(id, "更正姓名");
+        await assertNotSeated(d.openSeat(), id, "更正姓名", d.timeZone);
       }
       const changes: Partial<Record<CorrectableField, { from: string | null; to: string | null }>> = {};
       for (const key of CORRECTABLE_FIELDS) {
@@ -148,7 +145,7 @@ export function createCorrections(d: {
         // Again after the write, inside the transaction: a seating that committed after the check
         // above printed the old name on the ticket. A seating claims this candidate's document in
         // its own transaction, so one racing this write conflicts, and the retry sees its seat.
-        if (changes.name) await assertNotSeated(id, "更正姓名", session);
+        if (changes.name) await assertNotSeated(d.openSeat(), id, "更正姓名", d.timeZone, session);
         await d.audit.append(session, {
           action: "candidate.updated",
           actor,
@@ -165,7 +162,7 @@ export function createCorrections(d: {
 
     async withdraw(actor: AuthUser, id: string, reason: string): Promise<void> {
       const c = await load(actor, id);
-      await assertNotSeated(id, "撤销报名");
+      await assertNotSeated(d.openSeat(), id, "撤销报名", d.timeZone);
       const at = d.now();
       await d.audit.transaction(async (session) => {
         // Written first, and only while still registered: a seating in flight (which claims the
@@ -177,7 +174,7 @@ export function createCorrections(d: {
         );
         if (written.matchedCount !== 1) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名");
         // ...and one committed since the check above is seen here, in this transaction's snapshot.
-        await assertNotSeated(id, "撤销报名", session);
+        await assertNotSeated(d.openSeat(), id, "撤销报名", d.timeZone, session);
         await d.audit.append(session, {
           action: "candidate.withdrawn",
           actor,

@@ -247,9 +247,8 @@ async function checkRow(
     if (first !== undefined) problem("duplicate_in_file", `身份证号与第 ${first} 行重复`);
     else firstLineOf.set(idNumber, row.line);
     reopens = reopenable(ctx.actor, prior);
-    if (prior && !reopens && !canSeeDivision(ctx.actor.divisionCode, prior.divisionCode))
-      registeredElsewhere = true;
-    else if (prior && !reopens) {
+    // One registered outside the officer's divisions is already registeredElsewhere (heldInScope).
+    if (prior && !reopens && canSeeDivision(ctx.actor.divisionCode, prior.divisionCode)) {
       const refusal = ctx.alreadyRegistered(ctx.actor, prior);
       problem(refusal.code, refusal.message);
     }

@@ -27,11 +27,8 @@ const CONFIRMED_TTL_MS = 24 * 60 * 60 * 1000;
 
 type StoredImport = RegistrationImportDoc & { _id: Types.ObjectId };
 
-/** What a person already holds, with the certificate's division (the certificates feature answers). */
-type Held = CertifiedHeld;
-
 /** What many people hold, in one ask, by ID number as asked; absent from the answer: holds nothing. */
-export type QualificationsOfManyPort = (idNumbers: string[]) => Promise<ReadonlyMap<string, Held[]>>;
+export type QualificationsOfManyPort = (idNumbers: string[]) => Promise<ReadonlyMap<string, CertifiedHeld[]>>;
 
 /** How many people are asked about at once when the certificates feature answers only one at a time. */
 const HELD_ASKS_AT_ONCE = 16;
@@ -54,7 +51,7 @@ export function createRegistrationImport(d: {
   now: () => Date;
   /** Today in the node's time zone (see calendarDay). */
   today: () => Date;
-  heldOf: (idNumber: string) => Promise<Held[]>;
+  heldOf: (idNumber: string) => Promise<CertifiedHeld[]>;
   /** What many people hold in one ask, preferred over `heldOf` (one ask per person) when present. */
   heldOfMany?: QualificationsOfManyPort;
   alreadyRegistered: (actor: AuthUser, prior: { _id: unknown; divisionCode: string }) => AppError;
@@ -66,11 +63,11 @@ export function createRegistrationImport(d: {
    * a few people at a time. One ask per row, in turn, made a 2,000-row confirmation wait on 2,000
    * round trips inside its transaction, and every audited change of this process behind it.
    */
-  async function heldOfFile(idNumbers: string[]): Promise<(idNumber: string) => Promise<Held[]>> {
-    let found: ReadonlyMap<string, Held[]> = new Map();
+  async function heldOfFile(idNumbers: string[]): Promise<(idNumber: string) => Promise<CertifiedHeld[]>> {
+    let found: ReadonlyMap<string, CertifiedHeld[]> = new Map();
     if (idNumbers.length > 0 && d.heldOfMany) found = await d.heldOfMany(idNumbers);
     else if (idNumbers.length > 0) {
-      const each = new Map<string, Held[]>();
+      const each = new Map<string, CertifiedHeld[]>();
       for (let i = 0; i < idNumbers.length; i += HELD_ASKS_AT_ONCE) {
         const some = idNumbers.slice(i, i + HELD_ASKS_AT_ONCE);
         const answers = await Promise.all(some.map((id) => d.heldOf(id)));

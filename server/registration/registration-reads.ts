@@ -1,4 +1,4 @@
-import { Types, type ClientSession, type Model } from "mongoose";
+import type { ClientSession, Model } from "mongoose";
 import { isCanonicalObjectId, type AuthUser } from "../contracts/auth.js";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { CandidateDto } from "../contracts/registration.js";
@@ -41,16 +41,21 @@ export function createRegistrationReads(d: {
 }) {
   const { Candidates, Photos, loadInScope } = d;
 
+  /** The photo `photoId`, or null (none, or not an id). */
+  async function getPhoto(photoId: string): Promise<{ mimeType: string; data: Buffer } | null> {
+    if (!isCanonicalObjectId(photoId)) return null;
+    const p = await Photos.findById(photoId).lean();
+    return p ? { mimeType: p.mimeType, data: binaryToBuffer(p.data) } : null;
+  }
+
   /**
-   * The registration photo, or null. A local function, not a method: the reads are spread into the
-   * service, where `this` would be whatever object called it.
+   * The registration photo, or null. Local functions, not methods: the reads are spread into the
+   * service, where `this` would be whatever object called them.
    */
   async function getCandidatePhoto(candidateId: string): Promise<{ mimeType: string; data: Buffer } | null> {
     if (!isCanonicalObjectId(candidateId)) return null;
     const c = await Candidates.findById(candidateId, { photoId: 1 }).lean();
-    if (!c?.photoId || !Types.ObjectId.isValid(c.photoId)) return null;
-    const p = await Photos.findById(c.photoId).lean();
-    return p ? { mimeType: p.mimeType, data: binaryToBuffer(p.data) } : null;
+    return c?.photoId ? getPhoto(c.photoId) : null;
   }
 
   return {
@@ -177,10 +182,6 @@ export function createRegistrationReads(d: {
      * For certificates: the photo `photoId`, also one a registration has replaced since (photos are
      * kept), as a certificate prints the photo it recorded at issue; null when there is none.
      */
-    async getPhoto(photoId: string): Promise<{ mimeType: string; data: Buffer } | null> {
-      if (!isCanonicalObjectId(photoId)) return null;
-      const p = await Photos.findById(photoId).lean();
-      return p ? { mimeType: p.mimeType, data: binaryToBuffer(p.data) } : null;
-    },
+    getPhoto,
   };
 }

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from "mongoose";
 import { AppError } from "../lib/errors.js";
 import { chinaDate } from "../lib/local-time.js";
-import { isDuplicateKey } from "../lib/mongo.js";
+import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -32,14 +32,11 @@ interface LookupRateDoc {
 }
 
 function lookupRateModel(conn: Connection): Model<LookupRateDoc> {
-  return (
-    (conn.models.LookupRate as Model<LookupRateDoc> | undefined) ??
-    conn.model<LookupRateDoc>("LookupRate", lookupRateSchema)
-  );
+  return modelOn<LookupRateDoc>(conn, "LookupRate", lookupRateSchema, "lookup_rates");
 }
 
 /** The per-account limits (LOOKUP_LIMIT_PER_MINUTE, LOOKUP_LIMIT_PER_DAY in server/config.ts). */
-export interface LookupLimits {
+interface LookupLimits {
   perMinute: number;
   /** Per China calendar day: the day an officer's shift and the audit's daily review count in. */
   perDay: number;

@@ -71,12 +71,12 @@ const nodeIdentitySchema = new Schema<NodeIdentityDoc>(
 const NODE_KEY_DOC = "node-key";
 
 /** The audit log as a replacement of the recorded key writes to it (the node's audit service). */
-export interface NodeKeyAuditPort {
+interface NodeKeyAuditPort {
   transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T>;
   append(session: ClientSession, input: AuditRecordInput): Promise<unknown>;
 }
 
-export interface NodeKeyPinOptions {
+interface NodeKeyPinOptions {
   dir: string;
   production: boolean;
   logger: Logger;
