@@ -2,17 +2,25 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { MAX_PHOTO_BYTES } from "../../../server/contracts/registration.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
-import { createTestRoom, registerTestCandidate, TEST_PHOTO, useStaffAgent } from "../../helpers/auth.js";
-import { useTestNode } from "../../helpers/node.js";
+import {
+  createTestRoom,
+  registerTestCandidate,
+  staffAgent,
+  TEST_PHOTO,
+  useStaffAgent,
+  type AuthedAgent,
+} from "../../helpers/auth.js";
+import { testDatabase } from "../../helpers/database.js";
+import { startHoldingProxy } from "../../helpers/holding-proxy.js";
+import { startTestNode, useTestNode, type TestNode } from "../../helpers/node.js";
 import { aRow, confirm, csvFile, upload } from "./import-support.js";
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** A PNG-looking photo (signature + padding), other bytes than TEST_PHOTO's. */
 const PNG = {
   mimeType: "image/png" as const,
-  dataBase64: Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    randomBytes(60),
-  ]).toString("base64"),
+  dataBase64: Buffer.concat([Buffer.from(PNG_SIGNATURE), randomBytes(60)]).toString("base64"),
 };
 
 /**
@@ -119,5 +127,66 @@ describe("registration: replacing the photo", () => {
     const refused = await officer.agent.put(`/api/candidates/${c.id}/photo`).send(PNG).expect(409);
     expect(refused.body.error.code).to.equal("candidate_withdrawn");
     expect(await audits(c.id)).to.have.length(0);
+  });
+
+  /**
+   * Two replacements of one photo at once: both read the same photo, and only the first to write
+   * may replace it. The interleaving is made deterministic by holding the first request's photo
+   * insert (its first write, after its read) until the second has committed (helpers/holding-proxy.ts).
+   */
+  describe("two replacements at once", function () {
+    this.timeout(60_000);
+    let proxy: Awaited<ReturnType<typeof startHoldingProxy>>;
+    let node: TestNode;
+    let second: TestNode;
+    let officers: AuthedAgent[];
+    before(async () => {
+      proxy = await startHoldingProxy((await testDatabase()).uri);
+      node = await startTestNode({ mongoUri: proxy.uri });
+      // A second instance on the same database, reached directly: one process queues its audited
+      // transactions, so the race is between two, as a scaled-out node runs.
+      second = await startTestNode({ shareDatabase: node.dbName });
+      officers = [
+        await staffAgent(node, { roles: ["officer"], divisionCode: "320100" }),
+        await staffAgent(second, { roles: ["officer"], divisionCode: "320100" }),
+      ];
+    });
+    after(async () => {
+      await second?.stop();
+      await node?.stop();
+      await proxy?.stop();
+    });
+
+    it("when two officers replace one photo at once, then one is stored, the other is refused candidate_changed and one audit entry is written", async () => {
+      const c = await registerTestCandidate(node, { name: "周并发" });
+      // Other bytes than PNG, so the stored photo says which request won.
+      const other = {
+        ...PNG,
+        dataBase64: Buffer.from([...PNG_SIGNATURE, ...randomBytes(60)]).toString("base64"),
+      };
+      const held = proxy.hold((cmd) => cmd.insert === "candidate_photos");
+      const [heldOfficer, otherOfficer] = officers as [AuthedAgent, AuthedAgent];
+      const first = heldOfficer.agent
+        .put(`/api/candidates/${c.id}/photo`)
+        .send(PNG)
+        .then((res) => res);
+      await held.reached;
+      // The first has read the registration's photo and is held before its write; the second runs
+      // whole meanwhile.
+      const won = await otherOfficer.agent.put(`/api/candidates/${c.id}/photo`).send(other);
+      held.release();
+      const lost = await first;
+      expect([won.status, lost.status]).to.deep.equal([200, 409]);
+      expect(lost.body.error.code).to.equal("candidate_changed");
+      const winner = won.body.candidate.photoId as string;
+      const stored = await otherOfficer.agent.get(`/api/candidates/${c.id}`).expect(200);
+      expect(stored.body.candidate.photoId).to.equal(winner);
+      const entries = await node.ctx.conn
+        .collection("audit_log")
+        .find({ action: "candidate.photo_replaced", "target.id": c.id })
+        .toArray();
+      expect(entries).to.have.length(1);
+      expect(entries[0]?.details).to.include({ photoIdBefore: c.photoId, photoId: winner });
+    });
   });
 });
