@@ -47,6 +47,15 @@ export const CaseState = z.enum([
 ]);
 export type CaseState = z.infer<typeof CaseState>;
 
+/** The states in which a sender's case is still open (the sender may end it): the node's and its page's one list. */
+export const OPEN_CASE_STATES: readonly CaseState[] = [
+  "queued",
+  "sent",
+  "delivered",
+  "acknowledged",
+  "problem",
+];
+
 export const CASE_STATE_LABELS: Readonly<Record<CaseState, string>> = {
   queued: "待发送",
   sent: "已发送",

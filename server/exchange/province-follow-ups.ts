@@ -1,6 +1,12 @@
 import type { AuditLog } from "../audit/index.js";
 import type { AuthUser } from "../contracts/auth.js";
-import type { AckBody, CaseDto, CaseState, EndBody } from "../contracts/exchange.js";
+import {
+  OPEN_CASE_STATES,
+  type AckBody,
+  type CaseDto,
+  type CaseState,
+  type EndBody,
+} from "../contracts/exchange.js";
 import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import { errors, type AppError } from "../lib/errors.js";
 import { checkEndDate, filingStart } from "./exchange-dates.js";
@@ -9,7 +15,7 @@ import type { LocalCaseDoc, ProvinceExchangeModels } from "./province-exchange.m
 import { agreementOn, type TransferSource } from "./transfer-source.js";
 
 /** The states in which a sent case is still open (the sender may end it). */
-export const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
+export const OPEN = OPEN_CASE_STATES;
 
 /** Why a received case can no longer be answered (null: it can). ANSWERABLE is the same rule as a filter. */
 function notAnswerable(c: LocalCaseDoc): AppError | null {

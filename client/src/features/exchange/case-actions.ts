@@ -1,7 +1,4 @@
-import type { CaseDto, CaseState, ExchangeKind } from "@contracts/exchange.js";
-
-/** The states in which a sent case is still open (server: province-follow-ups.ts OPEN). */
-const OPEN: readonly CaseState[] = ["queued", "sent", "delivered", "acknowledged", "problem"];
+import { OPEN_CASE_STATES as OPEN, type CaseDto, type ExchangeKind } from "@contracts/exchange.js";
 
 /**
  * Whether the sender may end the case now, by the server's rule (province-follow-ups.ts
