@@ -32,7 +32,7 @@ export const ADD_FIELDS_STAGES = { $set: stage("$set"), $addFields: stage("$addF
  * field is not an operator) become paths; anything else is an expression. A path given twice, or
  * under a field that is itself computed, answers 31250 as a projection's path collision does.
  */
-export function parseComputedSpec(spec: unknown, name: string): ComputedTree {
+function parseComputedSpec(spec: unknown, name: string): ComputedTree {
   if (!isPlainObject(spec))
     throw new CommandError("BadValue", `${name} specification stage must be an object`);
   const tree: ComputedTree = new Map();

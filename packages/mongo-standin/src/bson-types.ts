@@ -9,7 +9,7 @@ import { isPlainObject } from "./storage/values.js";
  * The server's BSON type aliases and numbers (the manual's "BSON Types" table; bsontypes.cpp),
  * which the query `$type` takes and the `$type` expression answers.
  */
-export const TYPE_NUMBERS: Readonly<Record<string, number>> = Object.freeze({
+const TYPE_NUMBERS: Readonly<Record<string, number>> = Object.freeze({
   double: 1,
   string: 2,
   object: 3,

@@ -13,13 +13,13 @@ export type ComputedNode =
   { kind: "expression"; expression: unknown } | { kind: "path"; children: ComputedTree };
 
 /** Evaluates one expression against the whole document (undefined: the value is missing). */
-export type Evaluate = (expression: unknown) => unknown;
+type Evaluate = (expression: unknown) => unknown;
 
 /**
  * How arrays nested in arrays are treated: pipelines enter them (`kRecurseNestedArrays`), find
  * projections leave them as they are (`kDoNotRecurseNestedArrays`).
  */
-export type NestedArrays = "enter" | "keep";
+type NestedArrays = "enter" | "keep";
 
 /** The document with the tree's computed fields applied (a new object; `doc` is not changed). */
 export function applyComputed(

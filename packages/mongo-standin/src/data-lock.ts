@@ -1,15 +1,5 @@
-import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  fstatSync,
-  linkSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 
@@ -19,8 +9,9 @@ import path from "node:path";
  * go to a file no longer in the folder and are lost without a word. So whoever opens a data folder
  * first creates a lock file in it (`wx`: exactly one creator wins) holding its pid; any other
  * opener is refused, naming the folder and that pid. A lock whose holder died (killed, power cut)
- * is taken over with a message. The lock is removed when its holder releases it or exits
- * (`process.on("exit")`, which also runs when a SIGINT/SIGTERM handler ends with `process.exit`);
+ * is taken over with a message, by exactly one of the openers that find it (`takeOver`). The lock
+ * is removed when its holder releases it or exits (`process.on("exit")`, which also runs when a
+ * SIGINT/SIGTERM handler ends with `process.exit`);
  * no signal handler is installed here, since one would take away the default exit on Ctrl-C from
  * every program that embeds this.
  */
@@ -84,13 +75,25 @@ let exitHookInstalled = false;
  * DataFolderInUseError when a live process holds it. A lock left by a dead process on this host is
  * taken over; `onTakeover` says so (the caller logs it).
  */
-export function acquireDataLock(
+export function acquireDataLock(dir: string, options: LockOptions): DataLock {
+  return acquireDataLockPausing(dir, options, () => undefined);
+}
+
+/** What `acquireDataLock` is told: the lock file's name, who takes it, who hears of a takeover. */
+interface LockOptions {
+  file: string;
+  owner: string;
+  onTakeover?: (stale: LockHolder | null, lockFile: string) => void;
+}
+
+/** A point of a takeover where a test runs another opener in between (a race, without sleeps). */
+export type TakeoverStep = "judged-stale" | "midway";
+
+/** `acquireDataLock`, calling `pause` at each takeover step (tests; not exported by the package). */
+export function acquireDataLockPausing(
   dir: string,
-  options: {
-    file: string;
-    owner: string;
-    onTakeover?: (stale: LockHolder | null, lockFile: string) => void;
-  },
+  options: LockOptions,
+  pause: (step: TakeoverStep) => void,
 ): DataLock {
   const file = path.join(dir, options.file);
   const holder: LockHolder = {
@@ -100,18 +103,34 @@ export function acquireDataLock(
     startedAt: new Date().toISOString(),
     token: randomBytes(12).toString("hex"),
   };
-  // A few rounds: the file may vanish or change between our reads (its holder releasing it).
-  for (let round = 0; round < 3; round += 1) {
-    if (createExclusive(file, JSON.stringify(holder))) return track(file, holder.token);
-    const found = readLock(file);
-    if (found === null) continue;
-    if (found.holder ? holderAlive(found.holder) : Date.now() - found.mtimeMs < FRESH_UNREADABLE_MS)
-      throw new DataFolderInUseError(dir, file, found.holder);
-    if (!takeOver(file, found.raw, JSON.stringify(holder))) continue;
-    options.onTakeover?.(found.holder, file);
-    return track(file, holder.token);
+  // Counted as held while it is taken: another opener in this process that meets this attempt's
+  // takeover marker (below) must see a live holder, as one in another process sees a live pid.
+  heldTokens.add(holder.token);
+  let acquired = false;
+  try {
+    // A few rounds: the file may vanish or change between our reads (its holder releasing it).
+    for (let round = 0; round < 3; round += 1) {
+      if (createExclusive(file, JSON.stringify(holder))) {
+        acquired = true;
+        return track(file, holder.token);
+      }
+      const found = readLock(file);
+      if (found === null) continue;
+      if (found.holder ? holderAlive(found.holder) : Date.now() - found.mtimeMs < FRESH_UNREADABLE_MS)
+        throw new DataFolderInUseError(dir, file, found.holder);
+      pause("judged-stale");
+      const outcome = takeOver(file, found.raw, JSON.stringify(holder), pause);
+      if (outcome === "changed") continue;
+      if (outcome !== "taken") throw new DataFolderInUseError(dir, file, outcome.takingOver);
+      const lock = track(file, holder.token);
+      acquired = true;
+      options.onTakeover?.(found.holder, file);
+      return lock;
+    }
+    throw new DataFolderInUseError(dir, file, readLock(file)?.holder ?? null);
+  } finally {
+    if (!acquired) heldTokens.delete(holder.token);
   }
-  throw new DataFolderInUseError(dir, file, readLock(file)?.holder ?? null);
 }
 
 function createExclusive(file: string, content: string): boolean {
@@ -182,34 +201,53 @@ function holderAlive(holder: LockHolder): boolean {
   }
 }
 
+/** More dead takers of one stale lock than this is not a crash but something else: refuse. */
+const MAX_TAKEOVER_GENERATIONS = 20;
+
 /**
- * Takes over the stale lock: moves whatever is at `file` to a name of this attempt's own (one
- * atomic rename; no other opener can touch that name), then checks that what moved is the lock
- * judged stale. If so it is removed and this opener's lock created with `wx`, which fails (another
- * round) when a third opener created one in between. If another opener had taken the stale lock
- * over first, its live lock was moved: it is put back with `link`, which never replaces a file, so
- * a lock a third opener created meanwhile is not overwritten either.
+ * Replaces the stale lock (`staleRaw`) at `file` with `content`, so that of any number of openers
+ * judging that same lock stale exactly one succeeds, and a live lock is never moved or removed,
+ * not even for a moment (which let a third opener create one in the gap while a second held it).
+ *
+ * The right to replace it is a marker created with `wx` under a name derived from the stale lock's
+ * bytes (each lock holds a random token, so the name is never reused by a later lock), holding the
+ * new lock's content. Its creator reads the lock again: still the stale one, the marker is renamed
+ * over it (one atomic replace; normal openers cannot step in, as the file exists throughout);
+ * anything else, the marker is removed and the caller judges the lock anew. A marker whose creator
+ * died midway (a crash between `wx` and the rename) would block the takeover for ever, so markers
+ * are numbered: a taker meeting a dead creator's marker tries the next number, and a live one's
+ * means that opener is taking the folder (refused). The winner removes the dead ones below its own.
+ *
+ * "changed": the lock is not the stale one any more (another round judges it); `takingOver`:
+ * a live opener is taking it over now.
  */
-function takeOver(file: string, staleRaw: string, content: string): boolean {
-  const aside = `${file}.stale-${process.pid}-${randomBytes(6).toString("hex")}`;
-  try {
-    renameSync(file, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
-  const moved = readLock(aside);
-  if (moved && moved.raw !== staleRaw) {
-    try {
-      linkSync(aside, file);
-    } catch {
-      // A third opener holds `file` now; the next round reads and judges it.
+function takeOver(
+  file: string,
+  staleRaw: string,
+  content: string,
+  pause: (step: TakeoverStep) => void,
+): "taken" | "changed" | { takingOver: LockHolder | null } {
+  const stem = `${file}.takeover-${createHash("sha256").update(staleRaw).digest("hex").slice(0, 16)}-`;
+  for (let generation = 0; generation < MAX_TAKEOVER_GENERATIONS; generation += 1) {
+    const marker = `${stem}${generation}`;
+    if (!createExclusive(marker, content)) {
+      const found = readLock(marker);
+      // Gone: its creator renamed it over the lock or gave up; either way the lock is to be read again.
+      if (found === null) return "changed";
+      if (found.holder ? holderAlive(found.holder) : Date.now() - found.mtimeMs < FRESH_UNREADABLE_MS)
+        return { takingOver: found.holder };
+      continue;
     }
-    rmSync(aside, { force: true });
-    return false;
+    pause("midway");
+    if (readLock(file)?.raw !== staleRaw) {
+      rmSync(marker, { force: true });
+      return "changed";
+    }
+    renameSync(marker, file);
+    for (let dead = 0; dead < generation; dead += 1) rmSync(`${stem}${dead}`, { force: true });
+    return "taken";
   }
-  rmSync(aside, { force: true });
-  return createExclusive(file, content);
+  return { takingOver: null };
 }
 
 function track(file: string, token: string): DataLock {

@@ -49,3 +49,24 @@ export function mayWriteMany(name: string, command: Document): boolean {
       return false;
   }
 }
+
+/**
+ * The namespaces a command that `mayWriteMany` writes: its own collection, or a `$merge` stage's
+ * target (`into` as a name of this database, or `{ db?, coll }`). Null when the command names them
+ * in a shape its own parsing will refuse: it then fails before any write, dry run or not.
+ */
+export function writtenNamespaces(name: string, command: Document, db: string): string[] | null {
+  const collection: unknown = Object.values(command)[0];
+  if (name !== "aggregate") return typeof collection === "string" ? [`${db}.${collection}`] : null;
+  const pipeline: unknown = command.pipeline;
+  const last: unknown = Array.isArray(pipeline) ? pipeline[pipeline.length - 1] : undefined;
+  const merge: unknown = last !== null && typeof last === "object" ? (last as Document).$merge : undefined;
+  const into: unknown = merge !== null && typeof merge === "object" ? (merge as Document).into : merge;
+  if (typeof into === "string") return [`${db}.${into}`];
+  if (into === null || typeof into !== "object") return null;
+  const target = into as Document;
+  const targetDb: unknown = target.db ?? db;
+  return typeof targetDb === "string" && typeof target.coll === "string"
+    ? [`${targetDb}.${target.coll}`]
+    : null;
+}

@@ -19,7 +19,7 @@ export interface EmbeddedDatabase {
  * files) or the stand-in's journal (`standin/journal.bin`). An empty dbPath or journal (a start
  * that stored nothing) is no data.
  */
-export type KeptData = "none" | "mongod" | "standin" | "both";
+type KeptData = "none" | "mongod" | "standin" | "both";
 
 export function keptData(dataDir: string): KeptData {
   const mongod = ["WiredTiger", "storage.bson"].some((name) =>
@@ -32,7 +32,7 @@ export function keptData(dataDir: string): KeptData {
 }
 
 /** What to start: never a database that would show kept data as an empty one. */
-export type EmbeddedPlan =
+type EmbeddedPlan =
   | { kind: "try-mongod"; /** May fall back to the stand-in: only when nothing is kept. */ fallback: boolean }
   | { kind: "standin" }
   | { kind: "refuse"; reason: "two_kinds_kept" };
@@ -59,7 +59,7 @@ export function planEmbedded(kept: KeptData, mongodCanBeHad: boolean): EmbeddedP
 }
 
 /** The embedded database refuses a kept data folder it cannot serve as it is. */
-export class EmbeddedDataRefusedError extends Error {
+class EmbeddedDataRefusedError extends Error {
   readonly code = "embedded_data_refused";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -68,13 +68,13 @@ export class EmbeddedDataRefusedError extends Error {
 }
 
 /** Where a one-member replica set keeps its data, and on which port (none: in memory). */
-export interface MongodInstance {
+interface MongodInstance {
   dbPath: string;
   port: number;
 }
 
 /** A started mongod: its URI, and `stop` (which removes its files when they were not kept). */
-export interface StartedMongod {
+interface StartedMongod {
   uri: string;
   stop(): Promise<void>;
 }
@@ -83,7 +83,7 @@ export interface StartedMongod {
  * Test seams: whether a mongod binary can be had (else the DNS probe below decides), and how a
  * mongod is started (else mongodb-memory-server).
  */
-export interface EmbeddedProbes {
+interface EmbeddedProbes {
   mongodCanBeHad?: () => Promise<boolean>;
   startMongod?: (instance: MongodInstance | undefined) => Promise<StartedMongod>;
 }

@@ -11,6 +11,7 @@ import { Query } from "mingo/query";
 import type { CollectionResolver } from "mingo/types";
 import { resolve } from "mingo/util";
 import { ADD_FIELDS_STAGES } from "./add-fields.js";
+import { expressionAtCommandTime, filterAtCommandTime, pipelineAtCommandTime } from "./command-time.js";
 import { bsonTypeName, parseTypeSet, TYPE_EXPRESSIONS, type TypeSet } from "./bson-types.js";
 import { compareBson, typeBracket } from "./bson-order.js";
 import { DATE_DIFFERENCE_EXPRESSIONS } from "./date-differences.js";
@@ -24,10 +25,11 @@ import { NUMERIC_UNARY_EXPRESSIONS } from "./numeric-unary.js";
 import { ORDERED_ACCUMULATORS, ORDERED_EXTREMES_EXPRESSIONS } from "./ordered-accumulators.js";
 import { ORDERED_EXPRESSIONS } from "./ordered-expressions.js";
 import { GROUP_KEY_EXPRESSIONS, ORDERED_STAGES } from "./ordered-stages.js";
-import { unsupported } from "./errors.js";
+import { CommandError, unsupported } from "./errors.js";
 import { patternTest, withPcrePatterns } from "./pcre.js";
 import { isPlainObject } from "./storage/values.js";
-import { $expr, TRUTHINESS_EXPRESSIONS } from "./truthiness.js";
+import { REGEX_EXPRESSIONS } from "./regex-expressions.js";
+import { $expr, isTruthy, TRUTHINESS_EXPRESSIONS } from "./truthiness.js";
 
 /** Type names a stored number cannot answer: the codec reads int32, int64 and double alike. */
 const WIRE_NUMBER_TYPES = new Set(["int", "long", "double"]);
@@ -74,13 +76,52 @@ const $regex: typeof queryOperators.$regex = (selector, value) => {
 
 /**
  * `$all` as MongoDB defines it: `{f: {$all: [a, b]}}` is `{$and: [{f: a}, {f: b}]}`, so a scalar
- * field equal to the single value matches (the engine's own `$all` wants an array field).
+ * field equal to the single value matches (the engine's own `$all` wants an array field). Its
+ * elements are values, or all of them `{$elemMatch: …}` (the server's parseAll): an operator
+ * anywhere else answers BadValue, where the engine would have run it as a condition.
  */
 const $all: typeof queryOperators.$all = (selector, values) => {
-  if (!Array.isArray(values)) throw new Error("$all needs an array");
-  if (values.length === 0) return () => false;
-  const query = newQuery({ $and: (values as unknown[]).map((value) => ({ [selector]: value })) });
+  if (!Array.isArray(values)) throw new CommandError("BadValue", "$all needs an array");
+  const items = values as unknown[];
+  if (items.length === 0) return () => false;
+  const firstKey = (item: unknown): string | undefined =>
+    isPlainObject(item) ? Object.keys(item)[0] : undefined;
+  if (firstKey(items[0]) === "$elemMatch") {
+    if (!items.every((item) => firstKey(item) === "$elemMatch"))
+      throw new CommandError("BadValue", "$all/$elemMatch has to be consistent");
+  } else
+    for (const item of items) {
+      const key = firstKey(item);
+      if (key === undefined || !key.startsWith("$")) continue;
+      if (PATH_OPERATORS.has(key)) throw new CommandError("BadValue", "no $ expressions in $all");
+      // The server takes `{$name: …}` for a value when it knows no such operator: not modelled.
+      throw unsupported(`an element of $all that is a document whose first field is '${key}'`);
+    }
+  const query = newQuery({ $and: items.map((value) => ({ [selector]: value })) });
   return (doc) => query.test(doc as Document);
+};
+
+/** The server's path-accepting query operators (expression_parser.cpp queryOperatorMap). */
+const PATH_OPERATORS = new Set([
+  ...["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$all", "$exists", "$type", "$size"],
+  ...["$mod", "$regex", "$options", "$elemMatch", "$not", "$near", "$nearSphere", "$geoWithin"],
+  ...["$within", "$geoIntersects", "$bitsAllSet", "$bitsAllClear", "$bitsAnySet", "$bitsAnyClear"],
+  ...["$maxDistance", "$minDistance"],
+]);
+
+/**
+ * `$exists` on the values the server's path walk reaches (`comparable`): an array met midway is
+ * entered (a numeric part indexes it and names a field of each element document), so
+ * `{"a.b.0": {$exists: true}}` does not match `{a: [{b: []}]}` and `{"a.1": {$exists: true}}`
+ * matches `{a: [{"1": "x"}]}`, where the engine answered the other way. The operand counts by
+ * the server's truthiness (BSONElement::trueValue: `0`, null and false ask for absence).
+ */
+const $exists: typeof queryOperators.$exists = (selector, value, options) => {
+  const engine = queryOperators.$exists(selector, value, options);
+  const wanted = isTruthy(value);
+  const parts = selector.split(".");
+  return (doc) =>
+    isPlainObject(doc) ? comparable(doc, parts).some((found) => found !== undefined) === wanted : engine(doc);
 };
 
 /**
@@ -248,7 +289,8 @@ export function rangeMatches(op: RangeOperator, parts: string[], operand: unknow
  * non-numbers as the server does (missing-accumulators.ts), arithmetic and math with the server's
  * numeric types and precision (numeric-expressions.ts, numeric-unary.ts), and conditions by the
  * server's truthiness, in expressions and `$expr` (truthiness.ts), and the `$type` expression with
- * the server's type names (bson-types.ts), and `$dateDiff` answering a long (date-differences.ts).
+ * the server's type names (bson-types.ts), `$dateDiff` answering a long (date-differences.ts), and
+ * `$regexMatch`/`$regexFind`/`$regexFindAll` reading patterns as PCRE, as filters do (regex-expressions.ts).
  */
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, ...MISSING_ACCUMULATORS, ...ORDERED_ACCUMULATORS },
@@ -264,6 +306,7 @@ const CONTEXT = Context.init({
     ...GROUP_KEY_EXPRESSIONS,
     ...TYPE_EXPRESSIONS,
     ...DATE_DIFFERENCE_EXPRESSIONS,
+    ...REGEX_EXPRESSIONS,
   },
   pipeline: {
     ...pipelineOperators,
@@ -279,6 +322,7 @@ const CONTEXT = Context.init({
     $type,
     $regex,
     $all,
+    $exists,
     $mod,
     $size,
     $elemMatch,
@@ -301,13 +345,14 @@ const EXPRESSION_OPTIONS = {
 
 /** An aggregation expression evaluated against one document (undefined: missing). */
 export function evaluateExpression(root: Document, expression: unknown): unknown {
-  return evalExpr(root, expression, EXPRESSION_OPTIONS);
+  return evalExpr(root, expressionAtCommandTime(expression), EXPRESSION_OPTIONS);
 }
 
+// `$$NOW` is fixed to the command's time before the engine sees it (command-time.ts).
 export function newQuery(filter: Document): Query {
-  return new Query(filter, { context: CONTEXT });
+  return new Query(filterAtCommandTime(filter), { context: CONTEXT });
 }
 
 export function newAggregator(pipeline: Document[], collectionResolver?: CollectionResolver): Aggregator {
-  return new Aggregator(pipeline, { context: CONTEXT, collectionResolver });
+  return new Aggregator(pipelineAtCommandTime(pipeline), { context: CONTEXT, collectionResolver });
 }

@@ -1,10 +1,10 @@
-import { Long } from "bson";
+import { Binary, Long } from "bson";
 import type * as queryOperators from "mingo/operators/query";
 import { bsonEquals } from "./bson-order.js";
 import { comparable } from "./comparable.js";
 import { NULL_AWARE_EQUALITY } from "./null-equality.js";
 import { plainNumber } from "./numeric-types.js";
-import { patternTest } from "./pcre.js";
+import { isRegex, patternTest } from "./pcre.js";
 import { isPlainObject } from "./storage/values.js";
 
 type Predicate = (doc: Record<string, unknown>) => boolean;
@@ -24,7 +24,15 @@ type Options = Parameters<typeof queryOperators.$eq>[2];
  */
 function ownEquality(selector: string, value: unknown): boolean {
   if (value === null || value === undefined || isRegex(value)) return false;
-  return Array.isArray(value) || isPlainObject(value) || selector.includes(".") || hasNumericPart(selector);
+  return (
+    Array.isArray(value) ||
+    isPlainObject(value) ||
+    // The engine compared binary data by its text (every byte past 0x7f read as one replacement
+    // character) and ignored its subtype: by length, subtype and bytes here (a UUID is one too).
+    value instanceof Binary ||
+    selector.includes(".") ||
+    hasNumericPart(selector)
+  );
 }
 
 /** Whether `value` equals some value the path reaches in `doc` (a document root). */
@@ -123,10 +131,6 @@ const $nin: typeof queryOperators.$nin = (selector, value, options) => {
 
 function hasNumericPart(selector: string): boolean {
   return selector.split(".").some((part) => /^\d+$/.test(part));
-}
-
-function isRegex(value: unknown): boolean {
-  return value instanceof RegExp || (value as { _bsontype?: string } | null)?._bsontype === "BSONRegExp";
 }
 
 /** The equality query operators: null-aware, and by BSON comparison where the engine's differs. */

@@ -4,11 +4,12 @@
  * when its `create` races the first insert, and `withTransaction` retries on the
  * `TransientTransactionError` label).
  */
-export const ErrorCodes = {
+const ErrorCodes = {
   InternalError: 1,
   BadValue: 2,
   FailedToParse: 9,
   TypeMismatch: 14,
+  Unauthorized: 13,
   PathNotViable: 28,
   ConflictingUpdateOperators: 40,
   DollarPrefixedFieldName: 52,
@@ -51,9 +52,13 @@ export const ErrorCodes = {
   Location17081: 17081,
   Location17082: 17082,
   Location17083: 17083,
+  Location17124: 17124,
   Location17419: 17419,
   Location28667: 28667,
   Location28680: 28680,
+  Location31022: 31022,
+  Location31023: 31023,
+  Location31024: 31024,
   Location28714: 28714,
   Location28756: 28756,
   Location28757: 28757,
@@ -86,6 +91,15 @@ export const ErrorCodes = {
   Location51081: 51081,
   Location51082: 51082,
   Location51083: 51083,
+  Location51091: 51091,
+  Location51103: 51103,
+  Location51104: 51104,
+  Location51105: 51105,
+  Location51106: 51106,
+  Location51107: 51107,
+  Location51109: 51109,
+  Location51110: 51110,
+  Location51111: 51111,
   Location51132: 51132,
   Location51134: 51134,
   Location51178: 51178,

@@ -2,7 +2,7 @@
  * @roadcert/mongo-standin: a MongoDB wire-protocol server for tests and the offline demo where no
  * real MongoDB can be had, and the embedded-database chooser built on it. See README.md.
  */
-export { startStandin, type Standin, type StandinOptions } from "./standin.js";
+export { startStandin, type Standin } from "./standin.js";
 export { resolveDatabase, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded.js";
 /** One process per data folder: the lock the stand-in and the embedded database take, for launchers to take theirs. */
 export { acquireDataLock, DataFolderInUseError, type DataLock, type LockHolder } from "./data-lock.js";

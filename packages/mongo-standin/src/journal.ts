@@ -17,7 +17,7 @@ const FILE = "journal.bin";
 const RECORD_HEADER = 8;
 
 /** What replaying the journal found. */
-export interface ReplayResult {
+interface ReplayResult {
   records: Document[];
   /** Bytes dropped at the end because the last record was torn (a crash mid-write). */
   tornBytes: number;

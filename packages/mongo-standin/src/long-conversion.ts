@@ -20,7 +20,7 @@ const failure = (message: string): CommandError =>
  * onError replaces. Always a bson `Long`: a plain number would go out as an int32 (or a double),
  * where the server's reply holds an int64 and `$type` says "long".
  */
-export function toLongValue(input: unknown): Long | null {
+function toLongValue(input: unknown): Long | null {
   if (input === null || input === undefined) return null;
   if (typeof input === "boolean") return Long.fromNumber(input ? 1 : 0);
   if (input instanceof Date) return Long.fromNumber(input.getTime());

@@ -1,4 +1,5 @@
 import type { Document } from "bson";
+import { evalExpr } from "mingo/core";
 import * as accumulatorOperators from "mingo/operators/accumulator";
 import * as expressionOperators from "mingo/operators/expression";
 import { CommandError, unsupported } from "./errors.js";
@@ -131,8 +132,30 @@ export const MISSING_ACCUMULATORS = {
   $covarianceSamp: refused<typeof accumulatorOperators.$covarianceSamp>("$covarianceSamp"),
 };
 
+/**
+ * The `$size` expression of exactly one argument (`{$size: x}` or `{$size: [x]}`), which must be
+ * an array: null or a missing value answers 17124 as on the server (ExpressionSize), where the
+ * engine's own gave null; and `{$size: ["$a"]}` is the size of `a`, not of the argument list.
+ */
+const $size: typeof expressionOperators.$size = (obj, expr, options) => {
+  const operands = Array.isArray(expr) ? (expr as unknown[]) : [expr];
+  if (operands.length !== 1)
+    throw new CommandError(
+      "Location16020",
+      `Expression $size takes exactly 1 arguments. ${operands.length} were passed in.`,
+    );
+  const array = evalExpr(obj, operands[0], options) as unknown;
+  if (!Array.isArray(array))
+    throw new CommandError(
+      "Location17124",
+      `The argument to $size must be an array, but was of type: ${typeName(array)}`,
+    );
+  return array.length;
+};
+
 /** The expression operators the engine looks up before the accumulators of the same name. */
 export const MISSING_EXPRESSIONS = {
+  $size,
   $mergeObjects: mergeObjectsExpression,
   $median: refused<typeof expressionOperators.$median>("$median"),
   $percentile: refused<typeof expressionOperators.$percentile>("$percentile"),

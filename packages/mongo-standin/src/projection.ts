@@ -14,7 +14,7 @@ type FieldRule =
   | { kind: "nested"; rules: Map<string, FieldRule> };
 
 /** A parsed find projection: inclusion or exclusion, with `_id` handled on its own. */
-export interface Projection {
+interface Projection {
   inclusion: boolean;
   rules: Map<string, FieldRule>;
   keepId: boolean;
@@ -24,10 +24,10 @@ export interface Projection {
 }
 
 /** Compiles a query over one array element for `$elemMatch` (documents and scalars alike). */
-export type ElementMatcher = (criteria: Document) => (element: unknown) => boolean;
+type ElementMatcher = (criteria: Document) => (element: unknown) => boolean;
 
 /** Evaluates an aggregation expression against a whole document (undefined: missing). */
-export type ExpressionEvaluator = (expression: unknown, root: Doc) => unknown;
+type ExpressionEvaluator = (expression: unknown, root: Doc) => unknown;
 
 /**
  * Parses a find projection as MongoDB does: 1/true include, 0/false exclude, `{$slice}` slices an

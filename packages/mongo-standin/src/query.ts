@@ -7,7 +7,7 @@ import { withPcrePatterns } from "./pcre.js";
 import { positionalIndex } from "./positional.js";
 import { sortDocuments } from "./sort-order.js";
 import { parseProjection, project } from "./projection.js";
-import { applyOperators, checkUpdatedSize } from "./update/apply.js";
+import { applyOperators, checkOperatorUpdate, checkUpdatedSize } from "./update/apply.js";
 import {
   deepClone,
   isPlainObject,
@@ -62,7 +62,7 @@ const TWO_POW_53 = Long.fromNumber(Number.MAX_SAFE_INTEGER);
  * correctly: text/geo/`$where` operators and `Long` values beyond 2^53 (the engine compares
  * numbers as JavaScript doubles, so such comparisons would be silently wrong).
  */
-export function assertSupported(value: unknown, where: string): void {
+function assertSupported(value: unknown, where: string): void {
   // Scalars first: most of what a save's filter and update hold (this walk was a twentieth of the
   // stand-in's time per save, issue 17).
   if (value === null || typeof value !== "object") return;
@@ -191,7 +191,7 @@ export function compileWithEngine(filter: Document): (doc: Doc) => boolean {
 }
 
 /** Options of a find-like read after the filter. */
-export interface ReadShape {
+interface ReadShape {
   sort?: Document;
   skip?: number;
   limit?: number;
@@ -338,6 +338,24 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
     Array.isArray(spec.update) || isReplacement(spec.update) ? undefined : spec.update,
   );
   return after;
+}
+
+/**
+ * What the server checks of an update before it reads a document, for a statement whose filter
+ * matched none (and that inserts nothing): a malformed update is refused all the same. A pipeline's
+ * stages must be allowed in an update; an operator update is parsed (update/apply.ts).
+ */
+export function checkUpdateParses(spec: UpdateSpec): void {
+  if (Array.isArray(spec.update)) {
+    for (const stage of spec.update) {
+      const name = Object.keys(stage)[0] ?? "";
+      if (!PIPELINE_UPDATE_STAGES.has(name))
+        throw new CommandError("BadValue", `${name} is not allowed to be used within an update`);
+    }
+  } else if (!isReplacement(spec.update)) {
+    assertSupported(spec.update, "an update");
+    checkOperatorUpdate(spec.update, spec.arrayFilters, compileFilter);
+  }
 }
 
 /** True when an update document holds no operators (a whole-document replacement). */

@@ -3,10 +3,11 @@ import { Int32, Long, type Document } from "bson";
 import type { Logger } from "pino";
 import { countOperation, newServerStats, type CommandContext, type ServerStats } from "./commands/context.js";
 import { commandName, runCommand } from "./commands/registry.js";
-import { dryRun, mayWriteMany } from "./dry-run.js";
+import { dryRun, mayWriteMany, writtenNamespaces } from "./dry-run.js";
 import { Cursors } from "./cursors.js";
 import { checkDatabaseName } from "./database-names.js";
 import { CommandError, ProtocolError } from "./errors.js";
+import { InProgress } from "./in-progress.js";
 import type { Store } from "./storage/store.js";
 import { plainDbRefs } from "./storage/values.js";
 import { Sessions } from "./sessions.js";
@@ -30,6 +31,13 @@ export interface ServerState {
   /** `host:port` clients dial (set once listening). */
   address: string;
   stats: ServerStats;
+  /** The commands waiting for an open transaction (`currentOp`). */
+  inProgress: InProgress;
+  /**
+   * Commands run twice, a dry run first (dry-run.ts): a cost every such write pays, counted so
+   * tests can tell when one is made.
+   */
+  dryRuns: number;
 }
 
 /** Creates the state shared by all connections of one server. */
@@ -41,6 +49,8 @@ export function createServerState(store: Store, logger: Logger | undefined, pers
     logger,
     address: "",
     stats: newServerStats(persistent),
+    inProgress: new InProgress(),
+    dryRuns: 0,
   };
 }
 
@@ -128,9 +138,15 @@ function run(
       connectionId,
       logger: state.logger,
       stats: state.stats,
+      inProgress: state.inProgress,
     };
     if (!rerun) countOperation(state.stats, name, command);
-    if (!txn && state.sessions.hasOpenTransactions() && mayWriteMany(name, command)) {
+    if (
+      !txn &&
+      mayWriteMany(name, command) &&
+      state.sessions.mayWaitOn(writtenNamespaces(name, command, db))
+    ) {
+      state.dryRuns += 1;
       const waits = dryRun(command, { ...ctx, access: new DryRun(state.store, waitingFor) });
       if (waits) return waits;
     }
@@ -231,7 +247,9 @@ export function serveConnection(socket: net.Socket, state: ServerState): void {
         return;
       }
       waiting = true;
+      const listed = state.inProgress.begin(command, db, connectionId);
       awaitEnd(result.waitFor, maxTimeLeft(command, started), (timedOut) => {
+        listed();
         waiting = false;
         if (closed) return;
         if (timedOut)

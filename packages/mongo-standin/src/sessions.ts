@@ -32,10 +32,10 @@ const RETRYABLE_WRITES = new Set(["insert", "update", "delete", "findAndModify",
 const SESSION_IDLE_MS = 30 * 60_000;
 
 /** What a retryable write is answered with: the reply of its first execution, or run it and record. */
-export type RetryableWrite = { replay: Document } | { record(reply: Document): void };
+type RetryableWrite = { replay: Document } | { record(reply: Document): void };
 
 /** The fields of a command that place it in a session and transaction. */
-export interface TxnFields {
+interface TxnFields {
   lsid?: Document;
   txnNumber?: unknown;
   autocommit?: unknown;
@@ -155,9 +155,15 @@ export class Sessions {
     return null;
   }
 
-  /** Whether any transaction is open (a write outside one may then have to wait). */
-  hasOpenTransactions(): boolean {
-    return this.open.size > 0;
+  /**
+   * Whether a write outside transactions to these namespaces (null: not known, any) may have to
+   * wait: an open transaction has written one of them (`waitingFor` looks nowhere else).
+   */
+  mayWaitOn(namespaces: readonly string[] | null): boolean {
+    if (this.open.size === 0) return false;
+    if (namespaces === null) return true;
+    for (const txn of this.open) if (namespaces.some((ns) => txn.hasWritten(ns))) return true;
+    return false;
   }
 
   /** The session under `key`, created on first use; marks it used now. */

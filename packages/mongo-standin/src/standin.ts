@@ -11,7 +11,7 @@ import { Store } from "./storage/store.js";
  * file that makes the store durable in `dataDir`; *access* — a command's direct or transactional
  * view of the store. See README.md for what it supports and what it refuses.
  */
-export interface StandinOptions {
+interface StandinOptions {
   /** TCP port; 0 (default) picks a free one. */
   port?: number;
   /** Interface to listen on (default 127.0.0.1). */

@@ -7,7 +7,7 @@ import type { Doc } from "./storage/values.js";
 import { OwnWrites } from "./transaction-writes.js";
 
 /** Label that tells drivers (`withTransaction`) to retry the whole transaction. */
-export const TRANSIENT = "TransientTransactionError";
+const TRANSIENT = "TransientTransactionError";
 const TRANSACTION_LIFETIME_MS = 60_000;
 
 /**
@@ -99,10 +99,10 @@ export class MustWait extends Error {
  * Outside a transaction: every write is applied (and journaled) immediately, except one that
  * meets what an open transaction has written, which waits for it (`MustWait`). Only a command's
  * first write can wait, as the command is then run again from the start; a command that may write
- * more than one document is first run as a `DryRun` (server.ts), which finds such a write before
- * anything changed. One met after the command changed others anyway is refused: the dry run and
- * the real run are one synchronous turn, so no transaction can write in between, and reaching this
- * means the two runs went different ways.
+ * more than one document, to a collection an open transaction has written, is first run as a
+ * `DryRun` (server.ts), which finds such a write before anything changed. One met after the
+ * command changed others anyway is refused: the dry run and the real run are one synchronous turn,
+ * so no transaction can write in between, and reaching this means the two runs went different ways.
  */
 export class DirectAccess implements Access {
   private wrote = false;
@@ -292,6 +292,14 @@ export class Transaction implements Access {
     else listener();
   }
 
+  /**
+   * Whether the transaction holds a buffered write to `ns`: only then can a write to `ns` outside
+   * transactions have to wait for it (its document locks and unique keys are all per collection).
+   */
+  hasWritten(ns: string): boolean {
+    return this.state === "active" && (this.writes.get(ns)?.size ?? 0) > 0;
+  }
+
   /** Whether a buffered write of this transaction holds a unique key one of `changes` would hold. */
   claimsKeyOf(collection: Collection, changes: Change[]): boolean {
     return this.writes.get(collection.ns)?.claimsKeyOf(collection, changes) ?? false;
@@ -314,7 +322,7 @@ export class Transaction implements Access {
   }
 }
 
-export function writeConflict(): CommandError {
+function writeConflict(): CommandError {
   return new CommandError(
     "WriteConflict",
     "WriteConflict error: this operation conflicted with another operation. Please retry your operation or multi-document transaction.",

@@ -1,6 +1,7 @@
 import type { Document } from "bson";
 import { bsonEquals } from "./bson-order.js";
 import { CommandError } from "./errors.js";
+import { isRegex } from "./pcre.js";
 import { deepClone, isPlainObject, setPath, type Doc } from "./storage/values.js";
 
 /** One equality the filter pins: a path and the value an upsert seeds there. */
@@ -95,6 +96,3 @@ function isOperatorObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** A JavaScript RegExp or a BSON regular expression the driver could not turn into one. */
-function isRegex(value: unknown): boolean {
-  return value instanceof RegExp || (value as { _bsontype?: string } | null)?._bsontype === "BSONRegExp";
-}

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Schema } from "mongoose";
-import { useStandinDatabase } from "./standin-fixtures.js";
+import { rejection, useStandinDatabase } from "./standin-fixtures.js";
 
 describe("mongo-standin: aggregation", () => {
   const t = useStandinDatabase("standin_agg");
@@ -85,5 +85,21 @@ describe("mongo-standin: aggregation", () => {
       { _id: "A", total: 5, note: "kept" },
       { _id: "B", total: 7 },
     ]);
+  });
+
+  it("when $size meets null, a missing field or a non-array, then the pipeline fails with 17124", async () => {
+    const coll = t.db.collection("sizeArgs");
+    await coll.insertMany([{ k: 1, a: [1, 2] }, { k: 2, a: null }, { k: 3 }, { k: 4, a: "xy" }]);
+    expect(
+      await coll
+        .aggregate([{ $match: { k: 1 } }, { $project: { _id: 0, n: { $size: "$a" }, m: { $size: ["$a"] } } }])
+        .toArray(),
+    ).to.deep.equal([{ n: 2, m: 2 }]);
+    for (const k of [2, 3, 4]) {
+      const error = await rejection(
+        coll.aggregate([{ $match: { k } }, { $project: { n: { $size: "$a" } } }]).toArray(),
+      );
+      expect(error.code, String(k)).to.equal(17124);
+    }
   });
 });

@@ -121,6 +121,26 @@ describe("mongo-standin: CRUD commands through the official driver", () => {
     ]);
   });
 
+  it("when nested array filters meet no element of the outer array, then the update matches and changes nothing", async () => {
+    const coll = t.db.collection("nestedFilters");
+    const _id = new ObjectId();
+    await coll.insertOne({ _id, rooms: [{ name: "A", seats: [{ n: 1, ip: null }] }] });
+    const result = await coll.updateOne(
+      { _id },
+      { $set: { "rooms.$[room].seats.$[seat].ip": "10.0.0.1" } },
+      { arrayFilters: [{ "room.name": "B" }, { "seat.n": 1 }] },
+    );
+    expect([result.matchedCount, result.modifiedCount]).to.deep.equal([1, 0]);
+    const unused = await rejection(
+      coll.updateOne(
+        { _id },
+        { $set: { "rooms.$[room].name": "C" } },
+        { arrayFilters: [{ "room.name": "A" }, { "seat.n": 1 }] },
+      ),
+    );
+    expect(unused.code).to.equal(9);
+  });
+
   it("when a claim marks some array elements only if none of them is marked yet, then the second claim matches nothing", async () => {
     // roadcert's outage credit: $not/$elemMatch over dates in the filter, $in over dates in arrayFilters.
     const coll = t.db.collection("claims");

@@ -77,4 +77,20 @@ describe("mongo-standin: conditions on dotted paths through arrays", () => {
     expect(error.code).to.equal(2);
     expect(error.message).to.match(/mongo-standin does not support.*\$elemMatch/);
   });
+
+  it("when $exists names a path with a numeric part through arrays, then it finds what the server's walk finds", async () => {
+    await t.db.collection<Numbered>("existsIndexed").insertMany([
+      { _id: 1, a: [] },
+      { _id: 2, a: [{ c: 1 }] },
+      { _id: 3, a: [{ b: [] }] },
+      { _id: 4, a: [{ b: [7] }] },
+      { _id: 5, a: [{ "1": "x" }] },
+      { _id: 6, a: [0, 1] },
+      { _id: 7, a: { b: { "0": null } } },
+    ]);
+    expect(await ids("existsIndexed", { "a.b.0": { $exists: true } })).to.deep.equal([4, 7]);
+    expect(await ids("existsIndexed", { "a.b.0": { $exists: false } })).to.deep.equal([1, 2, 3, 5, 6]);
+    expect(await ids("existsIndexed", { "a.1": { $exists: true } })).to.deep.equal([5, 6]);
+    expect(await ids("existsIndexed", { "a.1": { $exists: 0 } })).to.deep.equal([1, 2, 3, 4, 7]);
+  });
 });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Binary, UUID } from "mongodb";
 import { useStandinDatabase, type Numbered } from "./standin-fixtures.js";
 
 /**
@@ -52,6 +53,26 @@ describe("mongo-standin: equality", () => {
     expect(await ids("digitFields", { "a.0": 5 })).to.deep.equal([1, 2, 4]);
     expect(await ids("digitFields", { "a.0": { $in: [5] } })).to.deep.equal([1, 2, 4]);
     expect(await ids("digitFields", { "a.0": { $ne: 5 } })).to.deep.equal([3]);
+  });
+
+  it("when binary data is compared, then its bytes and subtype decide, as for a UUID", async () => {
+    const uuid = new UUID();
+    await t.db.collection<Numbered>("binaries").insertMany([
+      { _id: 1, b: new Binary(Buffer.from([0x80])) },
+      { _id: 2, b: new Binary(Buffer.from([0xff])) },
+      { _id: 3, b: new Binary(Buffer.from([0x80]), 5) },
+      { _id: 4, b: uuid },
+      { _id: 5, b: [new Binary(Buffer.from([0xff]))] },
+    ]);
+    expect(await ids("binaries", { b: new Binary(Buffer.from([0x80])) })).to.deep.equal([1]);
+    expect(await ids("binaries", { b: new Binary(Buffer.from([0xff])) })).to.deep.equal([2, 5]);
+    expect(await ids("binaries", { b: new Binary(Buffer.from([0x80]), 5) })).to.deep.equal([3]);
+    expect(await ids("binaries", { b: { $in: [new Binary(Buffer.from([0x80]))] } })).to.deep.equal([1]);
+    expect(await ids("binaries", { b: { $ne: new Binary(Buffer.from([0x80])) } })).to.deep.equal([
+      2, 3, 4, 5,
+    ]);
+    expect(await ids("binaries", { b: uuid })).to.deep.equal([4]);
+    expect(await ids("binaries", { b: new UUID() })).to.deep.equal([]);
   });
 
   it("when a stored regular expression is queried with the same expression, then it matches", async () => {

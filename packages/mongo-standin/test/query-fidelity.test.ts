@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Decimal128, Long } from "mongodb";
+import { BSONRegExp, Decimal128, Long } from "mongodb";
 import { rejection, skipOnRealMongo, useStandinDatabase, type Numbered } from "./standin-fixtures.js";
 
 /** Query operators and cursor arguments where the server's rules are easy to get subtly wrong. */
@@ -80,6 +80,116 @@ describe("mongo-standin: query operators, server rules", () => {
       const error = await rejection(coll.find({ s: { $regex: pattern } }).toArray());
       expect(error.message, pattern).to.match(/mongo-standin does not support/);
     }
+  });
+
+  it("when a pattern uses \\s, \\S or ., then they are ASCII spaces and whole code points as in PCRE2's UTF mode", async () => {
+    await t.db.collection<Numbered>("regexUtf").insertMany([
+      { _id: 1, s: "a b" },
+      { _id: 2, s: "a\u3000b" },
+      { _id: 3, s: "a\u00a0b" },
+      { _id: 4, s: "\u{20BB7}a" },
+      { _id: 5, s: "a\tb" },
+    ]);
+    expect(await ids("regexUtf", { s: /^a\sb$/ })).to.deep.equal([1, 5]);
+    expect(await ids("regexUtf", { s: { $regex: "^a[\\s]b$" } })).to.deep.equal([1, 5]);
+    expect(await ids("regexUtf", { s: /^a\Sb$/ })).to.deep.equal([2, 3]);
+    expect(await ids("regexUtf", { s: /^a[^\s]b$/ })).to.deep.equal([2, 3]);
+    expect(await ids("regexUtf", { s: /^.{2}$/ })).to.deep.equal([4]);
+  });
+
+  it("when a pattern is read without case, then Unicode's simple case folding applies", async () => {
+    await t.db.collection<Numbered>("regexFold").insertMany([
+      { _id: 1, s: "\u212A" },
+      { _id: 2, s: "k" },
+      { _id: 3, s: "x" },
+    ]);
+    expect(await ids("regexFold", { s: /^K$/i })).to.deep.equal([1, 2]);
+  });
+
+  it("when a pattern escapes a character with no meaning of its own, then it matches the character", async () => {
+    await t.db.collection<Numbered>("regexEscapes").insertMany([
+      { _id: 1, s: "a-b #c" },
+      { _id: 2, s: "a{b}" },
+    ]);
+    expect(await ids("regexEscapes", { s: { $regex: "^a\\-b\\ \\#c$" } })).to.deep.equal([1]);
+    expect(await ids("regexEscapes", { s: { $regex: "^a[\\-]b" } })).to.deep.equal([1]);
+    expect(await ids("regexEscapes", { s: { $regex: "^a{b}$" } })).to.deep.equal([2]);
+  });
+
+  it("when a BSON regular expression carries the s option, then . also matches a newline", async () => {
+    await t.db.collection<Numbered>("regexDotAll").insertMany([
+      { _id: 1, s: "a\nc" },
+      { _id: 2, s: "abc" },
+    ]);
+    // bson decodes the option s as JavaScript's flag g: it must not be dropped as a JavaScript flag.
+    expect(await ids("regexDotAll", { s: new BSONRegExp("^a.c$", "s") })).to.deep.equal([1, 2]);
+    expect(await ids("regexDotAll", { s: { $regex: new BSONRegExp("^a.c$", "s") } })).to.deep.equal([1, 2]);
+    expect(await ids("regexDotAll", { s: new BSONRegExp("^a.c$", "") })).to.deep.equal([2]);
+  });
+
+  it("when a stored regular expression carries the s option, then an equality filter with the same pattern and option finds it, and one without the option does not", async () => {
+    await t.db
+      .collection<Numbered>("storedDotAll")
+      .insertMany([
+        { _id: 1, re: new BSONRegExp("^x.y$", "s") } as never,
+        { _id: 2, re: new BSONRegExp("^x.y$", "") } as never,
+      ]);
+    expect(await ids("storedDotAll", { re: new BSONRegExp("^x.y$", "s") })).to.deep.equal([1]);
+    expect(await ids("storedDotAll", { re: new BSONRegExp("^x.y$", "") })).to.deep.equal([2]);
+  });
+
+  it("when a BSON regular expression carries the x option, then the stand-in refuses it rather than drop it", async function () {
+    skipOnRealMongo(this, "a real server reads the x option; the refusal is the stand-in's own");
+    const coll = t.db.collection<Numbered>("regexExtended");
+    await coll.insertOne({ _id: 1, s: "a b" });
+    for (const operation of [
+      () => coll.find({ s: new BSONRegExp("^a b$", "x") }).toArray(),
+      () => coll.insertOne({ _id: 2, re: new BSONRegExp("a", "x") } as never),
+    ]) {
+      const error = await rejection(operation());
+      expect(error.code).to.equal(2);
+      expect(error.message).to.match(/mongo-standin does not support the regular expression option 'x'/);
+    }
+    // The connection still serves.
+    expect(await ids("regexExtended", {})).to.deep.equal([1]);
+  });
+
+  it("when a pattern does not compile, then the query fails with 51091", async () => {
+    const coll = t.db.collection<Numbered>("regexInvalid");
+    await coll.insertOne({ _id: 1, s: "abc" });
+    for (const pattern of ["a(b", "a\\y", "\\u0061", "[\\s-z]"]) {
+      const error = await rejection(coll.find({ s: { $regex: pattern } }).toArray());
+      expect(error.code, pattern).to.equal(51091);
+    }
+  });
+
+  it("when $all lists an operator, then it fails with BadValue unless every element is an $elemMatch", async () => {
+    const coll = t.db.collection<Numbered>("allOperators");
+    await coll.insertMany([
+      { _id: 1, a: [{ x: 1 }, { x: 5 }] },
+      { _id: 2, a: [{ x: 1 }] },
+    ]);
+    for (const values of [
+      [{ $gt: 1 }],
+      [1, { $elemMatch: { x: 1 } }],
+      [{ $elemMatch: { x: 1 } }, { x: 5 }],
+    ]) {
+      const error = await rejection(coll.find({ a: { $all: values } }).toArray());
+      expect(error.code, JSON.stringify(values)).to.equal(2);
+    }
+    expect(
+      await ids("allOperators", {
+        a: { $all: [{ $elemMatch: { x: 1 } }, { $elemMatch: { x: { $gt: 2 } } }] },
+      }),
+    ).to.deep.equal([1]);
+  });
+
+  it("when count gets a negative skip, then it fails with 51024", async () => {
+    await t.db.collection<Numbered>("countArgs").insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }]);
+    const error = await rejection(t.db.command({ count: "countArgs", query: {}, skip: -1 }));
+    expect(error.code).to.equal(51024);
+    expect(error.message).to.match(/'count\.skip' value must be >= 0/);
+    expect((await t.db.command({ count: "countArgs", query: {}, skip: 1, limit: -1 })).n).to.equal(1);
   });
 
   it("when a range meets NaN, then only $gte and $lte with NaN match it", async () => {

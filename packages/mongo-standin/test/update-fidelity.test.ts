@@ -58,6 +58,56 @@ describe("mongo-standin: update operators, server rules", () => {
 describe("mongo-standin: update errors name types as the server does", () => {
   const t = useStandinDatabase("standin_update_type_names");
 
+  it("when an update is malformed and its filter matches nothing, then it is still refused as the server's parser refuses it", async () => {
+    const coll = t.db.collection<Numbered>("parsedFirst");
+    await coll.insertOne({ _id: 1, a: [1, 2] });
+    const nothing = { _id: 99 };
+    const unused = await rejection(
+      coll.updateOne(nothing, { $set: { "a.$[x]": 0 } }, { arrayFilters: [{ x: 1 }, { y: 2 }] }),
+    );
+    expect(unused.code).to.equal(9);
+    expect(unused.message).to.match(/^The array filter for identifier 'y' was not used in the update/);
+    expect(
+      (await rejection(coll.updateMany(nothing, { $set: { b: 1 } }, { arrayFilters: [{ x: 1 }] }))).code,
+    ).to.equal(9);
+    expect(
+      (await rejection(coll.findOneAndUpdate(nothing, { $set: { b: 1 } }, { arrayFilters: [{ x: 1 }] })))
+        .code,
+    ).to.equal(9);
+    expect((await rejection(coll.updateOne(nothing, { $set: { "a.$[x]": 0 } }))).code).to.equal(2);
+    expect((await rejection(coll.updateOne(nothing, { $set: { a: 1, "a.b": 2 } }))).code).to.equal(40);
+    expect((await rejection(coll.updateOne(nothing, { $bogus: { a: 1 } } as never))).code).to.equal(9);
+    // Operator arguments are parsed too (ModifierNode::init): a non-number to $inc, $each not an array.
+    expect((await rejection(coll.updateOne(nothing, { $inc: { a: "x" } } as never))).code).to.equal(14);
+    expect((await rejection(coll.updateOne(nothing, { $push: { a: { $each: 1 } } } as never))).code).to.equal(2);
+    expect((await rejection(coll.updateOne(nothing, { $pop: { a: 2 } } as never))).code).to.equal(9);
+    expect((await rejection(coll.updateMany(nothing, { $pullAll: { a: 1 } } as never))).code).to.equal(2);
+    expect(await coll.findOne({ _id: 1 })).to.deep.equal({ _id: 1, a: [1, 2] });
+  });
+
+  it("when $push's $slice or $position is not an integer number, then the update fails with BadValue and changes nothing", async () => {
+    const coll = t.db.collection<Numbered>("pushModifiers");
+    await coll.insertOne({ _id: 1, a: [1, 2] });
+    for (const [key, value] of [
+      ["$slice", null],
+      ["$slice", "1"],
+      ["$slice", true],
+      ["$slice", 1.5],
+      ["$position", "0"],
+      ["$position", null],
+    ] as const) {
+      const error = await rejection(
+        coll.updateOne({ _id: 1 }, { $push: { a: { $each: [3], [key]: value } } } as never),
+      );
+      expect(error.code, `${key}: ${String(value)}`).to.equal(2);
+      expect(error.message, `${key}: ${String(value)}`).to.match(
+        new RegExp(`^The value for \\${key} must be an integer`),
+      );
+    }
+    await coll.updateOne({ _id: 1 }, { $push: { a: { $each: [3], $slice: -2, $position: 0 } } } as never);
+    expect(await coll.findOne({ _id: 1 })).to.deep.equal({ _id: 1, a: [1, 2] });
+  });
+
   it("when an update operator meets a field of the wrong type, then its error names the type as $type does", async () => {
     const coll = t.db.collection<Numbered>("wrongTypes");
     await coll.insertOne({

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { Document } from "bson";
 import { rejection, skipOnRealMongo, useStandinDatabase } from "./standin-fixtures.js";
 
 /**
@@ -21,7 +22,28 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
     return { promise: tracked, settled: () => done };
   }
 
-  const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  /** The commands on `collection` the server lists as in progress (`currentOp`). */
+  async function inProgressOn(collection: string): Promise<Document[]> {
+    const reply = await t.client
+      .db("admin")
+      .command({ currentOp: true, active: true, ns: `${t.dbName}.${collection}` });
+    return reply.inprog as Document[];
+  }
+
+  /**
+   * Resolves once the server lists a command on `collection` in progress: every command runs to the
+   * end in one turn unless it waits, so this proves the write is held, not merely slow. Fails when
+   * none is listed within 10 s (the write did not wait).
+   */
+  async function waitingOn(collection: string): Promise<Document> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const [op] = await inProgressOn(collection);
+      if (op) return op;
+      if (Date.now() > deadline) throw new Error(`no command on ${collection} is waiting`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
 
   it("when an outside update meets a document the open transaction wrote, then it waits for the commit and applies to the committed document", async () => {
     const coll = t.db.collection("waitCommit");
@@ -31,7 +53,7 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
       session.startTransaction();
       await coll.updateOne({ _id: "doc" as never }, { $inc: { v: 1 } }, { session });
       const outside = watched(coll.updateOne({ _id: "doc" as never }, { $inc: { v: 10 } }));
-      await pause(150);
+      await waitingOn("waitCommit");
       expect(outside.settled()).to.equal(false);
       await session.commitTransaction();
       expect((await outside.promise).modifiedCount).to.equal(1);
@@ -51,7 +73,7 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
       const outside = watched(
         coll.findOneAndUpdate({ _id: "doc" as never }, { $inc: { v: 10 } }, { returnDocument: "after" }),
       );
-      await pause(100);
+      await waitingOn("waitAbort");
       expect(outside.settled()).to.equal(false);
       await session.abortTransaction();
       expect((await outside.promise)?.v).to.equal(10);
@@ -69,7 +91,11 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
       await coll.insertOne({ _id: "k" as never, u: "x" }, { session });
       const sameId = watched(coll.insertOne({ _id: "k" as never, u: "y" }));
       const sameKey = watched(coll.insertOne({ _id: "other" as never, u: "x" }));
-      await pause(100);
+      // Both wait, each on its own connection (one connection runs its commands in order).
+      const deadline = Date.now() + 10_000;
+      while ((await inProgressOn("waitInsert")).length < 2 && Date.now() < deadline)
+        await new Promise((resolve) => setImmediate(resolve));
+      expect(await inProgressOn("waitInsert")).to.have.length(2);
       expect([sameId.settled(), sameKey.settled()]).to.deep.equal([false, false]);
       await session.commitTransaction();
       expect((await rejection(sameId.promise)).code).to.equal(11000);
@@ -126,6 +152,9 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
       session.startTransaction();
       await coll.updateOne({ _id: "b" as never }, { $set: { v: 1 } }, { session });
       const outside = watched(coll.updateMany({}, { $inc: { v: 10 } }));
+      await waitingOn("waitMany");
+      const meanwhile = await coll.find().sort({ _id: 1 }).toArray();
+      expect(meanwhile.map((doc) => doc.v as number)).to.deep.equal([0, 0, 0]);
       await session.commitTransaction();
       const result = await outside.promise;
       expect([result.matchedCount, result.modifiedCount]).to.deep.equal([3, 3]);
@@ -152,6 +181,8 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
       session.startTransaction();
       await target.updateOne({ _id: "b" as never }, { $set: { v: 1 } }, { session });
       const outside = watched(source.aggregate([{ $merge: { into: "mergeTarget" } }]).toArray());
+      // The aggregate's own namespace is its source, as the server lists it.
+      await waitingOn("mergeSource");
       await session.commitTransaction();
       await outside.promise;
     } finally {
@@ -176,6 +207,8 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
           { _id: "q" as never, u: "x" },
         ]),
       );
+      await waitingOn("waitInsertMany");
+      expect(await coll.countDocuments()).to.equal(0);
       await session.abortTransaction();
       expect((await outside.promise).insertedCount).to.equal(2);
     } finally {
@@ -199,6 +232,26 @@ describe("mongo-standin: writes waiting for an open transaction", () => {
       await session.commitTransaction();
       await outside.promise;
       expect((await updates()) - before).to.equal(1);
+    } finally {
+      await session.endSession();
+    }
+  });
+
+  it("when an outside write waits for a transaction, then currentOp lists it on its namespace until it has run", async () => {
+    const coll = t.db.collection("waitListed");
+    await coll.insertOne({ _id: "doc" as never, v: 0 });
+    expect(await inProgressOn("waitListed")).to.deep.equal([]);
+    const session = t.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.updateOne({ _id: "doc" as never }, { $set: { v: 1 } }, { session });
+      const outside = watched(coll.updateOne({ _id: "doc" as never }, { $inc: { v: 10 } }));
+      const op = await waitingOn("waitListed");
+      expect([op.op, op.ns, op.active]).to.deep.equal(["update", `${t.dbName}.waitListed`, true]);
+      expect(await inProgressOn("otherCollection")).to.deep.equal([]);
+      await session.commitTransaction();
+      await outside.promise;
+      expect(await inProgressOn("waitListed")).to.deep.equal([]);
     } finally {
       await session.endSession();
     }

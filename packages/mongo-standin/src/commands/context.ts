@@ -2,6 +2,7 @@ import type { Document } from "bson";
 import type { Logger } from "pino";
 import type { Cursors } from "../cursors.js";
 import { CommandError } from "../errors.js";
+import type { InProgress } from "../in-progress.js";
 import type { Store } from "../storage/store.js";
 import type { Sessions } from "../sessions.js";
 import type { Access, Transaction } from "../transactions.js";
@@ -21,6 +22,8 @@ export interface CommandContext {
   connectionId: number;
   logger: Logger | undefined;
   stats: ServerStats;
+  /** The commands waiting for an open transaction, which `currentOp` lists. */
+  inProgress: InProgress;
 }
 
 /** Counters `serverStatus` reports, shared by every connection of one server. */

@@ -1,6 +1,6 @@
 import { Long, type Document } from "bson";
 import { CommandError } from "../errors.js";
-import { shape } from "../query.js";
+import { compileFilter, shape } from "../query.js";
 import type { CommandContext, Handler } from "./context.js";
 import { SET_NAME, VERSION } from "./handshake.js";
 import { findHinted, winningPlan } from "./plan.js";
@@ -168,5 +168,35 @@ const explain: Handler = (command, ctx) => {
   return explainReply(inner as Document, command.verbosity ?? "allPlansExecution", ctx);
 };
 
+/** Fields of `currentOp` that are its options or generic command arguments, not its filter. */
+const CURRENT_OP_OPTIONS = new Set([
+  "currentOp",
+  "$all",
+  "$ownOps",
+  "$db",
+  "lsid",
+  "$clusterTime",
+  "$readPreference",
+  "comment",
+  "maxTimeMS",
+  "apiVersion",
+  "apiStrict",
+  "apiDeprecationErrors",
+]);
+
+/**
+ * `currentOp`: the operations in progress matching the command's other fields as a filter, as the
+ * server runs it (a `$currentOp` stage and a `$match`). Here those are the writes waiting for an
+ * open transaction (in-progress.ts); idle sessions are not listed (as without `$all`).
+ */
+const currentOp: Handler = (command, ctx) => {
+  if (ctx.db !== "admin")
+    throw new CommandError("Unauthorized", "currentOp may only be run against the admin database.");
+  const matches = compileFilter(
+    Object.fromEntries(Object.entries(command).filter(([field]) => !CURRENT_OP_OPTIONS.has(field))),
+  );
+  return { inprog: ctx.inProgress.list(ctx.address).filter((op) => matches(op)) };
+};
+
 /** Server diagnostics. */
-export const diagnosticCommands: Record<string, Handler> = { serverStatus, explain };
+export const diagnosticCommands: Record<string, Handler> = { serverStatus, explain, currentOp };

@@ -9,7 +9,7 @@ import type { CommandContext } from "./context.js";
  * index of an existing collection answers 2 BadValue; `{$natural: ±1}` is a collection scan; a
  * collection that does not exist has no indexes to check (the server returns nothing there).
  */
-export function hintedIndex(ns: string, hint: unknown, ctx: CommandContext): Index | null {
+function hintedIndex(ns: string, hint: unknown, ctx: CommandContext): Index | null {
   if (hint === undefined || hint === null) return null;
   if (typeof hint === "string" && hint === "") return null;
   const collection = ctx.store.collection(ns);
@@ -35,7 +35,7 @@ export function hintedIndex(ns: string, hint: unknown, ctx: CommandContext): Ind
  * Honours a hinted sparse or partial index the way the server does: the scan only sees the
  * documents that index holds (a full index changes nothing but speed).
  */
-export function throughHint(docs: Doc[], index: Index | null): Doc[] {
+function throughHint(docs: Doc[], index: Index | null): Doc[] {
   if (!index || !(index.spec.sparse || index.spec.partialFilterExpression)) return docs;
   return docs.filter((doc) => index.keysFor(doc).length > 0);
 }

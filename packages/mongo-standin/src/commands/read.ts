@@ -14,15 +14,16 @@ function asNumber(value: unknown): number | undefined {
 }
 
 /**
- * A find argument the server's command parser bounds at zero (find_command.idl: `skip`, `limit`
- * and `batchSize` have `validator: { gte: 0 }`), which answers 51024 when one is negative.
+ * An argument the server's command parser bounds at zero (find_command.idl: `skip`, `limit` and
+ * `batchSize` have `validator: { gte: 0 }`; count_command.idl: `skip`), which answers 51024 when
+ * one is negative.
  */
-function nonNegative(command: Document, field: string): number | undefined {
+function nonNegative(command: Document, field: string, name = "find"): number | undefined {
   const n = asNumber(command[field]);
   if (n !== undefined && n < 0)
     throw new CommandError(
       "Location51024",
-      `BSON field 'find.${field}' value must be >= 0, actual value '${n}'`,
+      `BSON field '${name}.${field}' value must be >= 0, actual value '${n}'`,
     );
   return n;
 }
@@ -59,8 +60,11 @@ const killCursors: Handler = (command, ctx) => {
 
 const count: Handler = (command, ctx) => {
   const ns = namespaceOf(command, ctx);
+  // A negative skip is refused (a slice from the end otherwise); a negative limit counts as its
+  // absolute value on the server too (`shape` takes Math.abs).
+  const skip = nonNegative(command, "skip", "count");
   const docs = shape(findHinted(ns, (command.query as Document | undefined) ?? {}, command.hint, ctx), {
-    skip: asNumber(command.skip),
+    skip,
     limit: asNumber(command.limit),
   });
   return { n: docs.length };

@@ -1,8 +1,10 @@
 import type { Document } from "bson";
+import { atCommandTime } from "../command-time.js";
 import { CommandError } from "../errors.js";
 import { checkCommandTypes } from "../deprecated-types.js";
 import { aggregateCommands } from "./aggregate.js";
 import { assertSimpleCollations } from "./collation.js";
+import { assertNoCommandLet } from "./command-let.js";
 import type { CommandContext, Handler } from "./context.js";
 import { ddlCommands } from "./ddl.js";
 import { diagnosticCommands } from "./diagnostics.js";
@@ -37,7 +39,9 @@ export function runCommand(command: Document, ctx: CommandContext): Document {
   const handler = handlers.get(name);
   if (!handler) throw new CommandError("CommandNotFound", `no such command: '${name}'`);
   assertSimpleCollations(command);
+  assertNoCommandLet(command);
   // A delete's statements are checked one by one (write.ts), each failing as a write error.
   if (!CHECK_OWN_TYPES.has(name)) checkCommandTypes(name, command, name === "delete" ? "deletes" : undefined);
-  return handler(command, ctx);
+  // `$$NOW` is one time for the whole command (command-time.ts).
+  return atCommandTime(() => handler(command, ctx));
 }

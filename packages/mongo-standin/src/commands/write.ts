@@ -1,7 +1,7 @@
 import { calculateObjectSize, type Document } from "bson";
 import { CommandError, unsupported } from "../errors.js";
 import { idIndexSpec, Index } from "../indexes.js";
-import { applyUpdate, isReplacement, shape, type UpdateSpec } from "../query.js";
+import { applyUpdate, checkUpdateParses, isReplacement, shape, type UpdateSpec } from "../query.js";
 import { shareSlots } from "../storage/shared-slots.js";
 import { isPlainObject, sameBson, valueKey, withId, type Doc } from "../storage/values.js";
 import { seedFromFilter } from "../upsert-seed.js";
@@ -98,7 +98,7 @@ export function unchanged(before: Doc, after: Doc): boolean {
  * Performs an upsert's insert: the filter's equality fields seed the document, then the update
  * applies with `$setOnInsert` active. Returns the new document.
  */
-export function upsertOne(ns: string, filter: Document, spec: UpdateSpec, ctx: CommandContext): Doc {
+function upsertOne(ns: string, filter: Document, spec: UpdateSpec, ctx: CommandContext): Doc {
   const replacement = !Array.isArray(spec.update) && isReplacement(spec.update);
   const doc = withId(applyUpdate(seedFromFilter(filter, replacement), spec, true));
   insertOne(ns, doc, ctx);
@@ -155,6 +155,7 @@ const update: Handler = (command, ctx) => {
         n += 1;
         return;
       }
+      if (targets.length === 0) checkUpdateParses(spec);
       for (const target of targets) {
         const after = applyUpdate(target, spec, false);
         n += 1;
@@ -213,7 +214,10 @@ const findAndModify: Handler = (command, ctx) => {
     filter,
   };
   if (!target) {
-    if (command.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
+    if (command.upsert !== true) {
+      checkUpdateParses(spec);
+      return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
+    }
     const doc = upsertOne(ns, filter, spec, ctx);
     return {
       lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id },

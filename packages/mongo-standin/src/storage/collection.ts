@@ -21,7 +21,7 @@ interface Version {
 }
 
 /** A cold document point-read again within this long of its last point read is kept as an object. */
-export const REREAD_KEEPS_MS = 30_000;
+const REREAD_KEEPS_MS = 30_000;
 
 /** `touched` of a version `encodeCold` refused, so later passes skip it at once. */
 const NEVER_COLD = Number.POSITIVE_INFINITY;

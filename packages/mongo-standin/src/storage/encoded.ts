@@ -21,7 +21,7 @@ import type { Doc } from "./values.js";
  */
 
 /** Documents smaller than this stay objects: their bytes would save little and cost a decode. */
-export const MIN_ENCODED_BYTES = 16 * 1024;
+const MIN_ENCODED_BYTES = 16 * 1024;
 
 /**
  * The document's BSON bytes when decoding them (with the wire layer's options) gives back an

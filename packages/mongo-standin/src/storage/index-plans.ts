@@ -15,7 +15,7 @@ export interface IndexPlan {
 }
 
 /** Bounds on a date: each operator's operand in epoch ms. */
-export type DateRange = Array<{ op: "$lt" | "$lte" | "$gt" | "$gte"; ms: number }>;
+type DateRange = Array<{ op: "$lt" | "$lte" | "$gt" | "$gte"; ms: number }>;
 
 const RANGE_OPS = new Set(["$lt", "$lte", "$gt", "$gte"]);
 

@@ -13,6 +13,7 @@ import {
   comparePaths,
   compileArrayFilters,
   expandPath,
+  markIdentifiers,
   locate,
   own,
   putField,
@@ -38,7 +39,7 @@ export function changedForCertain(after: Doc): boolean {
 }
 
 /** How one update statement applies to one document. */
-export interface OperatorUpdate {
+interface OperatorUpdate {
   update: Document;
   filter: Document;
   arrayFilters: Document[] | undefined;
@@ -155,17 +156,22 @@ function planKey(spec: OperatorUpdate): string | null {
   return key;
 }
 
-/** The update's steps in the order they apply, every path checked (see `applyOperators`). */
-function planSteps(doc: Doc, spec: OperatorUpdate): Step[] {
-  const ctx: PathContext = {
-    doc,
-    filter: spec.filter,
-    compile: spec.compile,
-    arrayFilters: compileArrayFilters(spec.arrayFilters, spec.compile),
-    usedIdentifiers: new Set(),
-  };
+/** One path an operator names, as written (`target`: a `$rename`'s destination). */
+interface Named {
+  op: string;
+  path: string;
+  target?: string;
+}
+
+/**
+ * The checks the server's update parser makes before it reads any document (UpdateDriver::parse):
+ * operators known and given documents, each path's syntax, overlapping paths (40), every `$[id]`
+ * with an array filter (2) and every array filter used (9). A filter that matches nothing does not
+ * spare an update them. Returns the paths each operator names, in the update's order.
+ */
+function parseNamed(spec: Pick<OperatorUpdate, "update" | "compile">, ctx: PathContext): Named[] {
   const written: string[] = [];
-  const steps: Step[] = [];
+  const named: Named[] = [];
   // for…in, not Object.entries (the same names in the same order): a save's update has four
   // operators and ten paths, and their entries arrays were 3% of its bytes (issue 17).
   for (const op in spec.update) {
@@ -183,16 +189,17 @@ function planSteps(doc: Doc, spec: OperatorUpdate): Step[] {
       if (op === "$rename") {
         const target = checkRename(path, fields[path]);
         written.push(path, target);
-        steps.push({ op, path, parts: path.split("."), target });
+        named.push({ op, path, target });
         continue;
       }
       written.push(path);
-      if (op === "$setOnInsert" && !spec.inserting) continue;
-      for (const parts of expandPath(path, ctx)) steps.push({ op, path, parts });
+      // The server marks an identifier used when it parses the path, before any document is
+      // walked: `a.$[x].b.$[y]` uses `y` even where no element matches `x`.
+      markIdentifiers(path, ctx);
+      named.push({ op, path });
     }
   }
   checkConflicts(written);
-  checkResolvedConflicts(steps);
   for (const identifier of ctx.arrayFilters.keys()) {
     if (!ctx.usedIdentifiers.has(identifier))
       throw new CommandError(
@@ -200,6 +207,60 @@ function planSteps(doc: Doc, spec: OperatorUpdate): Step[] {
         `The array filter for identifier '${identifier}' was not used in the update ${show(spec.update)}`,
       );
   }
+  return named;
+}
+
+/**
+ * The parser's checks alone (`parseNamed`), for an operator update whose filter matched no
+ * document: the server refuses a malformed update whether or not it meets one.
+ */
+export function checkOperatorUpdate(
+  update: Document,
+  arrayFilters: Document[] | undefined,
+  compile: FilterCompiler,
+): void {
+  const named = parseNamed(
+    { update, compile },
+    {
+      doc: {},
+      filter: {},
+      compile,
+      arrayFilters: compileArrayFilters(arrayFilters, compile),
+      usedIdentifiers: new Set(),
+    },
+  );
+  // The server parses each operator's argument too (ModifierNode::init: a non-number to `$inc`,
+  // `$each` not an array, `$pop` of 2): each operator runs once on a scratch field, missing for
+  // those that create it and an empty array for those that only change one, so that only its
+  // argument can fail.
+  for (const { op, path } of named) {
+    const operator = OPERATORS[op];
+    if (!operator || op === "$unset") continue;
+    const scratch: Doc = NON_CREATING.has(op) ? { field: [] } : {};
+    operator({ container: scratch, key: "field" }, (update[op] as Record<string, unknown>)[path], {
+      doc: {},
+      path,
+      compile,
+    });
+  }
+}
+
+/** The update's steps in the order they apply, every path checked (see `applyOperators`). */
+function planSteps(doc: Doc, spec: OperatorUpdate): Step[] {
+  const ctx: PathContext = {
+    doc,
+    filter: spec.filter,
+    compile: spec.compile,
+    arrayFilters: compileArrayFilters(spec.arrayFilters, spec.compile),
+    usedIdentifiers: new Set(),
+  };
+  const steps: Step[] = [];
+  for (const { op, path, target } of parseNamed(spec, ctx)) {
+    if (op === "$rename") steps.push({ op, path, parts: path.split("."), target });
+    else if (op !== "$setOnInsert" || spec.inserting)
+      for (const parts of expandPath(path, ctx)) steps.push({ op, path, parts });
+  }
+  checkResolvedConflicts(steps);
   return steps.sort((a, b) => comparePaths(a.parts, b.parts));
 }
 

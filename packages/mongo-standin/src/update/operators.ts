@@ -17,7 +17,7 @@ import { deepClone, EMPTY_ARRAY_KEY, isPlainObject, pathValues, type Doc } from 
 import { putField, show, valueAt, type Location } from "./paths.js";
 
 /** What an operator needs besides its location and argument. */
-export interface OperatorContext {
+interface OperatorContext {
   doc: Doc;
   /** The path as written, for messages. */
   path: string;
@@ -136,13 +136,8 @@ const push: Operator = (at, arg, ctx) => {
     each = arg.$each as unknown[];
     modifiers = arg;
   }
-  for (const key of ["$slice", "$position"] as const) {
-    if (modifiers[key] !== undefined && !Number.isInteger(Number(modifiers[key])))
-      throw new CommandError(
-        "BadValue",
-        `The value for ${key} must be an integer value but was given type: ${typeName(modifiers[key])}`,
-      );
-  }
+  const slice = modifiers.$slice === undefined ? undefined : pushInteger("$slice", modifiers.$slice);
+  const given = modifiers.$position === undefined ? undefined : pushInteger("$position", modifiers.$position);
   // The array found may be the stored document's own (the caller does not copy it for `$push`):
   // it is only read, and the result is a new array of exactly its length. An event log grows by
   // one element per save, and appending to a copy made the copy, then a larger one.
@@ -155,19 +150,36 @@ const push: Operator = (at, arg, ctx) => {
       ),
   );
   const items = each.map((value) => deepClone(value));
-  const position = modifiers.$position === undefined ? current.length : Number(modifiers.$position);
+  const position = given ?? current.length;
   const start = position < 0 ? Math.max(current.length + position, 0) : Math.min(position, current.length);
   let array =
     start === current.length
       ? current.concat(items)
       : current.slice(0, start).concat(items, current.slice(start));
   if (modifiers.$sort !== undefined) sortArray(array, modifiers.$sort);
-  if (modifiers.$slice !== undefined) {
-    const limit = Number(modifiers.$slice);
-    array = limit >= 0 ? array.slice(0, limit) : array.slice(Math.max(array.length + limit, 0));
-  }
+  if (slice !== undefined)
+    array = slice >= 0 ? array.slice(0, slice) : array.slice(Math.max(array.length + slice, 0));
   putField(at.container, at.key, array);
 };
+
+/**
+ * `$slice` or `$position` of a `$push`: a number of integral value (an int, a long or a whole
+ * double), as the server's parseIntegerElementToLong takes it. Anything else answers BadValue:
+ * `Number()` read null and false as 0 (emptying the array), true as 1 and "2" as 2.
+ */
+function pushInteger(key: "$slice" | "$position", value: unknown): number {
+  if (value instanceof Decimal128) throw unsupported(`a Decimal128 ${key}`);
+  if (isIntLongOrDouble(value)) {
+    const n = toDouble(value);
+    if (Number.isInteger(n)) return n;
+  }
+  throw new CommandError(
+    "BadValue",
+    key === "$slice"
+      ? `The value for $slice must be an integer value but was given type: ${typeName(value)}`
+      : `The value for $position must be an integer value, not of type: ${typeName(value)}`,
+  );
+}
 
 function sortArray(array: unknown[], spec: unknown): void {
   if (spec === 1 || spec === -1) {

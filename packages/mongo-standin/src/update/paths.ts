@@ -157,6 +157,25 @@ export function compileArrayFilters(
 }
 
 /**
+ * Marks the array filter identifiers a path names (`$[x]`) as used, as the server's update parser
+ * does for every path whether or not a document reaches them; an identifier without an array
+ * filter answers 2 as there.
+ */
+export function markIdentifiers(path: string, ctx: PathContext): void {
+  if (!path.includes("$[")) return;
+  for (const part of path.split(".")) {
+    if (!isPositional(part) || part === "$" || part === "$[]") continue;
+    const identifier = part.slice(2, -1);
+    if (!ctx.arrayFilters.has(identifier))
+      throw new CommandError(
+        "BadValue",
+        `No array filter found for identifier '${identifier}' in path '${path}'`,
+      );
+    ctx.usedIdentifiers.add(identifier);
+  }
+}
+
+/**
  * Expands a path with positional parts into the concrete paths it names in this document:
  * `$` → the element the filter matched, `$[]` → every element, `$[id]` → the elements its array
  * filter matches. Missing arrays and non-arrays under a positional part are errors.

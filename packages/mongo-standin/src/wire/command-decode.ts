@@ -1,4 +1,5 @@
 import { deserialize, type Document } from "bson";
+import { unsupported } from "../errors.js";
 import { isPlainObject } from "../storage/values.js";
 
 /**
@@ -26,9 +27,9 @@ export function decodeDocument(buf: Buffer, start: number, end: number): Documen
 }
 
 /** Bits of a deprecated-type mask: what a field held that the codec decoded as another type. */
-export const UNDEFINED = 1;
+const UNDEFINED = 1;
 export const SYMBOL = 2;
-export const DB_POINTER = 4;
+const DB_POINTER = 4;
 
 /**
  * The deprecated types (a mask of UNDEFINED, SYMBOL, DB_POINTER) a decoded command document or
@@ -75,8 +76,14 @@ let deprecatedSeen = false;
 /** bson's decoding of a document this decoder did not take, noting a deprecated type in it. */
 function bsonDecoded(buf: Buffer, start: number, end: number): Document {
   const doc = deserialize(buf.subarray(start, end));
-  // Only after bson took the bytes, so they are well-formed; fast-decoded levels hold none.
+  // Only after bson took the bytes, so they are well-formed; fast-decoded levels hold none. The
+  // same walk notes a regular expression option bson dropped.
+  droppedOption = null;
   deprecatedSeen ||= deprecatedIn(buf, start) !== 0;
+  if (droppedOption !== null)
+    throw unsupported(
+      `the regular expression option '${droppedOption as string}' (the codec drops it: the pattern would be read, or stored, without it)`,
+    );
   return doc;
 }
 
@@ -129,12 +136,31 @@ function walk(
   return mask;
 }
 
+/**
+ * Regular expression options bson keeps when it decodes one as a RegExp: `i`, `m` and `s` (as the
+ * flag `g`); `u` is dropped, which changes nothing (PCRE2 runs in UTF mode anyway). Any other, `x`
+ * above all (whitespace and comments ignored), would vanish silently.
+ */
+const KEPT_REGEX_OPTIONS = "imsu";
+
+/** The first regular expression option bson dropped in the document being walked (deprecatedIn). */
+let droppedOption: string | null = null;
+
+/** Notes an option of the regular expression at `valueAt` (pattern, then options) bson drops. */
+function noteRegexOptions(buf: Buffer, valueAt: number): void {
+  if (droppedOption !== null) return;
+  const optionsAt = buf.indexOf(0, valueAt) + 1;
+  const options = buf.toString("latin1", optionsAt, buf.indexOf(0, optionsAt));
+  droppedOption = [...options].find((option) => !KEPT_REGEX_OPTIONS.includes(option)) ?? null;
+}
+
 /** The deprecated types anywhere in the document at `at` (a code-with-scope's scope included). */
 function deprecatedIn(buf: Buffer, at: number): number {
   return walk(buf, at, (type, _index, _name, valueAt) => {
     if (type === 3 || type === 4) return deprecatedIn(buf, valueAt);
     // Code with scope: total size, the code string, then the scope document.
     if (type === 15) return deprecatedIn(buf, valueAt + 8 + buf.readInt32LE(valueAt + 4));
+    if (type === 11) noteRegexOptions(buf, valueAt);
     return deprecatedBit(type);
   });
 }

@@ -10,14 +10,14 @@ export const MORE_TO_COME = 1 << 1;
 const KNOWN_REQUIRED_BITS = CHECKSUM_PRESENT | MORE_TO_COME;
 
 /** A decoded OP_MSG: the command body with kind-1 sequences merged in as arrays. */
-export interface CommandMessage {
+interface CommandMessage {
   command: Document;
   /** The client expects no reply (`moreToCome`), e.g. `endSessions`. */
   moreToCome: boolean;
 }
 
 /** A decoded legacy OP_QUERY (only used by drivers for the first `hello`/`isMaster`). */
-export interface LegacyQuery {
+interface LegacyQuery {
   collection: string;
   query: Document;
 }
@@ -40,6 +40,8 @@ function readDocument(buf: Buffer, offset: number, end: number): { doc: Document
   try {
     return { doc: decodeDocument(buf, offset, offset + size), next: offset + size };
   } catch (error) {
+    // A well-formed document holding what the stand-in refuses is answered, not a broken connection.
+    if (error instanceof CommandError) throw error;
     throw new ProtocolError(`invalid BSON: ${(error as Error).message}`);
   }
 }
