@@ -53,6 +53,15 @@ export type PhotoInput = z.infer<typeof PhotoInput>;
 export const ReplacePhotoBody = PhotoInput;
 export type ReplacePhotoBody = PhotoInput;
 
+/**
+ * GET /api/candidates/:id/photo-refusal: why 更换照片 would be refused now (candidate_withdrawn,
+ * candidate_seated, candidate_sitting), as PUT …/photo would say it; `refusal` is null when it would not.
+ */
+export interface PhotoRefusalDto {
+  code: string;
+  message: string;
+}
+
 export const HeldQualification = z.object({ categoryCode: CategoryCode, firstIssuedOn: IsoDate }).strict();
 
 const applicantShape = {

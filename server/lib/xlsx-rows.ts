@@ -1,7 +1,12 @@
 import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { FileRefusal } from "./file-refusal.js";
+import { excelErrorRefusal, noNumberRefusal } from "./xlsx-cell-refusals.js";
 import { scanXlsx, type XlsxScan } from "./xlsx-scan.js";
+import { excelDate, showNumber } from "./xlsx-numbers.js";
+import type { CellFix } from "./xlsx-strings.js";
+
+export { showNumber } from "./xlsx-numbers.js";
 
 /**
  * Excel (XLSX) sheets as rows of text, for the importers (question banks, registrations): the first
@@ -121,7 +126,9 @@ function sheetRow(line: number, row: ExcelRow, options: XlsxReadOptions, scan: X
   const unshown: number[] = [];
   // exceljs rows are 1-based: values[0] is always empty.
   for (let c = 1; c < values.length; c++) {
-    const value = values[c];
+    const value = scan.values.size
+      ? fixed(values[c], scan.values.get(`${columnLetters(c)}${line}`))
+      : values[c];
     // Excel keeps 15 significant digits: a 16-digit number has already lost its last ones.
     if (typeof value === "number" && Math.abs(value) >= 1e15) imprecise.push(c - 1);
     if (typeof value === "object" && value !== null && "sharedString" in value) throw new IncompleteRead();
@@ -141,6 +148,17 @@ function sheetRow(line: number, row: ExcelRow, options: XlsxReadOptions, scan: X
   while (fields.length && fields[fields.length - 1] === "") fields.pop();
   if (!fields.some((f) => f.trim() !== "")) return null;
   return { line, fields, notes, imprecise, ...(options.numberFormats ? { unshown } : {}) };
+}
+
+/**
+ * The cell's value with what the scan read from its XML in place of exceljs's (see XlsxScan's
+ * `values`); for a formula, in place of its cached result, so the formula is still noted.
+ */
+function fixed(value: unknown, fix: CellFix | boolean | undefined): unknown {
+  if (fix === undefined) return value;
+  if (typeof value === "object" && value !== null && ("formula" in value || "sharedFormula" in value))
+    return { ...value, result: fix };
+  return fix;
 }
 
 /** The scan's archive read at once (the fallback of readXlsxRows), with the same limits and refusals. */
@@ -163,6 +181,16 @@ async function loadedRows(options: XlsxReadOptions, scan: XlsxScan): Promise<She
     if (read) rows.push(read);
   });
   return rows;
+}
+
+/**
+ * The whole-file read readXlsxRows falls back to, on its own: for the tests, since the fallback is
+ * reached only when the stream loses a part, which no file makes happen on demand.
+ */
+export async function readXlsxRowsWhole(bytes: Buffer, options: XlsxReadOptions = {}): Promise<SheetRow[]> {
+  if (!looksLikeXlsx(bytes))
+    throw new FileRefusal("不是 Excel（.xlsx）文件：请另存为“Excel 工作簿（*.xlsx）”");
+  return loadedRows(options, await scanXlsx(bytes));
 }
 
 async function* streamRows(options: XlsxReadOptions, scan: XlsxScan): AsyncGenerator<SheetRow> {
@@ -199,6 +227,17 @@ async function* streamRows(options: XlsxReadOptions, scan: XlsxScan): AsyncGener
   if (sheets === 0) throw new FileRefusal("Excel 文件中没有工作表");
 }
 
+/** How the note of an `unshown` column (0-based) starts: 「C 列是设置了数字格式」. */
+const unshownNoteStart = (column: number) => `${columnLetters(column + 1)} 列是设置了数字格式`;
+
+/**
+ * The row's note on its `unshown` column (0-based), which names the format and the number, for an
+ * importer that refuses the cell rather than noting it; undefined when the column has none.
+ */
+export function unshownNoteOf(row: Pick<SheetRow, "notes">, column: number): string | undefined {
+  return row.notes.find((n) => n.startsWith(unshownNoteStart(column)));
+}
+
 /** A spreadsheet's name for its 1-based column number: 1 → A, 27 → AA. */
 export function columnLetters(c: number): string {
   let s = "";
@@ -225,13 +264,20 @@ function cellText(value: unknown, cell: CellRead): string {
   const at = `第 ${cell.line} 行 ${columnLetters(c)} 列`;
   const ref = `${columnLetters(c)}${cell.line}`;
   const excelError = (text: string | undefined) =>
-    new FileRefusal(
-      `${at}是 Excel 错误值 ${text ?? cell.scan.errors.get(ref) ?? "（错误）"}，请改正后重新上传`,
-    );
-  if (value === null || value === undefined) return "";
+    excelErrorRefusal(at, text ?? cell.scan.errors.get(ref) ?? "（错误）");
+  // The whole-file reader reads an error cell with an empty <v> as no value. The scan refuses such a
+  // cell before any row is read; this is the reader's own check, should one reach it.
+  if (value === null || value === undefined) {
+    if (cell.scan.errors.has(ref)) throw excelError(undefined);
+    return "";
+  }
   if (typeof value === "string") return value;
-  // exceljs reads a cached error result ("#N/A") as parseFloat's NaN.
-  if (typeof value === "number" && !Number.isFinite(value)) throw excelError(undefined);
+  // exceljs reads a cached error result ("#N/A") as parseFloat's NaN, and so a formula's blank
+  // number result (a plain cell's is refused by the scan): only the first is an Excel error value.
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    if (cell.scan.errors.has(ref)) throw excelError(undefined);
+    throw noNumberRefusal(at);
+  }
   if (typeof value === "number" && cell.scan.chineseDates.has(ref)) {
     // A time of day (h"时"mm"分") has no day to give: refused rather than read as 1899-12-30.
     if (cell.scan.chineseDates.get(ref) === "time")
@@ -244,7 +290,7 @@ function cellText(value: unknown, cell: CellRead): string {
     if (shown !== null) return shown;
     cell.unshown = true;
     notes.push(
-      `${columnLetters(c)} 列是设置了数字格式「${cell.format}」的数字 ${value}，无法确定表格中显示的文字：请把该列设为文本格式后重新输入`,
+      `${unshownNoteStart(c - 1)}「${cell.format}」的数字 ${value}，无法确定表格中显示的文字：请把该列设为文本格式后重新输入`,
     );
     return String(value);
   }
@@ -256,14 +302,14 @@ function cellText(value: unknown, cell: CellRead): string {
   }
   if (typeof value === "object") {
     const v = value as {
-      richText?: { text: string }[];
+      richText?: { text: string; font?: { vertAlign?: string } }[];
       text?: unknown;
       formula?: string;
       sharedFormula?: string;
       result?: unknown;
       error?: string;
     };
-    if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join("");
+    if (Array.isArray(v.richText)) return richCellText(v.richText, c, notes);
     if (v.formula !== undefined || v.sharedFormula !== undefined) {
       if (formulas === "text") {
         notes.push(`${columnLetters(c)} 列是公式，按公式文字读取，不计算`);
@@ -272,43 +318,53 @@ function cellText(value: unknown, cell: CellRead): string {
       notes.push(`${columnLetters(c)} 列是公式，按其计算结果导入`);
       // exceljs drops a cached error result (parsed as NaN); the part's own XML still names it.
       if (cell.scan.errors.has(ref)) throw excelError(undefined);
+      // exceljs reads such a result with parseFloat/parseInt: 12abc as 12, a logical 2 as TRUE.
+      const bad = cell.scan.badResults.get(ref);
+      if (bad)
+        throw new FileRefusal(
+          `${at}是公式，但文件中保存的计算结果「${bad.text}」不是可读的${bad.kind}（多见于由程序生成的文件）：` +
+            "请在 Excel 中打开并保存，或把公式「粘贴为数值」后重新上传",
+        );
       if (typeof v.result === "object" && v.result !== null && "error" in v.result)
         throw excelError(String((v.result as { error: unknown }).error));
-      return v.result === undefined ? "" : cellText(v.result, cell);
+      // Excel writes the result with the formula; a file written by a program (openpyxl) and never
+      // opened in Excel has none, and the cell read as blank (an empty 章节 took the default).
+      if (v.result === undefined)
+        throw new FileRefusal(
+          `${at}是公式，但读不到文件中保存的计算结果（由程序生成、未在 Excel 中保存过的文件没有计算结果）：` +
+            "请在 Excel 中打开并保存，或把公式「粘贴为数值」后重新上传",
+        );
+      return cellText(v.result, cell);
     }
-    if (v.error !== undefined) throw excelError(String(v.error));
+    // An empty error text (`<v></v>`) names no error: the scan's is used.
+    if (v.error !== undefined) throw excelError(String(v.error) || undefined);
     if (typeof v.text === "string") return v.text;
   }
   return "";
 }
 
-/** `0`, `0.00`, `#,##0.0`, `0%`, `0.00%`…: the formats read exactly (Excel's built-ins 1–4, 9, 10 and the like). */
-const PLAIN_FORMAT = /^(#,##)?0(?:\.(0+))?(%)?$/;
+/** Superscript and subscript runs as the question import's HTML reader writes them (html-text.ts). */
+const RAISED: Record<string, string> = { superscript: "^", subscript: "_" };
 
 /**
- * A number as Excel shows it under `format`, or null for a format not read here. General and text
- * (`@`) show the number as stored; the plain formats round half away from zero at the decimals
- * they ask for, as Excel does (2.345 under 0.00 shows 2.35, where toFixed gives 2.34 or 2.35 by
- * the binary value).
+ * Rich text as one string. A raised or lowered run is written `^3`, `_2`, `^(n+1)`: joined as it
+ * was, 10 with a superscript 3 read as 103 and the question said another number.
  */
-export function showNumber(value: number, format: string): string | null {
-  const f = format.trim();
-  if (f === "" || f.toLowerCase() === "general" || f === "@") return String(value);
-  const m = PLAIN_FORMAT.exec(f);
-  if (!m || !Number.isFinite(value)) return null;
-  const decimals = m[2]?.length ?? 0;
-  const scaled = m[3] ? value * 100 : value;
-  // Rounded in decimal: 15 significant digits (what Excel keeps) make 1.005 × 100 the 100.5 it was
-  // typed as, not the binary 100.49999….
-  const shifted = Number((Math.abs(scaled) * 10 ** decimals).toPrecision(15));
-  const digits = ((Math.sign(scaled) * Math.round(shifted)) / 10 ** decimals).toFixed(decimals);
-  if (!/^-?\d+(\.\d+)?$/.test(digits)) return null;
-  const [whole = "", fraction] = digits.split(".");
-  const grouped = m[1] ? whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") : whole;
-  return `${grouped}${fraction === undefined ? "" : `.${fraction}`}${m[3] ?? ""}`;
-}
-
-/** An Excel serial day number as the Date exceljs gives for a date cell (UTC midnight). */
-function excelDate(serial: number, date1904: boolean): Date {
-  return new Date(Math.round((serial - (date1904 ? 24107 : 25569)) * 86_400_000));
+function richCellText(
+  runs: { text: string; font?: { vertAlign?: string } }[],
+  c: number,
+  notes: string[],
+): string {
+  let scripted = false;
+  const text = runs
+    .map((r) => {
+      const align = r.font?.vertAlign ?? "";
+      const sign = Object.hasOwn(RAISED, align) ? RAISED[align] : undefined;
+      if (!sign || !r.text.trim()) return r.text;
+      scripted = true;
+      return [...r.text].length > 1 ? `${sign}(${r.text})` : `${sign}${r.text}`;
+    })
+    .join("");
+  if (scripted) notes.push(`${columnLetters(c)} 列的上标/下标已写作 ^ 与 _（如 10^3、CO_2），请核对`);
+  return text;
 }

@@ -1,21 +1,50 @@
-import { StringDecoder } from "node:string_decoder";
-import { SaxesParser, type SaxesTagPlain } from "saxes";
+import type { SaxesTagPlain } from "saxes";
 import { FileRefusal } from "./file-refusal.js";
-import { checkInflated, entryChunks, zipEntries, zipOfEntries, type ZipEntry } from "./zip-bounds.js";
+import {
+  cellAt,
+  excelErrorRefusal,
+  missingSharedStringRefusal,
+  noLogicalRefusal,
+  noNumberRefusal,
+  splitRef,
+} from "./xlsx-cell-refusals.js";
+import { chineseDateStyles, local, readXml, sharedStringFixes, truthy, workbookRels } from "./xlsx-parts.js";
+import { isoCellDate, plainTextFix, stringItem, type CellFix, type StringItem } from "./xlsx-strings.js";
+import { checkInflated, zipEntries, zipOfEntries, type ZipEntry } from "./zip-bounds.js";
 
 /**
  * What the streaming reader (exceljs) drops from an XLSX, read from the parts' XML before any row
  * is read: it ignores merged ranges (every cell but the top-left then reads blank), hidden rows,
  * columns and sheets, the text of an error a formula cached (it parses "#N/A" as NaN), and the
  * Chinese built-in date formats (ids 27–36 and 50–58 are keyed by locale in exceljs, so a
- * 2004年7月1日 cell reads as the number 38169). Each is refused or corrected by the reader; nothing
- * is guessed here.
+ * 2004年7月1日 cell reads as the number 38169), the text of a string with more than one <t> (inline
+ * rich text, phonetic guides: see xlsx-strings.ts), text results (`t="str"`, decoded twice), date
+ * cells (`t="d"`, read as the year) and parts whose elements carry a namespace prefix (<x:c>,
+ * not read at all: refused by xlsx-parts.ts's readXml). It also reads a number or logical cell's
+ * <v> with parseFloat/parseInt, each reader its own way (an empty logical value is TRUE to the
+ * stream and blank to the whole-file read, "12abc" is 12 to both), and the whole-file read drops a
+ * cell without a value at the end of a row, or a row of only such cells: those cells (and error
+ * cells, which Excel shows as an error however exceljs reads them) are refused here, before either
+ * reader sees them, so that both give the same answer.
+ * Each is refused or corrected by the reader; nothing is guessed here.
  */
 export interface XlsxScan {
   /** Cells ("B7") holding an Excel error, with the error's text (#N/A, #REF!…). */
   errors: Map<string, string>;
   /** Cells ("B7") holding a number under a Chinese built-in date or time-of-day format. */
   chineseDates: Map<string, "date" | "time">;
+  /**
+   * Cells ("B7") the streaming reader misreads, with their value as Excel shows it: strings with
+   * more than one <t>, text results, date cells, logical formula results (read as the number 1
+   * or 0). Only the cells that differ are kept.
+   */
+  values: Map<string, CellFix | boolean>;
+  /**
+   * Formula cells ("B7") whose saved result is not what the cell's type holds (a logical result
+   * of 2, a number result "12abc"), with that text and the kind it should be: refused where the
+   * result is read, not where the formula's own text is.
+   */
+  badResults: Map<string, { text: string; kind: "数字" | "逻辑值" }>;
   /** Workbook dates count from 1904 rather than 1900. */
   date1904: boolean;
   /**
@@ -25,18 +54,16 @@ export interface XlsxScan {
   archive: Buffer[];
 }
 
-/** Built-in number formats that Excel shows as a date or time in a Chinese locale. */
-const CHINESE_DATE_IDS = new Set([27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58]);
-/** …and those it shows as a time of day (h"时"mm"分", 上午/下午…). */
-const CHINESE_TIME_IDS = new Set([32, 33, 34, 35, 55, 56]);
 /** An error's text is a few characters (#DIV/0!, #GETTING_DATA); more is not kept. */
 const MAX_ERROR_TEXT = 32;
-
-/** "B7" → { row: 7, col: "B" }. */
-function splitRef(ref: string): { row: number; col: string } {
-  const m = /^([A-Z]+)(\d+)$/.exec(ref) ?? [];
-  return { col: m[1] ?? ref, row: Number(m[2] ?? 0) };
-}
+/** A shared string's index or a date cell's ISO value is short; more is not kept (nor valid). */
+const MAX_RAW_TEXT = 64;
+/** A number Excel writes is a few dozen characters at most; a longer <v> is not read as one. */
+const MAX_NUMBER_TEXT = 1024;
+/** A number cell's <v> as Excel and the programs writing XLSX write it (xsd:double, digits only). */
+const NUMBER_TEXT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+/** A shared string's index as Excel writes it (xsd:unsignedInt): digits only. */
+const INDEX_TEXT = /^\d+$/;
 
 /** The merged range as Excel's user sees it: 第 2–3 行 A 列, 第 2 行 A–C 列. */
 function rangeText(ref: string): string {
@@ -61,36 +88,17 @@ const MAX_COLUMNS = 16384;
 /** The worksheet part exceljs's streaming reader reads: the first one in the ZIP. */
 const SHEET_PART = /^xl\/worksheets\/sheet\d+\.xml$/;
 
-/** The element's name without its namespace prefix (some writers use x:row). */
-const local = (tag: { name: string }) => tag.name.slice(tag.name.indexOf(":") + 1);
-const truthy = (value: string | undefined) => value === "1" || value === "true";
-
 /**
- * Reads one part's XML as it inflates: `on` registers its handlers on a parser that is given the
- * part chunk by chunk, so the part is never held whole and the event loop is never held long.
+ * The instructions sheet roadcert's own templates carry after the sheet to fill in (registration/
+ * import-template.ts): the one other sheet a workbook may have, never read.
  */
-async function readXml(
-  bytes: Buffer,
-  entry: ZipEntry,
-  on: (parser: SaxesParser<{ xmlns: false }>) => void,
-): Promise<void> {
-  const parser = new SaxesParser({ xmlns: false, position: false });
-  on(parser);
-  const decoder = new StringDecoder("utf8");
-  try {
-    for await (const chunk of entryChunks(bytes, entry)) parser.write(decoder.write(chunk));
-    parser.write(decoder.end()).close();
-  } catch (err) {
-    if (err instanceof FileRefusal) throw err;
-    const why = err instanceof Error ? err.message.slice(0, 120) : "格式错误";
-    throw new FileRefusal(`无法读取 Excel 文件（${entry.name.slice(0, 100)}：${why}）`);
-  }
-}
+export const INSTRUCTION_SHEET = "填写说明";
 
 /**
  * Checks the ZIP's bounds and the parts the streaming reader would misread; refuses a hidden
  * first sheet, a sheet that is not the first tab, merged cells, hidden rows and hidden columns
- * holding a value. Only the parts the readers need are inflated, one at a time, as streams.
+ * holding a value, and a workbook of more than one sheet (but the INSTRUCTION_SHEET). Only the
+ * parts the readers need are inflated, one at a time, as streams.
  */
 export async function scanXlsx(bytes: Buffer): Promise<XlsxScan> {
   const entries = zipEntries(bytes);
@@ -107,6 +115,8 @@ export async function scanXlsx(bytes: Buffer): Promise<XlsxScan> {
   const scan: XlsxScan = {
     errors: new Map(),
     chineseDates: new Map(),
+    values: new Map(),
+    badResults: new Map(),
     date1904: false,
     archive: zipOfEntries(bytes, kept),
   };
@@ -117,14 +127,15 @@ export async function scanXlsx(bytes: Buffer): Promise<XlsxScan> {
       parser.on("opentag", (tag) => {
         const name = local(tag);
         if (name === "workbookPr") scan.date1904 = truthy(tag.attributes.date1904);
-        else if (name === "sheet" && sheets.length < 1) {
+        else if (name === "sheet") {
           const rel = Object.entries(tag.attributes).find(([key]) => key.endsWith(":id"))?.[1] ?? "";
           const state = tag.attributes.state ?? "visible";
           sheets.push({ name: tag.attributes.name ?? "", state, part: `xl/${relTarget.get(rel) ?? ""}` });
         }
       }),
     );
-  if (stringsEntry) await checkInflated(bytes, stringsEntry);
+  // Without the part, the count is unknown: such a file is refused below in its own words.
+  const shared = stringsEntry ? await sharedStringFixes(bytes, stringsEntry) : undefined;
   if (!sheetEntry || !workbookEntry) {
     // exceljs refuses it in its own words, from parts that were checked like any other.
     for (const entry of [stylesEntry, sheetEntry]) if (entry) await checkInflated(bytes, entry);
@@ -133,29 +144,29 @@ export async function scanXlsx(bytes: Buffer): Promise<XlsxScan> {
   const first = sheets[0];
   if (first && first.state !== "visible")
     throw new FileRefusal(`第一个工作表「${first.name}」是隐藏的：请取消隐藏，或把要导入的工作表放在第一个`);
+  // Only the first sheet is read; any other was dropped without a word (a bank split into tabs
+  // 单选/多选 imported its first tab and said ok). Hidden ones too: they may hold rows as well.
+  const others = sheets.slice(1).filter((s) => s.name !== INSTRUCTION_SHEET);
+  if (others.length)
+    throw new FileRefusal(
+      `工作簿有 ${sheets.length} 个工作表（${sheets.map((s) => `「${s.name}」`).join("、")}），只能读取第一个：` +
+        "请只保留要导入的一个（其余删除或另存为单独的文件）",
+    );
   if (first && first.part !== sheetEntry.name)
     throw new FileRefusal(
       `无法确定要导入的工作表：请把要导入的工作表「${first.name}」之外的工作表删除，或另存为只含一个工作表的文件`,
     );
   const dateStyles = stylesEntry ? await chineseDateStyles(bytes, stylesEntry) : new Map<number, never>();
-  const sharedText = await scanSheet(bytes, sheetEntry, dateStyles, scan);
+  const sharedText = await scanSheet(
+    bytes,
+    sheetEntry,
+    { dateStyles, sharedFixes: shared?.fixes ?? new Map<number, CellFix>(), sharedCount: shared?.count },
+    scan,
+  );
   // Without the part, exceljs reads each such cell as the string's index (张三 as "0").
   if (sharedText && !stringsEntry)
     throw new FileRefusal("Excel 文件中的文字无法读取（缺少共享字符串）：请在 Excel 中另存为后重新上传");
   return scan;
-}
-
-/** The workbook's relationships: id → target part, relative to xl/. */
-async function workbookRels(bytes: Buffer, entry: ZipEntry): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  await readXml(bytes, entry, (parser) =>
-    parser.on("opentag", (tag) => {
-      const { Id: id, Target: target } = tag.attributes;
-      if (local(tag) === "Relationship" && id && target)
-        out.set(id, target.replace(/^\/?xl\//, "").replace(/^\//, ""));
-    }),
-  );
-  return out;
 }
 
 /**
@@ -182,17 +193,31 @@ const HIDDEN_ROW_REASON = {
 
 /**
  * Reads the sheet's XML as it inflates: the first merged range, hidden row (by its own mark, its
- * height or the sheet's default) and hidden column are refused (in that order) once the part is
- * read; error cells and cells under a Chinese built-in date format are noted in `scan`. Returns
- * whether a cell refers to the shared strings.
+ * height or the sheet's default), hidden column and first cell that cannot be read (a date cell
+ * without a day, a malformed number or logical <v>, an error, a shared string's index that is not
+ * below `sharedCount`) are refused (in that order) once the part is read; error cells, cells under
+ * a Chinese built-in date format and cells exceljs misreads (`sharedFixes` by index, inline strings, date cells) are noted in `scan`.
+ * Returns whether a cell refers to the shared strings.
  */
 async function scanSheet(
   bytes: Buffer,
   entry: ZipEntry,
-  dateStyles: Map<number, "date" | "time">,
+  parts: {
+    dateStyles: Map<number, "date" | "time">;
+    sharedFixes: Map<number, CellFix>;
+    sharedCount: number | undefined;
+  },
   scan: XlsxScan,
 ): Promise<boolean> {
+  const { dateStyles, sharedFixes, sharedCount } = parts;
   let sharedText = false;
+  // A cell's <v> where it names the value to correct: a shared string's index, a date cell's day.
+  let raw: string | undefined;
+  let inline: StringItem | undefined;
+  // A number or logical cell's <v>, checked when the cell closes.
+  let plain: string | undefined;
+  // The first cell refused whatever the reader's options (in document order).
+  let badCell: FileRefusal | undefined;
   let merge: string | undefined;
   let hiddenRow: { r: string; why: keyof typeof HIDDEN_ROW_REASON } | undefined;
   // <sheetFormatPr zeroHeight="1"> (before <sheetData>): rows are hidden unless they say otherwise.
@@ -204,21 +229,28 @@ async function scanSheet(
   const hiddenCols = new Uint8Array(MAX_COLUMNS + 1);
   let anyHiddenCol = false;
   let hiddenCol: string | undefined;
-  let cell: { ref: string; type: string | undefined; style: number; filled?: boolean } | undefined;
+  let cell:
+    { ref: string; type: string | undefined; style: number; filled?: boolean; formula?: boolean } | undefined;
   let value: string | undefined;
   const opened = (tag: SaxesTagPlain) => {
     const a = tag.attributes;
+    if (inline) inline.open(local(tag), a);
     switch (local(tag)) {
       case "c":
         cell = a.r ? { ref: a.r, type: a.t, style: Number(a.s ?? "0") } : undefined;
         break;
       case "v":
         if (cell?.type === "e") value = "";
+        else if (cell?.type === "s" || cell?.type === "d" || cell?.type === "str") raw = "";
+        else if (cell && (cell.type === undefined || cell.type === "n" || cell.type === "b")) plain = "";
         if (cell) cell.filled = true;
         break;
       case "is":
-      case "f":
+        if (cell?.type === "inlineStr" && !inline) inline = stringItem("inline");
         if (cell) cell.filled = true;
+        break;
+      case "f":
+        if (cell) cell.filled = cell.formula = true;
         break;
       case "sheetFormatPr":
         rowsHiddenByDefault = truthy(a.zeroHeight);
@@ -246,6 +278,7 @@ async function scanSheet(
   };
   const closed = (tag: { name: string }) => {
     const name = local(tag);
+    if (inline && name !== "c") inline.close(name);
     if (name === "v" && value !== undefined && cell) {
       scan.errors.set(cell.ref, value || "#错误");
       value = undefined;
@@ -256,11 +289,34 @@ async function scanSheet(
         if (col <= MAX_COLUMNS && hiddenCols[col] === 1) hiddenCol = letters;
       }
       if (cell.type === "s") sharedText = true;
+      // A formula's <v> is its result, not an index: exceljs reads it as such.
+      if (cell.type === "s" && !cell.formula && raw !== undefined && sharedCount !== undefined) {
+        const index = raw.trim();
+        if (!INDEX_TEXT.test(index) || Number(index) >= sharedCount)
+          badCell ??= missingSharedStringRefusal(cellAt(cell.ref));
+      }
+      const fix = cellFix(cell.type, raw, inline, sharedFixes);
+      if (fix === null)
+        badCell ??= new FileRefusal(
+          `${cellAt(cell.ref)}是 Excel 日期单元格，但其中没有可读的日期：请把该列设为文本或重新输入日期后重新上传`,
+        );
+      else if (fix !== undefined) scan.values.set(cell.ref, fix);
+      raw = undefined;
+      inline = undefined;
+      if (plain !== undefined) {
+        const refusal = checkPlain(cell, plain, scan);
+        badCell ??= refusal;
+      }
+      plain = undefined;
       if (cell.type === "e" && !scan.errors.has(cell.ref)) scan.errors.set(cell.ref, "#错误");
       else if (cell.type === undefined || cell.type === "n") {
         const kind = dateStyles.get(cell.style);
         if (kind) scan.chineseDates.set(cell.ref, kind);
       }
+      // An error cell is refused whatever exceljs makes of it (the whole-file read drops one with
+      // an empty <v> at the end of a row); a formula's cached error only where its result is read.
+      if (cell.type === "e" && !cell.formula)
+        badCell ??= excelErrorRefusal(cellAt(cell.ref), scan.errors.get(cell.ref) ?? "#错误");
       cell = undefined;
     }
   };
@@ -269,6 +325,11 @@ async function scanSheet(
     parser.on("closetag", closed);
     parser.on("text", (text) => {
       if (value !== undefined && value.length < MAX_ERROR_TEXT) value += text.slice(0, MAX_ERROR_TEXT);
+      // A text result is kept whole (it is the cell's text); an index or a day is short.
+      if (raw !== undefined && cell?.type === "str") raw += text;
+      else if (raw !== undefined && raw.length < MAX_RAW_TEXT) raw += text.slice(0, MAX_RAW_TEXT);
+      if (plain !== undefined && plain.length <= MAX_NUMBER_TEXT) plain += text.slice(0, MAX_NUMBER_TEXT + 1);
+      inline?.text(text);
     });
   });
   if (merge) throw new FileRefusal(`${rangeText(merge)}是合并单元格，请取消合并并填写每一行`);
@@ -276,33 +337,58 @@ async function scanSheet(
     throw new FileRefusal(`第 ${hiddenRow.r} 行是隐藏行${HIDDEN_ROW_REASON[hiddenRow.why]}`);
   if (hiddenCol !== undefined)
     throw new FileRefusal(`${hiddenCol} 列是隐藏列：请取消隐藏或删除该列后重新上传`);
+  if (badCell) throw badCell;
   return sharedText;
 }
 
 /**
- * The cell formats (cellXfs, by index) using a Chinese built-in date or time format; an id the
- * file defines itself in <numFmts> is an ordinary format, which exceljs reads.
+ * A number or logical cell's <v> (`text`), read as Excel reads it: a number written in full, a
+ * logical value 0 or 1. Returns the refusal of a plain cell that holds neither; a formula's result
+ * is noted in `scan` instead (refused only where the result is read), and a logical result is
+ * given as the boolean it is (the stream reads it as the number 1).
  */
-async function chineseDateStyles(bytes: Buffer, entry: ZipEntry): Promise<Map<number, "date" | "time">> {
-  const own = new Set<number>();
-  const xfs: number[] = [];
-  let inCellXfs = false;
-  await readXml(bytes, entry, (parser) => {
-    parser.on("opentag", (tag) => {
-      const name = local(tag);
-      if (name === "numFmt") own.add(Number(tag.attributes.numFmtId ?? "-1"));
-      else if (name === "cellXfs") inCellXfs = true;
-      else if (name === "xf" && inCellXfs) xfs.push(Number(tag.attributes.numFmtId ?? "0"));
-    });
-    parser.on("closetag", (tag) => {
-      if (local(tag) === "cellXfs") inCellXfs = false;
-    });
-  });
-  const out = new Map<number, "date" | "time">();
-  xfs.forEach((id, i) => {
-    if (own.has(id)) return;
-    if (CHINESE_DATE_IDS.has(id)) out.set(i, "date");
-    else if (CHINESE_TIME_IDS.has(id)) out.set(i, "time");
-  });
-  return out;
+function checkPlain(
+  cell: { ref: string; type: string | undefined; formula?: boolean },
+  text: string,
+  scan: XlsxScan,
+): FileRefusal | undefined {
+  const v = text.trim();
+  const logical = cell.type === "b";
+  const readable = logical
+    ? v === "0" || v === "1"
+    : v.length <= MAX_NUMBER_TEXT && NUMBER_TEXT.test(v) && Number.isFinite(Number(v));
+  if (cell.formula) {
+    // An empty result is refused by the reader as one never calculated.
+    if (!readable && text !== "")
+      scan.badResults.set(cell.ref, {
+        text: v.slice(0, MAX_ERROR_TEXT) || "（空白）",
+        kind: logical ? "逻辑值" : "数字",
+      });
+    else if (readable && logical) scan.values.set(cell.ref, v === "1");
+    return undefined;
+  }
+  if (readable) return undefined;
+  const at = cellAt(cell.ref);
+  return logical ? noLogicalRefusal(at, v.slice(0, MAX_ERROR_TEXT)) : noNumberRefusal(at);
+}
+
+/**
+ * What a cell must read as where exceljs misreads it: a shared string by its index, an inline
+ * string, a date cell's day (exceljs parses "2012-03-01T00:00:00Z" as the number 2012), a text
+ * cell's or a formula's text result (decoded twice by exceljs; an empty one dropped). Undefined
+ * when exceljs reads it right; null for a date cell without a day.
+ */
+function cellFix(
+  type: string | undefined,
+  raw: string | undefined,
+  inline: StringItem | undefined,
+  sharedFixes: Map<number, CellFix>,
+): CellFix | null | undefined {
+  if (type === "s" && raw !== undefined && sharedFixes.size) return sharedFixes.get(Number(raw.trim()));
+  if (type === "inlineStr") return inline?.fix();
+  if (type === "d" && raw !== undefined) return isoCellDate(raw);
+  // An empty one is kept too: exceljs drops an empty result (`<v></v>`, what Excel saves for
+  // =IF(…,"",…)), and the reader then refuses the formula as one never calculated.
+  if (type === "str" && raw !== undefined) return raw === "" ? "" : plainTextFix(raw);
+  return undefined;
 }

@@ -8,7 +8,7 @@ import {
 import { AppError, errors } from "../lib/errors.js";
 import { FileRefusal } from "../lib/file-refusal.js";
 import { readSheetFile } from "../lib/sheet-file.js";
-import { columnLetters, looksLikeXlsx } from "../lib/xlsx-rows.js";
+import { columnLetters, looksLikeXlsx, unshownNoteOf } from "../lib/xlsx-rows.js";
 
 /** One data row of an uploaded registration sheet, as the text of its cells by column. */
 export interface SheetRegistration {
@@ -31,17 +31,24 @@ interface RawRow {
   fields: string[];
   notes: string[];
   imprecise: number[];
+  /** XLSX columns (0-based) holding a number whose format the reader cannot show (SheetRow.unshown). */
+  unshown?: number[];
 }
 
 const BY_HEADER = new Map<string, RegistrationImportColumn>(
   REGISTRATION_IMPORT_COLUMNS.map((c) => [c.header, c.key]),
 );
+const HEADER_OF = new Map<RegistrationImportColumn, string>(
+  REGISTRATION_IMPORT_COLUMNS.map((c) => [c.key, c.header]),
+);
 
 /**
  * Reads an uploaded registration file: XLSX (first worksheet) or CSV, decoded as the question
  * import decodes (UTF-8 with or without BOM, GBK/GB18030, UTF-16). Formula cells are read as their
- * text, never evaluated. Refuses the whole file with a stable code when it is too large, holds too
- * many rows, cannot be read, or its header is not the template's.
+ * text, never evaluated; number cells as their number format shows them (an ID or code kept as a
+ * number under 000000 keeps its zeros). Refuses the whole file with a stable code when it is too
+ * large, holds too many rows, cannot be read, its header is not the template's, or a number's
+ * format cannot be shown (import_number_format_unknown).
  */
 export async function readRegistrationSheet(filename: string, bytes: Buffer): Promise<ReadSheet> {
   if (bytes.length > REGISTRATION_IMPORT_MAX_BYTES)
@@ -60,6 +67,7 @@ export async function readRegistrationSheet(filename: string, bytes: Buffer): Pr
     const sheet = readSheetFile(bytes, xlsx ? "xlsx" : "csv", {
       formulas: "text",
       dates: true,
+      numberFormats: true,
       maxRows: REGISTRATION_IMPORT_MAX_ROWS * 10,
     });
     return { readAs: sheet.readAs, rows: await collect(sheet.rows) };
@@ -75,6 +83,8 @@ async function collect(rows: Iterable<RawRow> | AsyncIterable<RawRow>): Promise<
   const out: SheetRegistration[] = [];
   // The first few unlabelled cells, to name them, and how many there are (a sheet may hold thousands).
   const unlabelled = { first: [] as string[], count: 0 };
+  // Likewise the cells whose number the sheet shows otherwise than the reader can (see unshownCells).
+  const unshown = { first: [] as string[], count: 0 };
   for await (const row of rows) {
     if (!columns) {
       columns = headerOf(row);
@@ -96,10 +106,14 @@ async function collect(rows: Iterable<RawRow> | AsyncIterable<RawRow>): Promise<
     const cellsOff = unlabelledCells(row, columns);
     unlabelled.count += cellsOff.length;
     if (unlabelled.first.length < 5) unlabelled.first.push(...cellsOff.slice(0, 5 - unlabelled.first.length));
+    const unread = unshownCells(row, columns);
+    unshown.count += unread.length;
+    if (unshown.first.length < 5) unshown.first.push(...unread.slice(0, 5 - unshown.first.length));
     out.push({ line: row.line, cells, imprecise, notes: row.notes });
   }
   if (!columns) throw errors.unprocessable("import_unreadable", "文件中没有内容（须有表头行）");
   if (unlabelled.count) throw unlabelledRefusal(unlabelled.first, unlabelled.count);
+  if (unshown.count) throw unshownRefusal(unshown.first, unshown.count);
   if (out.length === 0) throw errors.unprocessable("import_unreadable", "文件只有表头，没有考生");
   return out;
 }
@@ -115,6 +129,36 @@ function unlabelledCells(row: RawRow, columns: (RegistrationImportColumn | null)
     if (columns[i] == null && field.trim() !== "") found.push(`第 ${row.line} 行 ${columnLetters(i + 1)} 列`);
   });
   return found;
+}
+
+/**
+ * The labelled cells of a row holding a number under a format the reader cannot show as Excel
+ * does (currency, fractions, scientific, 000-0000-0000…), as 「第 2 行 C 列（手机号）是设置了数字格式
+ * 「…」的数字 13912345678，无法确定表格中显示的文字」: read as the bare number, they were another
+ * text than the officer saw.
+ */
+function unshownCells(row: RawRow, columns: (RegistrationImportColumn | null)[]): string[] {
+  const found: string[] = [];
+  for (const i of row.unshown ?? []) {
+    const key = columns[i];
+    if (key == null) continue; // refused as a cell under no header
+    const at = `${columnLetters(i + 1)} 列`;
+    // The reader's note names the format and the number; its closing advice is the refusal's.
+    const note = unshownNoteOf(row, i)
+      ?.slice(at.length)
+      .replace(/：[^：]*$/, "");
+    found.push(
+      `第 ${row.line} 行 ${at}（${HEADER_OF.get(key) ?? key}）${note ?? "是设置了数字格式的数字，无法确定表格中显示的文字"}`,
+    );
+  }
+  return found;
+}
+
+function unshownRefusal(first: string[], count: number): AppError {
+  const shown = first.join("；") + (count > first.length ? ` 等 ${count} 处` : "");
+  return errors.unprocessable("import_number_format_unknown", `${shown}：请把这些列设为文本格式后重新输入`, {
+    problems: first,
+  });
 }
 
 function unlabelledRefusal(first: string[], count: number): AppError {

@@ -5,6 +5,7 @@ import {
   REGISTRATION_IMPORT_MAX_ROWS,
 } from "../contracts/registration-import.js";
 import { EDUCATION_LEVELS, LicenceClass } from "../contracts/registration.js";
+import { INSTRUCTION_SHEET } from "../lib/xlsx-scan.js";
 
 const NON_DRIVING_NAMES = NON_DRIVING_CATEGORIES.map((c) => CATEGORIES[c]).join("、");
 
@@ -26,7 +27,7 @@ export async function registrationImportTemplate(): Promise<Buffer> {
   sheet.getRow(1).font = { bold: true };
   sheet.views = [{ state: "frozen", ySplit: 1 }];
 
-  const help = wb.addWorksheet("填写说明");
+  const help = wb.addWorksheet(INSTRUCTION_SHEET);
   help.columns = [
     { header: "列", key: "header", width: 22 },
     { header: "是否必填", key: "required", width: 10 },

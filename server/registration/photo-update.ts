@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Model, Types } from "mongoose";
 import type { AuthUser } from "../contracts/auth.js";
-import type { CandidateDto, ReplacePhotoBody } from "../contracts/registration.js";
+import type { CandidateDto, PhotoRefusalDto, ReplacePhotoBody } from "../contracts/registration.js";
 import type { AuditLog } from "../audit/index.js";
-import { errors } from "../lib/errors.js";
+import { AppError, errors } from "../lib/errors.js";
 import type { CandidateDoc, CandidatePhotoDoc } from "./candidate.model.js";
 import type { OpenSeatPort } from "./corrections.js";
 import { assertNotSeated } from "./seat-refusal.js";
@@ -33,6 +33,22 @@ export function createPhotoUpdate(d: {
   loadInScope: (actor: AuthUser, id: string) => Promise<CandidateLean>;
 }) {
   return {
+    /**
+     * Why 更换照片 would be refused now, in the words replacePhoto would use, or null: the page asks
+     * before the officer picks and confirms a photo. replacePhoto checks again (a seat may come).
+     */
+    async photoRefusal(actor: AuthUser, id: string): Promise<PhotoRefusalDto | null> {
+      const c = await d.loadInScope(actor, id);
+      if (c.withdrawnAt) return { code: "candidate_withdrawn", message: "该考生已撤销报名" };
+      try {
+        await assertNotSeated(d.openSeat(), id, "更换照片", d.timeZone);
+        return null;
+      } catch (err) {
+        if (err instanceof AppError && err.status === 409) return { code: err.code, message: err.message };
+        throw err;
+      }
+    },
+
     async replacePhoto(actor: AuthUser, id: string, input: ReplacePhotoBody): Promise<CandidateDto> {
       const c = await d.loadInScope(actor, id);
       if (c.withdrawnAt) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名");

@@ -86,6 +86,11 @@ export function registrationRouter(reg: RegistrationService, access: Access): Ro
     res.type(photo.mimeType).send(photo.data);
   });
 
+  // Asked by the candidate list before 更换照片 opens: the refusal the replacement would meet, or null.
+  r.get("/candidates/:id/photo-refusal", access.route("candidate:manage"), noQuery, async (req, res) => {
+    res.json({ refusal: await reg.photoRefusal(actorOf(req), parse(IdParam, req.params.id)) });
+  });
+
   // 更换照片: the earlier photo is kept (a certificate prints the one it recorded at issue).
   r.put("/candidates/:id/photo", access.route("candidate:manage"), async (req, res) => {
     const id = parse(IdParam, req.params.id);

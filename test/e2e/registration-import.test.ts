@@ -1,5 +1,8 @@
+import { readFile } from "node:fs/promises";
 import { expect } from "chai";
-import { TEST_PASSWORD, uniqueIdNumber } from "../helpers/auth.js";
+import { Types } from "mongoose";
+import type { Download } from "playwright-core";
+import { createStaff, TEST_PASSWORD, uniqueIdNumber } from "../helpers/auth.js";
 import { seriousA11yViolations } from "../helpers/a11y.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
@@ -19,9 +22,8 @@ describe("bulk registration import page (browser)", function () {
       await page.goto("/registration/candidates");
       await page.getByRole("button", { name: "批量导入" }).click();
       await page.waitForURL("**/registration/import");
-      expect(await page.locator('[data-test="import-template"]').getAttribute("href")).to.equal(
-        "/api/candidates/import-template",
-      );
+      // The template button is a download fetched by the page (see the template test below), not a link.
+      expect(await page.locator('[data-test="import-template"]').textContent()).to.include("下载模板");
 
       const pick = page.locator('[data-test="import-pick"] input[type="file"]');
       await pick.setInputFiles({
@@ -53,6 +55,45 @@ describe("bulk registration import page (browser)", function () {
       await page.goto("/registration/candidates");
       for (const name of ["郑导入", "王改正"])
         await page.locator('[data-test="candidates-table"]').getByText(name).waitFor();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the server refuses the import template, then the page shows its message and no JSON page opens; once allowed, the template is saved under its Chinese name", async () => {
+    const { user, username, password } = await createStaff(env.node, {
+      roles: ["officer"],
+      divisionCode: "320100",
+    });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, username, password);
+      await page.goto("/registration/import");
+      const template = page.locator('[data-test="import-template"]');
+      await template.waitFor();
+      const downloads: Download[] = [];
+      page.on("download", (d) => downloads.push(d));
+      // As an admin's password reset leaves the account: the server refuses it all but the change (403).
+      const staff = env.node.ctx.conn.collection("staff_users");
+      await staff.updateOne({ _id: new Types.ObjectId(user.id) }, { $set: { mustChangePassword: true } });
+
+      await template.click();
+      await page
+        .locator(".el-message--error", { hasText: "请先在“修改密码”页面设置自己的新密码" })
+        .waitFor({ timeout: 15_000 });
+      expect(page.url()).to.match(/\/registration\/import$/);
+      expect(context.pages()).to.have.length(1);
+      expect(await page.locator("body").innerText()).not.to.include("password_change_required");
+      await screenshot(page, "registration-import-template-refused");
+      expect(downloads).to.have.length(0);
+
+      await staff.updateOne({ _id: new Types.ObjectId(user.id) }, { $set: { mustChangePassword: false } });
+      const [download] = await Promise.all([page.waitForEvent("download"), template.click()]);
+      expect(download.suggestedFilename()).to.equal("报名导入模板.xlsx");
+      // An .xlsx is a zip: the saved bytes are the workbook, not an error body.
+      expect((await readFile(await download.path())).subarray(0, 2).toString("latin1")).to.equal("PK");
+      expect(downloads).to.have.length(1);
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

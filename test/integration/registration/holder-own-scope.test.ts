@@ -1,12 +1,6 @@
 import { expect } from "chai";
-import { registerTestCandidate, staffAgent, TEST_PHOTO, type AuthedAgent } from "../../helpers/auth.js";
-import {
-  anotherInstance,
-  aPass,
-  officer as issuingOfficer,
-  startCertNode,
-  type TestNode,
-} from "../certificates/support.js";
+import { registerTestCandidate, TEST_PHOTO, type AuthedAgent } from "../../helpers/auth.js";
+import { aHolderCertifiedYearsAgo, useNodeWithOldKeys } from "./fixtures-holders.js";
 import { aRow, confirm, csvFile, upload } from "./import-support.js";
 
 /**
@@ -18,31 +12,11 @@ import { aRow, confirm, csvFile, upload } from "./import-support.js";
  */
 describe("registration: certificates of the officer's own candidates from another division's session", function () {
   this.timeout(120_000);
-  let node: TestNode;
-  let qinhuai: AuthedAgent;
-  let suzhou: AuthedAgent;
-
-  before(async () => {
-    node = await startCertNode({}, { keysMadeAt: new Date(Date.now() - 4 * 365 * 86_400_000) });
-    qinhuai = await staffAgent(node, { roles: ["officer"], divisionCode: "320104" });
-    suzhou = await staffAgent(node, { roles: ["officer"], divisionCode: "320500" });
-  });
-  after(async () => node.stop());
+  const scope = useNodeWithOldKeys({ qinhuai: "320104", suzhou: "320500" });
 
   /** A freight driver registered in 秦淮区, certified three years ago at a 南京 (city) session. */
   async function aCountyHolder(): Promise<{ id: string; idNumber: string }> {
-    const inst = anotherInstance(node, () => new Date(Date.now() - 3 * 365 * 86_400_000));
-    await inst.feature.start?.();
-    const pass = await aPass(node, "02001", { candidate: { divisionCode: "320104" } });
-    await inst.facade.issuance.onExamPassed(pass);
-    const p = (await inst.facade.issuance.page(issuingOfficer, { status: "pending" })).issuances.find(
-      (x) => x.attemptId === pass.attemptId,
-    );
-    if (!p) throw new Error("no pending issuance");
-    await inst.facade.issuance.issue(issuingOfficer, String(p._id));
-    await node.ctx.conn
-      .collection("certificates")
-      .updateOne({ certificateNo: pass.idNumber }, { $set: { divisionCode: "320100" } });
+    const pass = await aHolderCertifiedYearsAgo(scope.node, { divisionCode: "320104" });
     return { id: pass.candidateId, idNumber: pass.idNumber };
   }
 
@@ -66,7 +40,7 @@ describe("registration: certificates of the officer's own candidates from anothe
 
   it("when a county officer adds the dangerous-goods category for their candidate certified at a city session, then the certificate counts as the prerequisite", async () => {
     const holder = await aCountyHolder();
-    const res = await qinhuai.agent
+    const res = await scope.qinhuai.agent
       .post(`/api/candidates/${holder.id}/categories`)
       .send({ categories: ["03001"], declarations: { noMajorAccident3y: true, hazmatTraining: true } });
     expect([res.status, res.body.error?.code]).to.deep.equal([200, undefined]);
@@ -75,28 +49,30 @@ describe("registration: certificates of the officer's own candidates from anothe
 
   it("when a county officer registers again their withdrawn candidate certified at a city session, then the registration reopens with the certificate read", async () => {
     const holder = await aCountyHolder();
-    await withdraw(qinhuai, holder.id);
-    const res = await qinhuai.agent.post("/api/candidates").send(registration(holder.idNumber, "320104"));
+    await withdraw(scope.qinhuai, holder.id);
+    const res = await scope.qinhuai.agent
+      .post("/api/candidates")
+      .send(registration(holder.idNumber, "320104"));
     expect([res.status, res.body.error?.code]).to.deep.equal([201, undefined]);
     expect(res.body.candidate.id).to.equal(holder.id);
   });
 
   it("when a county officer imports their withdrawn candidate certified at a city session, then the row reopens the registration", async () => {
     const holder = await aCountyHolder();
-    await withdraw(qinhuai, holder.id);
+    await withdraw(scope.qinhuai, holder.id);
     const row = aRow({
       身份证号: holder.idNumber,
       住址行政区划代码: "320104",
       报考类别: "道路危险货物运输驾驶员",
       已受危险货物培训: "是",
     });
-    const preview = await upload(qinhuai, "持证人.csv", csvFile([row])).expect(200);
+    const preview = await upload(scope.qinhuai, "持证人.csv", csvFile([row])).expect(200);
     const problems = (preview.body.rows as { problems: { code: string }[] }[]).map((r) =>
       r.problems.map((p) => p.code),
     );
     expect(problems).to.deep.equal([[]]);
-    await confirm(qinhuai, preview.body.importId).expect(201);
-    const c = await node.ctx.conn.collection("candidates").findOne({ idNumber: holder.idNumber });
+    await confirm(scope.qinhuai, preview.body.importId).expect(201);
+    const c = await scope.node.ctx.conn.collection("candidates").findOne({ idNumber: holder.idNumber });
     expect([c?._id.toString(), c?.withdrawnAt ?? null, c?.categories]).to.deep.equal([
       holder.id,
       null,
@@ -105,13 +81,16 @@ describe("registration: certificates of the officer's own candidates from anothe
   });
 
   it("when another city's officer registers, with data no rule admits, a person registered elsewhere and a holder certified elsewhere, then both are refused alike id_number_unavailable", async () => {
-    const registered = await registerTestCandidate(node, { divisionCode: "320104", categories: ["02001"] });
+    const registered = await registerTestCandidate(scope.node, {
+      divisionCode: "320104",
+      categories: ["02001"],
+    });
     const certifiedOnly = await aCountyHolder();
-    await node.ctx.conn.collection("candidates").deleteOne({ idNumber: certifiedOnly.idNumber });
+    await scope.node.ctx.conn.collection("candidates").deleteOne({ idNumber: certifiedOnly.idNumber });
     // 03001 without a prerequisite another city's officer may see: no rule admits it.
     const answers = [];
     for (const h of [registered, certifiedOnly]) {
-      const res = await suzhou.agent
+      const res = await scope.suzhou.agent
         .post("/api/candidates")
         .send(registration(h.idNumber, "320500", { addressDivisionCode: "320508" }));
       answers.push([res.status, res.body.error?.code, res.body.error?.details ?? null]);

@@ -1,12 +1,6 @@
 import { expect } from "chai";
-import { staffAgent, TEST_PHOTO, uniqueIdNumber, type AuthedAgent } from "../../helpers/auth.js";
-import {
-  anotherInstance,
-  aPass,
-  officer as issuingOfficer,
-  startCertNode,
-  type TestNode,
-} from "../certificates/support.js";
+import { TEST_PHOTO, uniqueIdNumber, type AuthedAgent } from "../../helpers/auth.js";
+import { aHolderCertifiedYearsAgo, useNodeWithOldKeys } from "./fixtures-holders.js";
 import { aRow, confirm, csvFile, upload } from "./import-support.js";
 
 /**
@@ -18,35 +12,16 @@ import { aRow, confirm, csvFile, upload } from "./import-support.js";
  */
 describe("registration: certificates of holders outside the officer's scope", function () {
   this.timeout(120_000);
-  let node: TestNode;
-  let nanjing: AuthedAgent;
-  let suzhou: AuthedAgent;
+  const scope = useNodeWithOldKeys({ nanjing: "320100", suzhou: "320500" });
   let holderId: string;
 
   before(async () => {
-    node = await startCertNode({}, { keysMadeAt: new Date(Date.now() - 4 * 365 * 86_400_000) });
-    nanjing = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
-    suzhou = await staffAgent(node, { roles: ["officer"], divisionCode: "320500" });
     // A freight driver certified in 南京 three years ago, with no registration left on this node
     // (as a holder transferred in has none): only the certificate names them.
-    const inst = anotherInstance(node, () => new Date(Date.now() - 3 * 365 * 86_400_000));
-    await inst.feature.start?.();
-    const pass = await aPass(node, "02001");
-    await inst.facade.issuance.onExamPassed(pass);
-    const p = (await inst.facade.issuance.page(issuingOfficer, { status: "pending" })).issuances.find(
-      (x) => x.attemptId === pass.attemptId,
-    );
-    if (!p) throw new Error("no pending issuance");
-    await inst.facade.issuance.issue(issuingOfficer, String(p._id));
-    await node.ctx.conn.collection("candidates").deleteOne({ idNumber: pass.idNumber });
-    // 南京's certificate, as one from a 南京 session is (the pass's session is made up, so it was
-    // filed under the province).
-    await node.ctx.conn
-      .collection("certificates")
-      .updateOne({ certificateNo: pass.idNumber }, { $set: { divisionCode: "320100" } });
+    const pass = await aHolderCertifiedYearsAgo(scope.node);
+    await scope.node.ctx.conn.collection("candidates").deleteOne({ idNumber: pass.idNumber });
     holderId = pass.idNumber;
   });
-  after(async () => node.stop());
 
   const precheck = async (who: AuthedAgent, idNumber: string) =>
     (
@@ -66,10 +41,10 @@ describe("registration: certificates of holders outside the officer's scope", fu
     b.eligibility.map((e) => [e.categoryCode, e.failures.map((f) => f.rule)]);
 
   it("when another city's officer prechecks the holder, then the answer is a free number's; the holder's city still sees the certificate", async () => {
-    const elsewhere = rulesOf(await precheck(suzhou, holderId));
-    expect(elsewhere).to.deep.equal(rulesOf(await precheck(suzhou, uniqueIdNumber())));
+    const elsewhere = rulesOf(await precheck(scope.suzhou, holderId));
+    expect(elsewhere).to.deep.equal(rulesOf(await precheck(scope.suzhou, uniqueIdNumber())));
     expect(elsewhere.flat(2)).to.not.include("already_held");
-    const own = rulesOf(await precheck(nanjing, holderId));
+    const own = rulesOf(await precheck(scope.nanjing, holderId));
     expect(own).to.deep.equal([
       ["02001", ["already_held"]],
       ["03001", []],
@@ -77,8 +52,8 @@ describe("registration: certificates of holders outside the officer's scope", fu
   });
 
   it("when another city's officer registers the holder, then it is refused id_number_unavailable and nothing is written", async () => {
-    const before = await node.ctx.conn.collection("candidates").countDocuments({});
-    const res = await suzhou.agent.post("/api/candidates").send({
+    const before = await scope.node.ctx.conn.collection("candidates").countDocuments({});
+    const res = await scope.suzhou.agent.post("/api/candidates").send({
       name: "王持证",
       idNumber: holderId,
       phone: "13912345678",
@@ -93,7 +68,7 @@ describe("registration: certificates of holders outside the officer's scope", fu
     });
     expect([res.status, res.body.error?.code]).to.deep.equal([409, "id_number_unavailable"]);
     expect(res.body.error.details ?? null).to.equal(null);
-    expect(await node.ctx.conn.collection("candidates").countDocuments({})).to.equal(before);
+    expect(await scope.node.ctx.conn.collection("candidates").countDocuments({})).to.equal(before);
   });
 
   it("when another city's officer imports the holder, then the dry run shows no problem on the row and the confirmation is refused without naming it", async () => {
@@ -101,12 +76,12 @@ describe("registration: certificates of holders outside the officer's scope", fu
       aRow({ 住址行政区划代码: "320508" }),
       aRow({ 身份证号: holderId, 住址行政区划代码: "320508", 报考类别: "经营性道路货物运输驾驶员" }),
     ];
-    const preview = await upload(suzhou, "持证人.csv", csvFile(rows)).expect(200);
+    const preview = await upload(scope.suzhou, "持证人.csv", csvFile(rows)).expect(200);
     const problems = (preview.body.rows as { problems: { code: string }[] }[]).map((r) =>
       r.problems.map((p) => p.code),
     );
     expect(problems).to.deep.equal([[], []]);
-    const refused = await confirm(suzhou, preview.body.importId).expect(409);
+    const refused = await confirm(scope.suzhou, preview.body.importId).expect(409);
     expect(refused.body.error.code).to.equal("id_number_unavailable");
     expect(refused.body.error.details ?? null).to.equal(null);
   });

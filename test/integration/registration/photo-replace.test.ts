@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { MAX_PHOTO_BYTES } from "../../../server/contracts/registration.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import {
-  createTestRoom,
+  aSessionThroughApi,
   registerTestCandidate,
   staffAgent,
   TEST_PHOTO,
@@ -97,18 +97,7 @@ describe("registration: replacing the photo", () => {
 
   it("when the candidate holds a seat in a session not yet ended, then the photo is not replaced until the seat is freed", async () => {
     const c = await registerTestCandidate(env.node);
-    const room = await createTestRoom(env.node, { seats: 1 });
-    const session = (
-      await officer.agent
-        .post("/api/exam-sessions")
-        .send({
-          categoryCode: "01001",
-          testCentreId: room.testCentreId,
-          roomId: room.roomId,
-          startsAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
-        })
-        .expect(201)
-    ).body.session.id as string;
+    const session = (await aSessionThroughApi(env.node, officer, new Date(Date.now() + 3 * 86_400_000))).id;
     await officer.agent
       .post(`/api/exam-sessions/${session}/assignments`)
       .send({ candidateId: c.id })
@@ -118,6 +107,28 @@ describe("registration: replacing the photo", () => {
     expect(refused.body.error.message).to.include("更换照片");
     await officer.agent.delete(`/api/exam-sessions/${session}/assignments/${c.id}`).expect(204);
     await officer.agent.put(`/api/candidates/${c.id}/photo`).send(PNG).expect(200);
+  });
+
+  it("when the list asks before 更换照片, then it is told the refusal the replacement would meet, and null once nothing stands in the way", async () => {
+    const c = await registerTestCandidate(env.node);
+    const asked = () => officer.agent.get(`/api/candidates/${c.id}/photo-refusal`).expect(200);
+    expect((await asked()).body).to.deep.equal({ refusal: null });
+    const session = (await aSessionThroughApi(env.node, officer, new Date(Date.now() + 3 * 86_400_000))).id;
+    await officer.agent
+      .post(`/api/exam-sessions/${session}/assignments`)
+      .send({ candidateId: c.id })
+      .expect(201);
+    const seated = (await asked()).body.refusal as { code: string; message: string };
+    const refused = await officer.agent.put(`/api/candidates/${c.id}/photo`).send(PNG).expect(409);
+    expect(seated).to.deep.equal({ code: "candidate_seated", message: refused.body.error.message });
+    await officer.agent.delete(`/api/exam-sessions/${session}/assignments/${c.id}`).expect(204);
+    expect((await asked()).body).to.deep.equal({ refusal: null });
+    await elsewhere.agent.get(`/api/candidates/${c.id}/photo-refusal`).expect(404);
+    await officer.agent.post(`/api/candidates/${c.id}/withdraw`).send({ reason: "重复报名" }).expect(200);
+    expect((await asked()).body.refusal).to.deep.equal({
+      code: "candidate_withdrawn",
+      message: "该考生已撤销报名",
+    });
   });
 
   it("when an officer of another division or a withdrawn registration is named, then nothing is replaced", async () => {

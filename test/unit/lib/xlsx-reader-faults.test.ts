@@ -3,7 +3,7 @@ import ExcelJS from "exceljs";
 import JSZip from "jszip";
 import { readCsvRows } from "../../../server/lib/csv.js";
 import { FileRefusal } from "../../../server/lib/file-refusal.js";
-import { readXlsxRows, type SheetRow, type XlsxReadOptions } from "../../../server/lib/xlsx-rows.js";
+import { readAllXlsxRows, xlsxRefusal } from "../../helpers/xlsx-xml.js";
 
 /** A one-sheet workbook: a header row, then `fill` shapes the sheet. */
 async function workbook(fill: (sheet: ExcelJS.Worksheet, book: ExcelJS.Workbook) => void): Promise<Buffer> {
@@ -21,21 +21,8 @@ async function patched(bytes: Buffer, edit: (zip: JSZip) => Promise<void>): Prom
   return zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
 }
 
-async function rows(bytes: Buffer, options: XlsxReadOptions = { dates: true }): Promise<SheetRow[]> {
-  const out: SheetRow[] = [];
-  for await (const r of readXlsxRows(bytes, options)) out.push(r);
-  return out;
-}
-
-async function refusal(bytes: Buffer, options: XlsxReadOptions = { dates: true }): Promise<string> {
-  try {
-    await rows(bytes, options);
-  } catch (err) {
-    expect(err).to.be.instanceOf(FileRefusal);
-    return (err as Error).message;
-  }
-  throw new Error("the file was read, not refused");
-}
+const rows = readAllXlsxRows;
+const refusal = xlsxRefusal;
 
 describe("the XLSX reader: what the streaming reader would misread is refused or read as Excel shows it", () => {
   it("when a cell holds an Excel error (#N/A), then the file is refused naming the row and column", async () => {
@@ -136,31 +123,29 @@ describe("the XLSX reader: what the streaming reader would misread is refused or
     expect(read.map((r) => r.fields[0])).to.deep.equal(["姓名", "张三"]);
   });
 
+  /** Two candidates' rows, the second (sheet row 3) given a height of zero and no hidden mark. */
+  const withRowThreeZeroHigh = async () =>
+    patched(
+      await workbook((s) => {
+        s.addRow(["张三", "110101199001011234", "110101"]);
+        s.addRow(["李四", "110101199001011250", "110101"]);
+      }),
+      async (zip) => {
+        const part = "xl/worksheets/sheet1.xml";
+        const xml = (await zip.file(part)?.async("string")) ?? "";
+        zip.file(part, xml.replace('<row r="3"', '<row r="3" ht="0" customHeight="1"'));
+      },
+    );
+
   it("when a row has a height of zero but no hidden mark, then the file is refused naming it (Excel shows nothing of it)", async () => {
-    const bytes = await workbook((s) => {
-      s.addRow(["张三", "110101199001011234", "110101"]);
-      s.addRow(["李四", "110101199001011250", "110101"]);
-    });
-    const zeroHeight = await patched(bytes, async (zip) => {
-      const part = "xl/worksheets/sheet1.xml";
-      const xml = (await zip.file(part)?.async("string")) ?? "";
-      zip.file(part, xml.replace('<row r="3"', '<row r="3" ht="0" customHeight="1"'));
-    });
+    const zeroHeight = await withRowThreeZeroHigh();
     expect(await refusal(zeroHeight))
       .to.contain("第 3 行")
       .and.to.contain("隐藏");
   });
 
   it("when a row has a height of zero in a sheet that hides no row by default, then the refusal says the row's height is zero, not that rows are hidden by default", async () => {
-    const bytes = await workbook((s) => {
-      s.addRow(["张三", "110101199001011234", "110101"]);
-      s.addRow(["李四", "110101199001011250", "110101"]);
-    });
-    const zeroHeight = await patched(bytes, async (zip) => {
-      const part = "xl/worksheets/sheet1.xml";
-      const xml = (await zip.file(part)?.async("string")) ?? "";
-      zip.file(part, xml.replace('<row r="3"', '<row r="3" ht="0" customHeight="1"'));
-    });
+    const zeroHeight = await withRowThreeZeroHigh();
     const message = await refusal(zeroHeight);
     expect(message).to.contain("第 3 行").and.to.contain("行高为 0");
     expect(message).not.to.contain("默认隐藏");
@@ -249,22 +234,22 @@ describe("the XLSX reader: what the streaming reader would misread is refused or
     expect(row?.imprecise).to.deep.equal([1]);
   });
 
+  /** One candidate's row, with `size` zero bytes packed beside it (they compress to almost nothing). */
+  const withPadding = async (size: number) =>
+    patched(await workbook((s) => s.addRow(["张三", "110101199001011234", "110101"])), async (zip) => {
+      zip.file("xl/media/padding.bin", Buffer.alloc(size));
+    });
+
   it("when an entry unzips to more than the bound, then the file is refused before it is read", async function () {
     this.timeout(20_000);
-    const plain = await workbook((s) => s.addRow(["张三", "110101199001011234", "110101"]));
-    const bytes = await patched(plain, async (zip) => {
-      zip.file("xl/media/padding.bin", Buffer.alloc(80 * 1024 * 1024));
-    });
+    const bytes = await withPadding(80 * 1024 * 1024);
     expect(bytes.length).to.be.below(2 * 1024 * 1024);
     expect(await refusal(bytes)).to.contain("解压后超过");
   });
 
   it("when the central directory understates an entry's size, then the file is refused", async function () {
     this.timeout(20_000);
-    const plain = await workbook((s) => s.addRow(["张三", "110101199001011234", "110101"]));
-    const bytes = await patched(plain, async (zip) => {
-      zip.file("xl/media/padding.bin", Buffer.alloc(8 * 1024 * 1024));
-    });
+    const bytes = await withPadding(8 * 1024 * 1024);
     // Rewrite the padding entry's declared size in the central directory to 1 KB.
     const name = Buffer.from("xl/media/padding.bin");
     for (let i = bytes.length - 46; i >= 0; i--) {

@@ -2,8 +2,7 @@ import { deflateRawSync } from "node:zlib";
 import { expect } from "chai";
 import ExcelJS from "exceljs";
 import JSZip from "jszip";
-import { FileRefusal } from "../../../server/lib/file-refusal.js";
-import { readXlsxRows, type SheetRow } from "../../../server/lib/xlsx-rows.js";
+import { readAllXlsxRows, xlsxRefusal } from "../../helpers/xlsx-xml.js";
 
 /**
  * The ZIP container of an upload, written by hand: what no ZIP library writes (a local header
@@ -131,21 +130,9 @@ function sheetXml(text: string, bytes: number): Buffer {
   return Buffer.concat([head, Buffer.alloc(Math.max(0, bytes - head.length - tail.length), " "), tail]);
 }
 
-async function rows(bytes: Buffer): Promise<SheetRow[]> {
-  const out: SheetRow[] = [];
-  for await (const r of readXlsxRows(bytes)) out.push(r);
-  return out;
-}
-
-async function refusal(bytes: Buffer): Promise<string> {
-  try {
-    await rows(bytes);
-  } catch (err) {
-    expect(err).to.be.instanceOf(FileRefusal);
-    return (err as Error).message;
-  }
-  throw new Error("the file was read, not refused");
-}
+/** The reader with its default options, as these tests always read. */
+const rows = (bytes: Buffer) => readAllXlsxRows(bytes, {});
+const refusal = (bytes: Buffer) => xlsxRefusal(bytes, {});
 
 const MB = 1024 * 1024;
 const SHEET = "xl/worksheets/sheet1.xml";

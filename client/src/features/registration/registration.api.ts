@@ -32,6 +32,14 @@ export const registrationApi = {
     api
       .post<{ candidate: CandidateDto }>(`/api/candidates/${id}/categories`, body, { notify: false })
       .then((r) => r.candidate),
+  /**
+   * Why 更换照片 would be refused now (withdrawn, seated, mid-sitting), in the server's words, or
+   * null: asked before the dialog opens, so the officer does not pick and confirm a photo in vain.
+   */
+  photoRefusal: (id: string) =>
+    api
+      .get<{ refusal: { code: string; message: string } | null }>(`/api/candidates/${id}/photo-refusal`)
+      .then((r) => r.refusal),
   /** 更换照片: refusals (the photo, still seated) are the dialog's to show. */
   replacePhoto: (id: string, body: Sent<typeof ReplacePhotoBody>) =>
     api
