@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { CATEGORIES, CategoryCode } from "./categories.js";
 import { inHundredths } from "./points.js";
-import { typedCode } from "./validation.js";
+import { hasInvisible, INVISIBLE_REFUSED, typedCode } from "./validation.js";
 
 /** 判断 / 单选 / 多选. */
 export const QuestionType = z.enum(["true_false", "single", "multiple"]);
@@ -32,6 +32,39 @@ export const QuestionOption = z.strictObject({ key: OptionKey, text: z.string().
  * stored with it.
  */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * Private-use characters (U+E000–U+F8FF and the supplementary planes' private-use areas) mean what
+ * a font or an input method makes of them: one machine shows a glyph, another a box or nothing, so
+ * candidates would read different questions. The GIFT reader also used U+E000–U+E006 for its
+ * escapes, so a literal one came out as ~ = # { } : \. Refused with their code point.
+ */
+const PRIVATE_USE = /\p{Co}/u;
+
+/** Texts a text area may type several lines of: their tabs and line breaks are text. */
+const MULTI_LINE = new Set(["stem", "options", "explanation", "source"]);
+
+/** Why `text` (at `path`) is refused for a character a reader cannot see or cannot rely on; null if none. */
+function hiddenCharacterProblem(path: (string | number)[], text: string): string | null {
+  const bidi = BIDI_CONTROL.exec(text)?.[0];
+  if (bidi)
+    return `含双向文本控制字符 ${codePoint(bidi)}，考生看到的文字顺序会与实际内容不符，请删除后再导入`;
+  // Zero-width spaces and joiners, word joiners, BOMs, soft hyphens, other controls: "20\u200B分钟"
+  // beside "20分钟" showed candidates two identical options of which one scored, and a copy
+  // differing by one passed the duplicate-question check (validation.ts names them all).
+  if (hasInvisible(text, MULTI_LINE.has(String(path[0])))) return INVISIBLE_REFUSED;
+  const pua = PRIVATE_USE.exec(text)?.[0];
+  return pua ? privateUseRefused(pua) : null;
+}
+
+/** Why text holding the private-use character `ch` is refused (the GIFT reader says it too). */
+export function privateUseRefused(ch: string): string {
+  return `含私用区字符 ${codePoint(ch)}，不同设备显示不同（或不显示），请删除后再导入`;
+}
+
+function codePoint(ch: string): string {
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
 
 /** Every text of a question a person reads, with its path for the refusal. */
 function questionTexts(q: {
@@ -78,19 +111,23 @@ export const QuestionInput = z
     chapter: z.string().min(1).max(64),
     categories: z.array(CategoryCode).min(1).max(Object.keys(CATEGORIES).length),
     difficulty: z.number().int().min(1).max(5).default(3),
-    tags: z.array(z.string().max(32)).max(20).default([]),
+    // CSV and XLSX carry tags in one cell split on | ; ；: a tag holding one could not be exported.
+    tags: z
+      .array(
+        z
+          .string()
+          .max(32)
+          .refine((t) => !/[|;；]/.test(t), "标签不能含有 |、; 或 ；"),
+      )
+      .max(20)
+      .default([]),
     source: z.string().max(200).default(""),
   })
   .strict()
   .superRefine((q, ctx) => {
     for (const [path, text] of questionTexts(q)) {
-      const bidi = BIDI_CONTROL.exec(text)?.[0];
-      if (bidi)
-        ctx.addIssue({
-          code: "custom",
-          path,
-          message: `含双向文本控制字符 U+${bidi.codePointAt(0)!.toString(16).toUpperCase()}，考生看到的文字顺序会与实际内容不符，请删除后再导入`,
-        });
+      const problem = hiddenCharacterProblem(path, text);
+      if (problem) ctx.addIssue({ code: "custom", path, message: problem });
     }
     const keys = new Set(q.options.map((o) => o.key));
     const answer = new Set(q.answer);

@@ -52,10 +52,10 @@ export const IMPORT_ITEM_CODES: Record<ImportItemCode, string> = {
   invalid_item: "invalid：题目内容不符合题目规范（答案、选项、字段、长度等）或其格式的规则",
   image_refused: "invalid：题目所带图片不能导入（过大，或不是 PNG、JPEG、GIF、WebP）",
   number_format_unknown: "invalid：XLSX 中的数字无法确定其显示的文字",
-  repeated_ref: "invalid：编号与同一文件中前面的题目重复",
+  repeated_ref: "invalid：编号与同一文件（或同一次导入中前面的文件）中的题目重复或答案不同",
   repeated_question: "invalid：与同一文件中另一题题干和选项相同、编号不同（答案不同时两题都不导入）",
   ref_category_mismatch: "skipped：题库中同编号（由内容或名称得出）的题目属于其他从业类别且内容不同，未覆盖",
-  question_exists: "skipped：题库中已有同一从业类别、题干和选项相同的题目（编号不同），未导入",
+  question_exists: "skipped：题库中已有同一从业类别、题干和选项相同的另一道题（编号不同），本题未导入或未更新",
   question_in_review: "skipped：同编号题目正在审核中，未覆盖",
   question_retired: "skipped：同编号题目已停用，未覆盖",
   question_changed_during_import: "invalid：导入期间同编号题目被他人修改、送审或停用，本批未写入",
@@ -167,6 +167,10 @@ export const QuestionImportBody = z
       .max(20),
     dryRun: z.boolean().default(false),
     partial: z.boolean().default(false),
+    /**
+     * Publish on import: the seeding and CLI only (the system actor); a person's request with it is
+     * refused publish_not_allowed, since an import must not publish without a second person's review.
+     */
     publish: z.boolean().default(false),
     defaults: ImportDefaultsBody.default({}),
   })

@@ -3,6 +3,10 @@ import { readCsvCell, readCsvRows, toCsvText } from "../lib/csv.js";
 import { FileRefusal, toItem } from "./parsed-item.js";
 import { ownEntry } from "../contracts/own-entry.js";
 import { columnLetters } from "../lib/xlsx-rows.js";
+import { errors } from "../lib/errors.js";
+
+/** What separates the items of a list cell (categories, tags) as the importer reads it. */
+const LIST_SEPARATOR = /[|;；]/;
 
 /**
  * roadcert CSV: one question per row, header row required. Columns (order free, names fixed):
@@ -149,7 +153,7 @@ export function rowToItem(
   const list = (col: string) =>
     has(col)
       ? get(col)
-          .split(/[|;；]/)
+          .split(LIST_SEPARATOR)
           .map((s) => s.trim())
           .filter(Boolean)
       : undefined;
@@ -196,6 +200,14 @@ export interface ExportableQuestion {
 
 /** A question's cells in `CSV_COLUMNS` order: one mapping for every writer, so CSV and XLSX cannot drift. */
 export function questionCells(q: ExportableQuestion): string[] {
+  // The importer splits a list cell on | ; and ； (files written by hand use all three), so a tag
+  // holding one would come back as two tags; there is no escape that old files would read the same.
+  for (const tag of q.tags)
+    if (LIST_SEPARATOR.test(tag))
+      throw errors.unprocessable(
+        "export_tag_separator",
+        `题目「${q.ref}」的标签「${tag}」含分隔符（| ; ；），导出的 CSV/XLSX 再导入时会拆成几个标签：请先修改该标签再导出`,
+      );
   const opt = (k: string) => q.options.find((o) => o.key === k)?.text ?? "";
   return [
     q.ref,

@@ -1,7 +1,15 @@
-import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./html-text.js";
+import {
+  formatToText,
+  lostTextProblems,
+  SCRIPTS_NOTE,
+  type PlainText,
+  type TextFormat,
+} from "./html-text.js";
+import { privateUseRefused } from "../contracts/question-bank.js";
 import type { ImportItemCode } from "../contracts/question-import.js";
+import { imageName, stemImage } from "./gift-images.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
-import { fitRef, derivedRef, toItem, withImage } from "./parsed-item.js";
+import { categoryLeaf, fitRef, derivedRef, toItem, weightsAddWrong, withImage } from "./parsed-item.js";
 import { textLines } from "../lib/text-decode.js";
 
 /**
@@ -40,7 +48,8 @@ const UNESCAPE = new Map(
 );
 const FORMATS = new Set<TextFormat>(["html", "moodle", "plain", "markdown"]);
 const KEYS = ["A", "B", "C", "D"] as const;
-const CATEGORY_PREFIX = /^\$(course|system|module|cat\d*)\$\/(top\/)?/;
+/** How GIFT writes a literal `<` in its default (HTML) format. */
+const LITERAL_LT = "文字中的 < 请写作 &lt;，或在文字前加 [plain] 按纯文本读取";
 
 /**
  * Work counters for the scale tests, kept where the work is done: `lines` per line the block loop
@@ -48,6 +57,9 @@ const CATEGORY_PREFIX = /^\$(course|system|module|cat\d*)\$\/(top\/)?/;
  * reads, so re-joining a block per line or re-reading what was read shows up.
  */
 export const giftWork = { lines: 0, blocks: 0, chars: 0 };
+
+// The escapes' code points written literally: `restore` would read them as ~ = # { } : \ (refused).
+const LITERAL_ESCAPE = /[\uE000-\uE006]/u;
 
 function protect(text: string): string {
   giftWork.chars += text.length;
@@ -114,19 +126,20 @@ export function* readGift(
   let index = 0;
   for (const block of blocks(typeof source === "string" ? textLines([source]) : source)) {
     giftWork.blocks++;
+    const literal = LITERAL_ESCAPE.exec(block.text)?.[0];
     let src = protect(block.text);
     if (src.startsWith("$CATEGORY:")) {
       const nl = src.indexOf("\n");
-      const path = restore(nl < 0 ? src.slice(10) : src.slice(10, nl))
-        .trim()
-        .replace(CATEGORY_PREFIX, "");
-      chapter = path.split("/").filter(Boolean).pop() ?? chapter;
+      const category = nl < 0 ? src.slice(10) : src.slice(10, nl);
+      // Holding an escape's code point as written, it stays so: the contract refuses the chapter.
+      const literalHere = LITERAL_ESCAPE.test(block.text.split("\n", 1)[0] ?? "");
+      chapter = categoryLeaf(literalHere ? category : restore(category)) ?? chapter;
       // Moodle wants the category alone in its block; a question right below it is still read.
       src = nl < 0 ? "" : src.slice(nl + 1).trim();
       if (!src) continue;
     }
     index++;
-    yield parseQuestion(src, block.line, index, chapter, defaults);
+    yield parseQuestion(src, block.line, index, chapter, defaults, literal);
   }
 }
 
@@ -141,6 +154,7 @@ function parseQuestion(
   index: number,
   chapter: string | undefined,
   defaults: ImportDefaults,
+  literalEscape?: string,
 ): ParsedItem {
   let title = "";
   if (src.startsWith("::")) {
@@ -160,6 +174,7 @@ function parseQuestion(
     notes: [...(named?.notes ?? []), why],
   });
 
+  if (literalEscape) return early("invalid", "invalid_item", privateUseRefused(literalEscape));
   const open = src.indexOf("{");
   const close = src.indexOf("}");
   if (open < 0 && close < 0)
@@ -215,7 +230,10 @@ function parseQuestion(
   const image = stemImage(stemText, "题干", problems);
   for (const img of explanation.images)
     problems.push(`解析（####）含图片 ${imageName(img.src)}，roadcert 的解析只能是文字`);
+  problems.push(...lostTextProblems(stemText, "题干", LITERAL_LT));
+  problems.push(...lostTextProblems(explanation, "解析（####）", LITERAL_LT));
   if (stemText.hadMarkup || explanation.hadMarkup) notes.push("HTML 格式已转为纯文本");
+  if (stemText.scripts || explanation.scripts) notes.push(SCRIPTS_NOTE);
   if (after) notes.push("填空选择题（missing word）的空位以（\u3000\u3000）表示");
 
   let type: "true_false" | "single" | "multiple";
@@ -271,38 +289,8 @@ function convert(text: string, format: TextFormat): PlainText {
   return formatToText(text, format);
 }
 
-/** The stem's one image, when it is carried inside the file (a data: URI); anything else is refused. */
-function stemImage(text: PlainText, where: string, problems: string[]): ParsedItem["image"] {
-  let image: ParsedItem["image"];
-  for (const tag of text.unkept) problems.push(`${where}含 <${tag}> 内容，roadcert 只能保存文字和一张图片`);
-  for (const img of text.images) {
-    const data = dataUriImage(img.src);
-    if (!data) {
-      problems.push(
-        `${where}引用的图片 ${imageName(img.src)} 不在文件中（GIFT 不携带图片文件）：请在编辑器中上传后再导入，或删去该图片`,
-      );
-    } else if (!data.data) {
-      problems.push(`${where}的内嵌图片不是标准 base64 编码，无法导入`);
-    } else if (image) {
-      problems.push(`${where}有不止一张图片（${imageName(img.src)}），roadcert 每题只保存一张图片`);
-    } else image = { filename: `image.${data.ext}`, data: data.data };
-  }
-  return image;
-}
-
-export function imageName(src: string): string {
-  if (src.startsWith("data:")) return "（内嵌图片）";
-  const name = src.replace(/^@@PLUGINFILE@@\//, "").split(/[?#]/)[0] ?? "";
-  return `「${decodeURIComponentSafe(name).slice(0, 80) || "（无名）"}」`;
-}
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
+// Moved to gift-images.ts; still exported from here, where the Moodle XML reader imports it.
+export { imageName };
 
 /** Moodle's weight prefix `%50%`, `%-100%`, `%33.33333%`. */
 const WEIGHT = /^%(-?\d{1,3}(?:\.\d+)?)%/;
@@ -346,7 +334,9 @@ function readChoice(
       problems.push(`选项 ${KEYS[i] ?? i + 1} 含图片 ${imageName(img.src)}，roadcert 的选项只能是文字`);
     for (const tag of plain.unkept)
       problems.push(`选项 ${KEYS[i] ?? i + 1} 含 <${tag}> 内容，roadcert 的选项只能是文字`);
+    problems.push(...lostTextProblems(plain, `选项 ${KEYS[i] ?? i + 1} `, LITERAL_LT));
     if (plain.hadMarkup && !notes.includes("HTML 格式已转为纯文本")) notes.push("HTML 格式已转为纯文本");
+    if (plain.scripts && !notes.includes(SCRIPTS_NOTE)) notes.push(SCRIPTS_NOTE);
     return { text: plain.text, weight, feedback };
   });
   if (read.some((a) => a.feedback)) notes.push("选项反馈（#…）未导入");
@@ -375,10 +365,11 @@ function readChoice(
     return null;
   }
   const total = read.reduce((s, a) => s + (a.weight > 0 ? a.weight : 0), 0);
-  notes.push(
-    Math.abs(total - 100) > 1
-      ? `多选题正权重合计 ${Math.round(total)}%（Moodle 要求 100%）；按全对得分导入`
-      : "按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）",
-  );
+  const wrong = weightsAddWrong(total);
+  if (wrong) {
+    problems.push(wrong);
+    return null;
+  }
+  notes.push("按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）");
   return { type: "multiple", options, answer: right };
 }

@@ -1,15 +1,17 @@
 import type { ClientSession } from "mongoose";
 import type { CategoryCode } from "../contracts/categories.js";
 import type { BankQuestionSnapshot, BlueprintInput } from "../contracts/question-bank.js";
+import type { Lean } from "./bank-core.js";
 import type { ImportReport } from "../contracts/question-import.js";
 import type { FeatureContext } from "../feature.js";
 import { eligibleSnapshotsOf } from "./bank-core.js";
+import type { ImportBankCheck } from "./import-in-use.js";
 import { blueprintModel, type BlueprintDoc } from "./blueprint.model.js";
 import { assertBankFills } from "./blueprints.js";
 import { SYSTEM_ACTOR } from "./ports.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel } from "./question.model.js";
-import { toBlueprint } from "./question.presenter.js";
+import { toBlueprint, toSnapshot } from "./question.presenter.js";
 
 /** The import writer's commit: `work` and the entry of `details` as one transaction. */
 export type ImportCommit = (
@@ -19,24 +21,26 @@ export type ImportCommit = (
 
 /**
  * Writes an import file's blueprints, after its questions: each a new version unless the latest
- * one is the same, one commit for them all. `eligibleUnderGuard` is the bank's fill check
- * (bank-in-use.ts): a published blueprint must be fillable by the published bank.
+ * one is the same, one commit for them all. `bankCheck.eligibleUnderGuard` is the bank's fill check
+ * (bank-in-use.ts): a published blueprint must be fillable by the published bank; a dry run adds
+ * the questions its earlier files would have published (`bankCheck.plannedRefs`).
  */
 export function createBlueprintImport(
   ctx: Pick<FeatureContext, "conn">,
   options: ImportOptions,
   commit: ImportCommit,
-  eligibleUnderGuard: (code: CategoryCode, session: ClientSession) => Promise<BankQuestionSnapshot[]>,
+  bankCheck: Pick<ImportBankCheck, "eligibleUnderGuard" | "plannedRefs">,
 ) {
+  const { eligibleUnderGuard } = bankCheck;
   const Questions = questionVersionModel(ctx.conn);
   const Blueprints = blueprintModel(ctx.conn);
   const actor = options.actor ?? SYSTEM_ACTOR;
   const dryRun = options.dryRun ?? false;
   // A blueprint decides the pass mark and the paper of every session pinned to it, so a person's
   // blueprint is published by someone else (publishBlueprint), never by their own save or import,
-  // an admin's neither (the save route refuses publish_not_allowed): a person's import with
-  // `publish` publishes its questions (the admin's bulk load) and writes its blueprints as drafts.
-  // Only the system's imports (seeding a node, the operator's bank:import CLI) publish them.
+  // an admin's neither (the save and import routes refuse publish_not_allowed, and so does
+  // importQuestionBankFiles for a person's import). Only the system's imports (seeding a node,
+  // the operator's bank:import CLI) publish them.
   const publish = Boolean(options.publish) && actor.id === SYSTEM_ACTOR.id;
 
   return async function blueprints(inputs: BlueprintInput[]): Promise<ImportReport["blueprints"]> {
@@ -63,10 +67,14 @@ export function createBlueprintImport(
     // it, so a whole category's check-ins cannot fail on it. Questions of files imported before it
     // in the same run count (they are published by then). The check runs inside the commit, under
     // the category's guard (bank-in-use.ts), so a retirement committing meanwhile conflicts with it
-    // instead of leaving the blueprint short; a dry run writes none, so it checks the bank as it stands.
+    // instead of leaving the blueprint short. A dry run writes none: it checks the bank as it stands
+    // with the questions its earlier files would have published, as the import would find it.
     if (publish && dryRun)
-      for (const c of changes)
-        assertBankFills(await eligibleSnapshotsOf(Questions, c.input.categoryCode), c.input);
+      for (const c of changes) {
+        const stored = await eligibleSnapshotsOf(Questions, c.input.categoryCode);
+        const planned = bankCheck.plannedRefs.values();
+        assertBankFills(withPlanned(stored, planned, c.input.categoryCode), c.input);
+      }
     if (dryRun || !changes.length) return out;
     const changed = out.filter((b) => b.outcome !== "unchanged");
     await commit(
@@ -102,4 +110,23 @@ function statusAfter(status: string): { status?: "draft" | "published" } {
 function stripId(b: BlueprintInput & { id: string; version: number }) {
   const { id: _id, version: _version, ...rest } = b;
   return { ...rest, difficultyMix: rest.difficultyMix ?? null, accommodations: rest.accommodations };
+}
+
+/**
+ * The questions a paper of `code` may draw once a dry run's `planned` versions are written: each
+ * published one replaces its question's stored version (or is a new question), and is drawn only
+ * in its categories and without quarantine, as `eligibleFilter` says of stored ones.
+ */
+function withPlanned(
+  stored: readonly BankQuestionSnapshot[],
+  planned: Iterable<Lean>,
+  code: CategoryCode,
+): BankQuestionSnapshot[] {
+  const byId = new Map(stored.map((q) => [q.id, q]));
+  for (const doc of planned) {
+    if (doc.status !== "published") continue;
+    byId.delete(doc.questionId);
+    if (!doc.quarantined && doc.categories.includes(code)) byId.set(doc.questionId, toSnapshot(doc));
+  }
+  return [...byId.values()];
 }

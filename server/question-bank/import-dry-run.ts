@@ -3,6 +3,8 @@ import type { QuestionInput } from "../contracts/question-bank.js";
 import { AppError } from "../lib/errors.js";
 import type { ImportBankCheck } from "./import-in-use.js";
 import type { QuestionVersionDoc } from "./question.model.js";
+import { questionContentHash } from "./content-hash.js";
+import { imageHash } from "./image.store.js";
 
 type Lean = QuestionVersionDoc & { _id?: unknown };
 
@@ -74,6 +76,14 @@ export async function predictBatch(
       newest.set(v.questionId, Math.max(newest.get(v.questionId) ?? 0, v.version));
     }
   }
+  for (const w of writes) {
+    // A version an earlier batch or file of this dry run planned (never stored): the one the
+    // import would find published by then, and the newest it would have written.
+    if (w.kind === "create" || !isPlanned(w.current)) continue;
+    const id = w.current.questionId;
+    if (w.current.status === "published") published.set(id, w.current);
+    newest.set(id, Math.max(newest.get(id) ?? 0, w.current.version));
+  }
   const refused = publish ? await predictRefusals(bankCheck, writes, published) : new Map<number, string>();
   // The import checks an item, then writes it: an item it refused writes no version to collide.
   const collides = writes.some(
@@ -109,4 +119,79 @@ async function predictRefusals(
     else check.wouldWrite(before, w.current.quarantined ? null : w.question);
   }
   return refused;
+}
+
+/** A dry run's versions, never stored: they stand for what the import would have written. */
+const PLANNED = new WeakSet<object>();
+
+/** Whether `doc` is a version a dry run planned rather than one the bank holds. */
+export function isPlanned(doc: object): boolean {
+  return PLANNED.has(doc);
+}
+
+/**
+ * The version the import would leave for `write` (new questions under a stand-in id, `planned:`
+ * and their ref), in `status`, with the schema's `defaults` filling what a stored one carries.
+ */
+function plannedVersion(write: Write, status: string, defaults: Record<string, unknown>): Lean {
+  const base =
+    write.kind === "create"
+      ? { ...defaults, questionId: `planned:${write.question.ref}`, version: 1, quarantined: false }
+      : {
+          ...write.current,
+          version: write.kind === "new_version" ? write.current.version + 1 : write.current.version,
+        };
+  if (write.imageId) Object.assign(base, { imageId: write.imageId });
+  const doc = { ...base, ...write.question, status, contentHash: questionContentHash(write.question) };
+  PLANNED.add(doc);
+  return doc as Lean;
+}
+
+/**
+ * Remembers, for the dry run's later batches and files, the versions its batch would write (all
+ * but the `refused` items), by ref: the import would find them stored, so a later item with the
+ * same ref is unchanged or an update there, never a second new question (bankCheck.plannedRefs).
+ */
+export function rememberVersions(
+  bankCheck: ImportBankCheck,
+  writes: readonly Write[],
+  refused: ReadonlyMap<number, string>,
+  status: string,
+  defaults: Record<string, unknown>,
+): void {
+  for (const w of writes)
+    if (!refused.has(w.index)) bankCheck.plannedRefs.set(w.question.ref, plannedVersion(w, status, defaults));
+}
+
+/**
+ * A dry run's batch lookup with the run's planned versions of its `refs` laid over what the bank
+ * holds (`latest` by ref, `published` by question id), as the import would find them.
+ */
+export function overlayPlanned(
+  bankCheck: ImportBankCheck,
+  refs: readonly string[],
+  latest: Map<string, Lean>,
+  published: Map<string, Lean>,
+): void {
+  for (const ref of refs) {
+    const doc = bankCheck.plannedRefs.get(ref);
+    if (!doc) continue;
+    latest.set(ref, doc);
+    if (doc.status === "published") published.set(doc.questionId, doc);
+  }
+}
+
+/** Stands for an image a dry run would store (its content hash), so a later item with it is no change. */
+const PLANNED_IMAGE = "planned-image:";
+
+/** The id a dry run's write carries for an image the import would store. */
+export function plannedImageId(data: Buffer): string {
+  return PLANNED_IMAGE + imageHash(data);
+}
+
+/** `known` (stored images' hashes by id) with those of the planned images among `docs`' images. */
+export function withPlannedImages(known: Map<string, string>, docs: Iterable<Lean>): Map<string, string> {
+  for (const d of docs)
+    if (d.imageId?.startsWith(PLANNED_IMAGE)) known.set(d.imageId, d.imageId.slice(PLANNED_IMAGE.length));
+  return known;
 }

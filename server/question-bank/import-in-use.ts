@@ -42,6 +42,21 @@ export function createImportBankCheck(ctx: Pick<FeatureContext, "conn">, inUse: 
   let dryRun: FillCheck | undefined;
 
   return {
+    /**
+     * A dry run's new questions by content hash, for the whole run (every file): the import would
+     * have written them, so a later item with the same content under another ref is question_exists
+     * there as it is in the import (import-writer.ts).
+     */
+    plannedContents: new Map<string, { ref: string; categories: string[] }[]>(),
+
+    /**
+     * A dry run's questions by ref as the import would have left them (import-dry-run.ts
+     * plannedVersion), for the whole run: a later file's item with the same ref is compared with
+     * it as the import compares it with the stored one, and a dry run's blueprints count the
+     * published ones (import-blueprints.ts).
+     */
+    plannedRefs: new Map<string, Lean>(),
+
     /** A published blueprint's fill check (import-blueprints.ts). */
     eligibleUnderGuard: (code: CategoryCode, session: ClientSession) =>
       inUse.eligibleUnderGuard(code, session),

@@ -1,5 +1,6 @@
 import { ImportItemCode, type ImportReport } from "../contracts/question-import.js";
 import { AppError } from "../lib/errors.js";
+import { FileRefusal } from "../lib/file-refusal.js";
 
 /**
  * An import that stops partway. Each batch of questions commits on its own (one transaction per
@@ -14,6 +15,12 @@ const FAULT =
 
 /** The reason a failed write gives the examiner: the refusal's own message, or the generic fault. */
 export function stopMessage(err: unknown): { code: ImportItemCode; message: string } {
+  // The file could not be read the second time (changed since the first pass, or a reader fault).
+  if (err instanceof FileRefusal)
+    return {
+      code: "import_failed",
+      message: `导入中断（读取文件出错：${err.message}）：已写入的批次保留；文件改正后重新导入即可补全，不会重复`,
+    };
   const known = err instanceof AppError ? ImportItemCode.safeParse(err.code) : null;
   return {
     code: known?.success ? known.data : "import_failed",

@@ -7,15 +7,27 @@ import { createImageStore, imageHash } from "./image.store.js";
 import type { ImportFile } from "./import-readers.js";
 import { matchStored } from "./import-match.js";
 import type { ParsedItem } from "./parsed-item.js";
-import { SYSTEM_ACTOR, type AuditInput } from "./ports.js";
+import { SYSTEM_ACTOR } from "./ports.js";
 import { sameContent } from "./bank-core.js";
 import { createBlueprintImport } from "./import-blueprints.js";
+import { createImportCommit } from "./import-commit.js";
 import { mayShrinkCells, type ImportBankCheck } from "./import-in-use.js";
 import type { ImportOptions } from "./question-import.service.js";
 import { questionVersionModel, type QuestionVersionDoc } from "./question.model.js";
 import { claimRefs } from "./ref-claims.js";
+import { changeClaim, type ContentClaim } from "./content-claims.js";
+import {
+  batchClaims,
+  copyHeld,
+  markRefused,
+  refuseCopies,
+  rememberPlanned,
+  skipAsCopy,
+  type PlannedContent,
+} from "./import-claims.js";
 import { LIVE_STATUSES, questionContentHash } from "./content-hash.js";
 import { predictBatch, refRenamed, type Write } from "./import-dry-run.js";
+import { overlayPlanned, plannedImageId, rememberVersions, withPlannedImages } from "./import-dry-run.js";
 import { toQuestionInput } from "./question.presenter.js";
 
 type Lean = QuestionVersionDoc & { _id?: unknown };
@@ -55,38 +67,7 @@ export function createBatchWriter(
   ];
   const { _id: _defaultId, ...schemaDefaults } = Questions.applyDefaults({}) as Record<string, unknown>;
   let batches = 0;
-  const auditActor = {
-    id: actor.id,
-    kind: actor.id === SYSTEM_ACTOR.id ? ("system" as const) : ("staff" as const),
-    name: actor.displayName,
-  };
-
-  /**
-   * Runs one batch's writes with its entry as one transaction (`audit.transaction` + `append`);
-   * without an audit log (a script's own database) the entry goes to the log instead.
-   */
-  async function commit(
-    details: () => Record<string, unknown>,
-    work: (session: ClientSession) => Promise<void>,
-  ) {
-    // The details once the work has run: it may have refused items (bank_in_use).
-    const entry = (): AuditInput => ({
-      action: "question_bank.imported",
-      actor: auditActor,
-      target: { type: "import", id: file.name },
-      details: { format, publish: Boolean(options.publish), ...details() },
-    });
-    const { audit } = options;
-    if (!audit) {
-      await ctx.conn.transaction(work);
-      ctx.logger.info({ audit: entry() }, "question bank import");
-      return;
-    }
-    await audit.transaction(async (session) => {
-      await work(session);
-      await audit.append(session, entry());
-    });
-  }
+  const commit = createImportCommit(ctx, file, format, options);
 
   async function write(batch: { index: number; item: ParsedItem }[], report: ImportReport): Promise<void> {
     if (!batch.length) return;
@@ -115,10 +96,22 @@ export function createBatchWriter(
       if (!seen || seen.version < doc.version) latest.set(doc.ref, doc);
       if (doc.status === "published") published.set(doc.questionId, doc);
     }
-    const knownHashes = await images.hashes(
-      [...latest.values()].flatMap((d) => (d.imageId ? [d.imageId] : [])),
+    if (dryRun) overlayPlanned(bankCheck, refs, latest, published);
+    const knownHashes = withPlannedImages(
+      await images.hashes([...latest.values()].flatMap((d) => (d.imageId ? [d.imageId] : []))),
+      latest.values(),
     );
     const writes: Write[] = [];
+    // A dry run's new and updated questions: the import would have written them (rememberPlanned).
+    const planned: PlannedContent[] = [];
+    // An item that would read as another question of one of its categories (import-claims.ts).
+    const copyOf = (claim: ContentClaim, ref: string) =>
+      copyHeld(
+        claim,
+        ref,
+        live.get(claim.contentHash),
+        dryRun ? bankCheck.plannedContents.get(claim.contentHash) : undefined,
+      );
     for (const [at, { index, item }] of batch.entries()) {
       const r = report.items[index];
       if (!r || !item.question) continue;
@@ -128,19 +121,18 @@ export function createBatchWriter(
       // The same image bytes as the stored one is no change (re-importing a file with images is idempotent).
       if (image && current?.imageId && knownHashes.get(current.imageId) === imageHash(image.data))
         image = undefined;
-      const stored = async () =>
-        image && !dryRun ? await images.put(image.data, image.filename, actor.id) : undefined;
+      const put = async (data: Buffer, name: string) =>
+        dryRun ? plannedImageId(data) : await images.put(data, name, actor.id);
+      const stored = async () => (image ? await put(image.data, image.filename) : undefined);
       if (!current) {
-        const held = sameQuestionHeld(live.get(hashes[at] ?? ""), item.question.categories);
+        const hash = hashes[at] ?? "";
+        const { ref, categories } = item.question;
+        const held = copyOf({ questionId: "", contentHash: hash, categories }, ref);
         if (held) {
-          r.outcome = "skipped";
-          r.code = "question_exists";
-          r.notes.push(
-            `题库中已有同一道题（题干和选项相同）：编号「${held.ref}」（从业类别 ${held.categories.join("、")}）；` +
-              "以新编号导入会成为题库中的第二道题，本题未导入（要修改该题，请用其编号导入或在题库中编辑）",
-          );
+          skipAsCopy(r, held, false);
           continue;
         }
+        if (dryRun) planned.push({ index, hash, ref, categories: [...categories] });
         r.outcome = "created";
         writes.push({ kind: "create", index, question: item.question, imageId: await stored() });
         continue;
@@ -166,6 +158,13 @@ export function createBatchWriter(
           current.status === "in_review" ? "同编号题目正在审核中，未覆盖" : "同编号题目已停用，未覆盖",
         );
       } else {
+        // An update must not make the question read as another one either, as an edit must not.
+        const held = copyOf(changeClaim(current.questionId, current, q), q.ref);
+        if (held) {
+          skipAsCopy(r, held, true);
+          continue;
+        }
+        if (dryRun) planned.push({ index, hash: hashes[at] ?? "", ref: q.ref, categories: q.categories });
         r.outcome = "updated";
         r.notes.push(...match.notes);
         const imageId = await stored();
@@ -182,27 +181,36 @@ export function createBatchWriter(
     if (dryRun) {
       // A dry run writes nothing, but says what the import would refuse: items bank_in_use, or
       // the batch question_ref_renamed (thrown, as the import throws it).
-      markRefused(report, await predictBatch(Questions, bankCheck, writes, Boolean(options.publish)));
+      const refused = await predictBatch(Questions, bankCheck, writes, Boolean(options.publish));
+      markRefused(report, refused);
+      rememberPlanned(bankCheck, planned, refused);
+      rememberVersions(bankCheck, writes, refused, status, schemaDefaults);
       return;
     }
     if (!writes.length) return;
     importWork.transactions++;
     importWork.written += writes.length;
     batches++;
-    const created = writes.filter((w) => w.kind === "create").length;
+    const creates = new Set(writes.flatMap((w) => (w.kind === "create" ? [w.index] : [])));
     // Per attempt: a retried transaction checks (and refuses) afresh.
     let refused = new Map<number, string>();
+    let exists = new Map<number, string>();
     const batchNo = batches;
     await commit(
-      () => ({
-        batch: batchNo,
-        created,
-        updated: writes.length - created - refused.size,
-        refused: refused.size,
-      }),
+      () => {
+        const existsNew = [...exists.keys()].filter((i) => creates.has(i)).length;
+        return {
+          batch: batchNo,
+          created: creates.size - existsNew,
+          updated: writes.length - creates.size - refused.size - (exists.size - existsNew),
+          refused: refused.size,
+          ...(exists.size ? { exists: exists.size } : {}),
+        };
+      },
       async (session) => {
         refused = new Map();
-        await writeBatch(writes, session, refused);
+        exists = new Map();
+        await writeBatch(writes, session, refused, exists);
       },
     ).catch((err: unknown) => {
       // The next version of a question the batch found by its ref exists already: the question
@@ -211,23 +219,28 @@ export function createBatchWriter(
       throw refRenamed(writes);
     });
     markRefused(report, refused);
+    markRefused(report, exists, "question_exists");
   }
 
   /**
    * The batch's question writes, inside its transaction. An item whose published version would
    * leave a blueprint in use short is refused into `refused` (its report index and why) before any
    * write of it, so nothing of it is written; the rest of the batch is, and checks after it see it.
+   * An item another writer has made a copy of since the batch's lookup (a question of its category
+   * with its content, another ref) is refused into `exists` the same way (import-claims.ts).
    */
   async function writeBatch(
     writes: Write[],
     session: ClientSession,
     refused: Map<number, string>,
+    exists: Map<number, string>,
   ): Promise<void> {
     const refusalToPublish = bankCheck.inTransaction(session);
-    const creates = writes.flatMap((w) =>
+    const planned = writes.flatMap((w) =>
       w.kind === "create"
         ? [
             {
+              index: w.index,
               questionId: new mongoose.Types.ObjectId().toHexString(),
               version: 1,
               status,
@@ -242,6 +255,10 @@ export function createBatchWriter(
           ]
         : [],
     );
+    // Another import (or an examiner) may have written the same question under another ref since
+    // the batch's lookup: claimed here, in the transaction, so two at once cannot both write it.
+    await refuseCopies(ctx.conn, session, batchClaims(planned, writes), exists);
+    const creates = planned.flatMap(({ index, ...doc }) => (exists.has(index) ? [] : [doc]));
     // Lean: hydrating and validating 500 mongoose documents per batch was a third of the
     // importer's CPU (profile in BENCHMARKS.md) for content zod has already checked; the
     // schema's defaults, timestamps and version key are applied as a hydrated insert would.
@@ -269,7 +286,7 @@ export function createBatchWriter(
       );
     }
     for (const w of writes) {
-      if (w.kind === "create") continue;
+      if (w.kind === "create" || exists.has(w.index)) continue;
       if (options.publish && w.mayShrink) {
         const why = await refusalToPublish(w.current.questionId, w.question);
         if (why) {
@@ -336,7 +353,7 @@ export function createBatchWriter(
     }
   }
 
-  const blueprints = createBlueprintImport(ctx, options, commit, bankCheck.eligibleUnderGuard);
+  const blueprints = createBlueprintImport(ctx, options, commit, bankCheck);
 
   return { write, blueprints };
 }
@@ -352,19 +369,3 @@ function changedDuringImport(ref: string): AppError {
 }
 
 const LIVE = new Set<string>(LIVE_STATUSES);
-
-/** A live question with the item's content that serves one of its categories (a copy for their candidates). */
-function sameQuestionHeld(held: Lean[] | undefined, categories: readonly string[]): Lean | undefined {
-  return held?.find((d) => d.categories.some((c) => categories.includes(c)));
-}
-
-/** Reports the items a batch refused `bank_in_use` (their report index and why) as skipped. */
-function markRefused(report: ImportReport, refused: Map<number, string>): void {
-  for (const [index, message] of refused) {
-    const r = report.items[index];
-    if (!r) continue;
-    r.outcome = "skipped";
-    r.code = "bank_in_use";
-    r.notes.push(message);
-  }
-}

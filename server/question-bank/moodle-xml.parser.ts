@@ -1,9 +1,28 @@
 import { SaxesParser } from "saxes";
-import { dataUriImage, formatToText, type PlainText, type TextFormat } from "./html-text.js";
+import { lostTextProblems, SCRIPTS_NOTE } from "./html-text.js";
 import { imageName } from "./gift.parser.js";
+import {
+  child,
+  children,
+  childText,
+  type El,
+  emptyEl,
+  FORMAT_OF,
+  nestedElements,
+  richText,
+  stemImage,
+  textOf,
+} from "./moodle-xml-text.js";
 import type { ImportDefaults, ParsedFile, ParsedItem } from "./parsed-item.js";
-import { derivedRef, FileRefusal, fitRef, toItem, withImage } from "./parsed-item.js";
-import { decodeBase64OrNull } from "../lib/base64.js";
+import {
+  categoryLeaf,
+  derivedRef,
+  FileRefusal,
+  fitRef,
+  toItem,
+  weightsAddWrong,
+  withImage,
+} from "./parsed-item.js";
 import { ownEntry } from "../contracts/own-entry.js";
 
 /**
@@ -38,23 +57,11 @@ const SUPPORTED_NOT: Record<string, string> = {
   ddmarker: "拖放标记（ddmarker）",
   randomsamatch: "随机配对（randomsamatch）",
 };
-const FORMAT_OF: Record<string, TextFormat> = {
-  html: "html",
-  moodle_auto_format: "moodle",
-  plain_text: "plain",
-  markdown: "markdown",
-};
-const IMAGE_EXT = new Set(["png", "jpg", "jpeg", "gif", "webp"]);
 const KEYS = ["A", "B", "C", "D"] as const;
 const CHUNK = 64 * 1024;
-
-/** An element inside one <question>, kept only until the question is read. */
-interface El {
-  name: string;
-  attrs: Record<string, string>;
-  children: El[];
-  text: string;
-}
+/** How Moodle XML writes a literal `<` in an HTML-format text. */
+const LITERAL_LT =
+  "文字中的 < 在 Moodle XML 中须写作 &amp;lt;（在 CDATA 中写作 &lt;），或把该文字的 format 设为 plain_text";
 
 /**
  * Work counters for the scale tests: `chars` per character handed to saxes (which counts the lines
@@ -124,10 +131,7 @@ export function* readMoodleXml(
     xmlWork.questions++;
     const type = el.attrs.type ?? "";
     if (type === "category") {
-      const path = childText(el, "category")
-        .trim()
-        .replace(/^\$(course|system|module|cat\d*)\$\/(top\/)?/, "");
-      chapter = path.split("/").filter(Boolean).pop() ?? chapter;
+      chapter = categoryLeaf(childText(el, "category")) ?? chapter;
       return;
     }
     index++;
@@ -172,35 +176,6 @@ function xmlMessage(raw: string): string {
   return m;
 }
 
-function child(el: El | undefined, name: string): El | undefined {
-  return el?.children.find((c) => c.name === name);
-}
-function children(el: El | undefined, name: string): El[] {
-  return el?.children.filter((c) => c.name === name) ?? [];
-}
-/** `<x><text>…</text></x>`, or the element's own text. */
-function childText(el: El | undefined, name: string): string {
-  const c = child(el, name);
-  return c ? textOf(c) : "";
-}
-function textOf(el: El): string {
-  const t = child(el, "text");
-  return t ? t.text : el.text;
-}
-
-/** One text field in its declared format, with the files embedded beside it. */
-interface RichText {
-  plain: PlainText;
-  files: Map<string, El>;
-}
-
-function richText(el: El | undefined, fallback: TextFormat): RichText {
-  const format = FORMAT_OF[el?.attrs.format ?? ""] ?? fallback;
-  const plain = formatToText(el ? textOf(el) : "", format);
-  const files = new Map(children(el, "file").map((f) => [f.attrs.name ?? "", f]));
-  return { plain, files };
-}
-
 function readQuestion(
   q: El,
   line: number,
@@ -225,13 +200,21 @@ function readQuestion(
     };
   }
   const problems: string[] = [];
+  nestedElements(child(q, "name"), "名称（name）", problems);
+  nestedElements(child(q, "questiontext"), "题干", problems);
+  nestedElements(child(q, "generalfeedback"), "解析（generalfeedback）", problems);
+  children(q, "answer").forEach((a, i) => nestedElements(a, `选项 ${KEYS[i] ?? i + 1} `, problems));
+  children(child(q, "tags"), "tag").forEach((t) => nestedElements(t, "标签（tag）", problems));
   const stemText = richText(child(q, "questiontext"), "html");
   const stemFormat = FORMAT_OF[child(q, "questiontext")?.attrs.format ?? ""] ?? "html";
   const feedback = richText(child(q, "generalfeedback"), stemFormat);
   const image = stemImage(stemText, problems, notes);
   for (const img of feedback.plain.images)
     problems.push(`解析（generalfeedback）含图片 ${imageName(img.src)}，roadcert 的解析只能是文字`);
+  problems.push(...lostTextProblems(stemText.plain, "题干", LITERAL_LT));
+  problems.push(...lostTextProblems(feedback.plain, "解析（generalfeedback）", LITERAL_LT));
   if (stemText.plain.hadMarkup || feedback.plain.hadMarkup) notes.push("HTML 格式已转为纯文本");
+  if (stemText.plain.scripts || feedback.plain.scripts) notes.push(SCRIPTS_NOTE);
   const tags = children(child(q, "tags"), "tag")
     .map((t) => textOf(t).trim())
     .filter(Boolean);
@@ -241,10 +224,12 @@ function readQuestion(
       problems.push(`选项 ${KEYS[i] ?? i + 1} 含图片 ${imageName(img.src)}，roadcert 的选项只能是文字`);
     for (const tag of text.plain.unkept)
       problems.push(`选项 ${KEYS[i] ?? i + 1} 含 <${tag}> 内容，roadcert 的选项只能是文字`);
+    problems.push(...lostTextProblems(text.plain, `选项 ${KEYS[i] ?? i + 1} `, LITERAL_LT));
     if (text.plain.hadMarkup && !notes.includes("HTML 格式已转为纯文本")) notes.push("HTML 格式已转为纯文本");
+    if (text.plain.scripts && !notes.includes(SCRIPTS_NOTE)) notes.push(SCRIPTS_NOTE);
     return {
       text: text.plain.text,
-      fraction: Number(a.attrs.fraction ?? 0),
+      fraction: fractionOf(a.attrs.fraction),
       hasFeedback: textOf(child(a, "feedback") ?? emptyEl).trim() !== "",
     };
   });
@@ -253,6 +238,17 @@ function readQuestion(
   if (penalty && Number(penalty.text) > 0) notes.push("重答扣分（penalty）不适用于考试，未导入");
   const grade = child(q, "defaultgrade");
   if (grade && Number(grade.text) !== 1) notes.push("题目分值（defaultgrade）由组卷方案决定，未导入");
+  // roadcert papers always shuffle options (assembly.ts). An item that keeps its order is told so;
+  // one whose option points at the others' positions (以上都对, A和B) would read wrong shuffled.
+  if (type === "multichoice" && keepsOrder(child(q, "shuffleanswers"))) {
+    const pointing = answers.filter((a) => POSITIONAL.some((re) => re.test(a.text)));
+    if (pointing.length)
+      problems.push(
+        `本题不打乱选项（<shuffleanswers>0</shuffleanswers>），且选项「${pointing.map((a) => a.text).join("」「")}」` +
+          "依赖其他选项的位置；roadcert 组卷总是打乱选项，请改写该选项后再导入",
+      );
+    else notes.push("本题设为不打乱选项（shuffleanswers），roadcert 组卷总是打乱选项，此设置未导入");
+  }
   const stem = stemText.plain.text;
   const ref = named?.ref ?? derivedRef("moodle", stem);
   const base = {
@@ -273,7 +269,11 @@ function readQuestion(
     notes: [...notes, ...problems],
   });
   if (answers.some((a) => !Number.isFinite(a.fraction) || a.fraction > 100 || a.fraction < -100))
-    problems.push("答案分值（fraction）须为 -100～100 的数");
+    problems.push(
+      `答案分值（fraction）须为 -100～100 的十进制数（如 100、50、-33.33333），本题为 ${children(q, "answer")
+        .map((a) => `「${a.attrs.fraction ?? "0"}」`)
+        .join("、")}`,
+    );
 
   let raw: Record<string, unknown>;
   if (type === "truefalse") {
@@ -292,10 +292,15 @@ function readQuestion(
         notes: [...notes, `选择题有 ${answers.length} 个选项；roadcert 选择题须恰有 A–D 四个选项`],
       };
     }
-    // Moodle's trans_single: absent means single; "false", "0" or empty mean multiple answers.
+    // Absent means single (Moodle's default). Only true/false/1/0 are read: Moodle's versions read
+    // other words differently (as PHP's truthiness or as (int)"yes" = 0), so `yes` says nothing certain.
     const singleEl = child(q, "single");
     const singleText = singleEl ? singleEl.text.trim().toLowerCase() : "true";
-    const single = !(singleText === "false" || singleText === "0" || singleText === "");
+    const single = singleText === "true" || singleText === "1";
+    if (!single && singleText !== "false" && singleText !== "0")
+      problems.push(
+        `<single>${singleEl?.text.trim() ?? ""}</single> 无法确定是单选还是多选：请写 true（单选）或 false（多选）`,
+      );
     const options = answers.map((a, k) => ({ key: KEYS[k], text: a.text }));
     const list = answers.map((a) => `${round(a.fraction)}%`).join("、");
     if (single) {
@@ -316,6 +321,8 @@ function readQuestion(
           `多选题（<single>false</single>）须有两个或以上分值为正的答案，本题各选项分值为 ${list}` +
             "（只有一个正确答案时请设 <single>true</single>）",
         );
+      const wrong = weightsAddWrong(answers.reduce((s, a) => s + (a.fraction > 0 ? a.fraction : 0), 0));
+      if (right.length >= 2 && wrong) problems.push(`${wrong}；本题各选项分值为 ${list}`);
       if (answers.some((a) => a.fraction > 0 && a.fraction < 100))
         notes.push("按比例给分的多选题按全对得分导入（评分方式由组卷方案决定）");
       raw = { ...base, type: "multiple", options, answer: right };
@@ -327,57 +334,33 @@ function readQuestion(
   return withImage(idnumber ? item : { ...item, weakRef: true }, image);
 }
 
-const emptyEl: El = { name: "", attrs: {}, children: [], text: "" };
+/**
+ * An answer's fraction: absent is 0 (Moodle's default); otherwise a plain decimal only. `Number`
+ * read "0x64" and "1e2" as 100 and " " as 0, which Moodle (PHP's float cast) reads otherwise;
+ * NaN makes the item refused.
+ */
+function fractionOf(raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  const t = raw.trim();
+  return /^[-+]?\d+(\.\d+)?$/.test(t) ? Number(t) : Number.NaN;
+}
 
 function round(n: number): string {
   return String(Math.round(n * 100) / 100);
 }
 
-/**
- * The stem's image: an `<img>` whose file travels in the question (`@@PLUGINFILE@@/name` matched to a
- * base64 `<file>`) or a data: URI. One image per question; anything it cannot keep is refused by name.
- */
-function stemImage(text: RichText, problems: string[], notes: string[]): ParsedItem["image"] {
-  let image: ParsedItem["image"];
-  const used = new Set<string>();
-  for (const tag of text.plain.unkept) problems.push(`题干含 <${tag}> 内容，roadcert 只能保存文字和一张图片`);
-  for (const img of text.plain.images) {
-    const inline = dataUriImage(img.src);
-    let found: { filename: string; data: Buffer } | null = null;
-    if (inline?.data) found = { filename: `image.${inline.ext}`, data: inline.data };
-    else if (inline) {
-      problems.push("题干的内嵌图片不是标准 base64 编码，无法导入");
-      continue;
-    } else if (img.src.startsWith("@@PLUGINFILE@@/")) {
-      const filename = decodeName(img.src.slice("@@PLUGINFILE@@/".length).split(/[?#]/)[0] ?? "");
-      const file = text.files.get(filename) ?? text.files.get(filename.split("/").pop() ?? "");
-      const ext = filename.split(".").pop()?.toLowerCase() ?? "";
-      if (file && (file.attrs.encoding ?? "base64") === "base64" && IMAGE_EXT.has(ext)) {
-        used.add(file.attrs.name ?? "");
-        // XML may wrap the base64 of a <file> over lines; what is left must be canonical.
-        const data = decodeBase64OrNull(file.text.replace(/\s+/g, ""));
-        if (!data) {
-          problems.push(`题干的图片文件「${file.attrs.name ?? filename}」不是标准 base64 编码，无法导入`);
-          continue;
-        }
-        found = { filename: file.attrs.name ?? filename, data };
-      }
-    }
-    if (!found)
-      problems.push(`题干引用的图片 ${imageName(img.src)} 不在文件中或不是 PNG/JPEG/GIF/WebP，无法导入`);
-    else if (image && image.filename !== found.filename)
-      problems.push(`题干有不止一张图片（${imageName(img.src)}），roadcert 每题只保存一张图片`);
-    else image = found;
-  }
-  for (const name of text.files.keys())
-    if (!used.has(name)) notes.push(`附件「${name || "（无名）"}」未被题干显示，未导入`);
-  return image;
+/** `<shuffleanswers>` saying the options keep their order (Moodle writes 0 or false; absent shuffles). */
+function keepsOrder(el: El | undefined): boolean {
+  const v = el?.text.trim().toLowerCase();
+  return v === "0" || v === "false";
 }
 
-function decodeName(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
+/**
+ * Option texts that refer to the other options by position or as a group: true only in the order
+ * written. "以上" alone is not one (60 公里以上 is a speed), only followed by all/none words.
+ */
+const POSITIONAL: readonly RegExp[] = [
+  /(以上|上述|前述)(的)?(都|均|皆|全|各项|选项|说法|答案|[两三四]项)/,
+  /(^|[^A-Za-z])[A-D]\s*(和|与|及|、|或|,|，)\s*[A-D]([^A-Za-z]|$)/,
+  /\b(all|none|both|neither) of the above\b/i,
+];

@@ -178,6 +178,27 @@ export function withImage(item: ParsedItem, image: ParsedItem["image"]): ParsedI
   return { ...item, image };
 }
 
+/**
+ * The chapter a Moodle category path names: its last segment, after the `$course$/top/` context.
+ * Moodle escapes a "/" inside a category name as "//" (question_category split_category_path),
+ * so `安全//应急` is the one category 安全/应急, never the category 应急 under 安全.
+ */
+export function categoryLeaf(path: string): string | undefined {
+  const segments = path
+    .trim()
+    .replace(/^\$(course|system|module|cat\d*)\$\/(top\/)?/, "")
+    .replaceAll("//", "\u0000")
+    .split("/")
+    .map((s) => s.replaceAll("\u0000", "/").trim())
+    .filter(Boolean);
+  return segments.pop();
+}
+
+/** A chapter as one Moodle category path segment: "/" escaped as "//" (see categoryLeaf). */
+export function categorySegment(chapter: string): string {
+  return chapter.replaceAll("/", "//");
+}
+
 /** A short label for an item the report names before its content is known (a skipped GIFT essay). */
 export function derivedRef(prefix: string, text: string): string {
   return `${prefix}-${hash32(text)}`;
@@ -297,4 +318,18 @@ export function refuseEarlierItem(item: ParsedItem, why: string): ParsedItem {
     image: undefined,
     notes: [...item.notes, why],
   };
+}
+
+/**
+ * Moodle's fractionsaddwrong (qtype_multichoice::save_question_options): a multiple-answer
+ * question's positive weights, rounded to whole percent, must make 100%. Moodle refuses the
+ * question otherwise, so a file that says 100% + 100% (or 100% + 50%) is a file Moodle cannot hold,
+ * and which options the author meant as right is not certain: refused, never guessed.
+ */
+export function weightsAddWrong(total: number): string | null {
+  if (Math.round(total) === 100) return null;
+  return (
+    `多选题正确选项的分值合计 ${Math.round(total * 100) / 100}%，须为 100%（Moodle 同样拒绝导入）：` +
+    "请核对哪些选项正确，并使其分值之和为 100%（如两个各 50%）"
+  );
 }

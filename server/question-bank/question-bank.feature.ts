@@ -27,8 +27,9 @@ export function questionBankFeature(
     name: "question-bank",
     router,
     service,
-    // The content hashes of versions written before they existed (an import's question_exists
-    // check reads them); after the first start it finds nothing to do.
+    // The content hashes of versions written before they existed or by an earlier generation of
+    // the hash (content-hash.ts; an import's question_exists check reads them); after the first
+    // start it finds nothing to do.
     async start() {
       const hashed = await backfillContentHashes(ctx.conn);
       if (hashed) ctx.logger.info({ hashed }, "question content hashes backfilled");

@@ -1,4 +1,4 @@
-import type { Router } from "express";
+import type { RequestHandler, Router } from "express";
 import { actorOf, type Access } from "../access/index.js";
 import { z } from "zod";
 import { CategoryCode } from "../contracts/categories.js";
@@ -18,6 +18,28 @@ const Id = z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, "题目标识格式
 const IdVersion = z
   .object({ id: z.string().min(1).max(64), version: wholeNumber(1) })
   .strict();
+/**
+ * An edit names when the version its form was read from was last written (the question's
+ * `updatedAt`, beside the question in the body): a save read before a colleague's is refused
+ * question_changed instead of overwriting it.
+ */
+const EditRevision = z.object({
+  expectedUpdatedAt: z.iso.datetime({ message: "expectedUpdatedAt 须为 ISO 8601 时间" }).optional(),
+});
+
+/**
+ * Takes `expectedUpdatedAt` out of an edit's body, leaving the question itself for QuestionInput
+ * (strict, and refined, so it cannot be extended with the field).
+ */
+const liftRevision: RequestHandler = (req, res, next) => {
+  const body: unknown = req.body;
+  if (body && typeof body === "object" && !Array.isArray(body) && "expectedUpdatedAt" in body) {
+    const { expectedUpdatedAt, ...question } = body as Record<string, unknown>;
+    req.body = question;
+    res.locals.expectedUpdatedAt = expectedUpdatedAt;
+  }
+  next();
+};
 const Comment = z.object({ comment: z.string().trim().max(1000).optional() }).strict();
 const RequiredComment = z.object({ comment: z.string().trim().min(1, "请填写审核意见").max(1000) }).strict();
 const Quarantine = z
@@ -37,7 +59,12 @@ const PreviewPaper = z
   })
   .strict();
 const ExportQuery = z
-  .object({ categoryCode: CategoryCode.optional(), format: z.enum(["roadcert", "csv"]).default("roadcert") })
+  .object({
+    categoryCode: CategoryCode.optional(),
+    format: z.enum(["roadcert", "csv"]).default("roadcert"),
+    /** The caller knows the file will hold no images (neither format carries them) and accepts it. */
+    withoutImages: z.enum(["true", "false"]).default("false"),
+  })
   .strict();
 const ImageBody = z
   .object({
@@ -85,13 +112,17 @@ export function questionBankRouter(
     `${base}/questions/:id`,
     access.route("question:write"),
     validate("params", Id),
+    liftRevision,
     validate("body", QuestionInput),
     async (req, res) => {
+      const revision: unknown = res.locals.expectedUpdatedAt;
+      const expected = EditRevision.parse({ expectedUpdatedAt: revision }).expectedUpdatedAt;
       res.json(
         await bank.updateQuestion(
           actorOf(req),
           parsed<z.infer<typeof Id>>(res, "params").id,
           parsed<QuestionInput>(res, "body"),
+          expected ? new Date(expected) : undefined,
         ),
       );
     },
@@ -274,9 +305,16 @@ export function questionBankRouter(
   r.post(`${base}/import`, access.route("bank:import"), validate("body", QuestionImportBody), async (req, res) => {
     const body = parsed<z.infer<typeof QuestionImportBody>>(res, "body");
     const user = actorOf(req);
-    // Publishing on import skips review: only an administrator may do it (bulk loading an official bank).
-    if (body.publish && !user.roles.includes("admin"))
-      throw errors.forbidden("只有管理员可以直接导入为已发布题目", "publish_requires_admin");
+    // Publishing on import skips review, and a published question (or a new version of a live
+    // one, e.g. another answer key) is what candidates are examined on: nobody does it alone, an
+    // admin neither (as blueprints, above). A person's import writes drafts that someone other
+    // than their writers approves; only the system (seeding, the operator's bank:import CLI)
+    // imports published. The service refuses it too (importQuestionBankFiles).
+    if (body.publish)
+      throw errors.forbidden(
+        "导入不能直接发布：请导入为草稿，由起草人以外的审核人审核通过后发布",
+        "publish_not_allowed",
+      );
     const files = body.files.map((f) => ({
       name: f.name,
       content: f.contentBase64 !== undefined ? decodeBase64(f.contentBase64, `文件 ${f.name} 的内容`) : (f.content ?? ""),
@@ -287,19 +325,34 @@ export function questionBankRouter(
   });
   r.get(`${base}/export`, readers, validate("query", ExportQuery), async (_req, res) => {
     const q = parsed<z.infer<typeof ExportQuery>>(res, "query");
-    const questions = await bank.exportQuestions(q.categoryCode);
+    const { questions, withImages, quarantined } = await bank.exportQuestions(q.categoryCode);
+    // Neither format carries an image: imported elsewhere such a question would read "created"
+    // with no picture. Refused unless the caller says it accepts that (correct or refuse).
+    if (withImages.length && q.withoutImages !== "true")
+      throw errors.conflict(
+        "export_images_not_carried",
+        `有 ${withImages.length} 道题带图片（如「${withImages.slice(0, 3).join("」「")}」），导出文件无法携带图片；` +
+          "确认导出不含图片的文件后再导出，并在导入方另行补图",
+        { count: withImages.length, refs: withImages.slice(0, 20) },
+      );
     const stamp = q.categoryCode ?? "all";
     if (q.format === "csv") {
+      // Built before the headers: a refusal (export_tag_separator) must not go out as the attachment.
+      const csv = toCsv(questions);
       res.setHeader("Content-Type", "text/csv; charset=utf-8");
       res.setHeader("Content-Disposition", `attachment; filename="roadcert-${stamp}.csv"`);
-      res.send(`\uFEFF${toCsv(questions)}`);
+      res.send(`\uFEFF${csv}`);
       return;
     }
     res.setHeader("Content-Disposition", `attachment; filename="roadcert-${stamp}.json"`);
     res.json({
       format: "roadcert-questions/1",
       title: `导出题目（${stamp}）`,
-      note: "roadcert 导出",
+      note: [
+        "roadcert 导出",
+        ...(withImages.length ? [`${withImages.length} 道题的图片未导出（如 ${withImages.slice(0, 10).join("、")}）`] : []),
+        ...(quarantined ? [`${quarantined} 道暂停使用的题目未导出`] : []),
+      ].join("；"),
       questions,
     });
   });

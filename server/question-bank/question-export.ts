@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import type { QuestionInput } from "../contracts/question-bank.js";
 import { CSV_COLUMNS, questionCells } from "./csv.parser.js";
+import { categorySegment } from "./parsed-item.js";
 
 /**
  * Writers for the formats the importer reads, so a bank can travel to Moodle and back (and the
@@ -11,8 +12,20 @@ import { CSV_COLUMNS, questionCells } from "./csv.parser.js";
 
 const GIFT_SPECIAL = /[~=#{}:\\]/g;
 
+/**
+ * GIFT has no escape for a carriage return, and a raw one ends the line: "\r\n" came back as two
+ * line breaks. A line break is written `\n` whichever way the text holds it.
+ */
 function giftText(text: string): string {
-  return text.replace(GIFT_SPECIAL, (ch) => `\\${ch}`).replace(/\n/g, "\\n");
+  return text.replace(GIFT_SPECIAL, (ch) => `\\${ch}`).replace(/\r\n?|\n/g, "\\n");
+}
+
+/**
+ * The options in key order: the readers number options A–D in the order the file lists them, so a
+ * question held with B before A came back with the texts relabelled and its key pointing elsewhere.
+ */
+function inKeyOrder(q: QuestionInput): QuestionInput["options"] {
+  return [...q.options].sort((a, b) => a.key.localeCompare(b.key));
 }
 
 /** GIFT: one `$CATEGORY:` per chapter, `::ref::[plain]stem{…####[plain]explanation}` per question. */
@@ -22,17 +35,17 @@ export function toGift(questions: QuestionInput[]): string {
   for (const q of questions) {
     if (q.chapter !== chapter) {
       chapter = q.chapter;
-      out.push(`$CATEGORY: $course$/top/${giftText(chapter)}`, "");
+      out.push(`$CATEGORY: $course$/top/${giftText(categorySegment(chapter))}`, "");
     }
     let answers: string;
     if (q.type === "true_false") answers = q.answer[0] === "T" ? "TRUE" : "FALSE";
     else if (q.type === "single")
-      answers = q.options
+      answers = inKeyOrder(q)
         .map((o) => `${q.answer.includes(o.key) ? "=" : "~"}[plain]${giftText(o.text)}`)
         .join(" ");
     else {
       const share = Math.round((100 / q.answer.length) * 100000) / 100000;
-      answers = q.options
+      answers = inKeyOrder(q)
         .map((o) => `~%${q.answer.includes(o.key) ? share : -100}%[plain]${giftText(o.text)}`)
         .join(" ");
     }
@@ -42,9 +55,10 @@ export function toGift(questions: QuestionInput[]): string {
   return out.join("\n");
 }
 
+/** XML text; a carriage return as `&#13;`, which XML's line-end normalisation would drop. */
 function xmlEscape(text: string): string {
-  return text.replace(/[&<>"]/g, (ch) =>
-    ch === "&" ? "&amp;" : ch === "<" ? "&lt;" : ch === ">" ? "&gt;" : "&quot;",
+  return text.replace(/[&<>"\r]/g, (ch) =>
+    ch === "&" ? "&amp;" : ch === "<" ? "&lt;" : ch === ">" ? "&gt;" : ch === "\r" ? "&#13;" : "&quot;",
   );
 }
 
@@ -57,7 +71,7 @@ export function toMoodleXml(questions: QuestionInput[]): string {
     if (q.chapter !== chapter) {
       chapter = q.chapter;
       out.push(
-        `  <question type="category"><category>${text(`$course$/top/${chapter}`)}</category></question>`,
+        `  <question type="category"><category>${text(`$course$/top/${categorySegment(chapter)}`)}</category></question>`,
       );
     }
     const type = q.type === "true_false" ? "truefalse" : "multichoice";
@@ -70,7 +84,7 @@ export function toMoodleXml(questions: QuestionInput[]): string {
     } else {
       out.push(`    <single>${q.type === "single" ? "true" : "false"}</single>`);
       const share = q.type === "single" ? 100 : Math.round((100 / q.answer.length) * 100000) / 100000;
-      for (const o of q.options) {
+      for (const o of inKeyOrder(q)) {
         const fraction = q.answer.includes(o.key) ? share : 0;
         out.push(`    <answer fraction="${fraction}" format="plain_text">${text(o.text)}</answer>`);
       }

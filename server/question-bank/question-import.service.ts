@@ -13,7 +13,8 @@ import { createBankCore } from "./bank-core.js";
 import { createBankInUse, type BankInUse } from "./bank-in-use.js";
 import { createImportBankCheck, type ImportBankCheck } from "./import-in-use.js";
 import { markStopped, stopMessage } from "./import-stop.js";
-import type { Actor, AuditPort, PinnedBlueprintsPort } from "./ports.js";
+import { createRunAnswers, type RunAnswers } from "./import-run-answers.js";
+import { SYSTEM_ACTOR, type Actor, type AuditPort, type PinnedBlueprintsPort } from "./ports.js";
 
 export { detectFormat, parseImportFile, parseImportFileAsync, type ImportFile } from "./import-readers.js";
 
@@ -32,7 +33,10 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Import the valid items of a file even when some are invalid (default: all-or-nothing per file). */
   partial?: boolean;
-  /** Imported questions and blueprints become published (seeding, the import CLI); otherwise drafts for review. */
+  /**
+   * Imported questions and blueprints become published (seeding, the import CLI: the system actor
+   * only; a person's import with it is refused publish_not_allowed); otherwise drafts for review.
+   */
   publish?: boolean;
   /** Categories/chapter for formats that carry none (Moodle XML, GIFT, CSV without those columns). */
   defaults?: ImportDefaults;
@@ -71,6 +75,13 @@ export async function importQuestionBankFiles(
   files: ImportFile[],
   options: ImportOptions = {},
 ): Promise<ImportReport[]> {
+  // Four-eyes: a person's import never publishes (the route refuses it first; this holds for
+  // every other caller). Only the system actor's imports (seeding, the CLI) publish.
+  if (options.publish && options.actor && options.actor.id !== SYSTEM_ACTOR.id)
+    throw errors.forbidden(
+      "导入不能直接发布：请导入为草稿，由起草人以外的审核人审核通过后发布",
+      "publish_not_allowed",
+    );
   const reports: ImportReport[] = [];
   // One check for the whole run: a dry run's predictions carry over from file to file, as the
   // writes they stand for would. (The bank core reads only `conn` and `logger` of its context.)
@@ -83,9 +94,10 @@ export async function importQuestionBankFiles(
       }),
     );
   const bankCheck = createImportBankCheck(ctx, inUse);
+  const answers = createRunAnswers();
   for (const file of files) {
     try {
-      reports.push(await importOneFile(ctx, file, options, bankCheck));
+      reports.push(await importOneFile(ctx, file, options, bankCheck, answers));
     } catch (err) {
       // A fault of ours or of the database: this file is reported, the next one still runs.
       ctx.logger.error({ err, file: file.name }, "question import failed");
@@ -124,6 +136,7 @@ async function importOneFile(
   file: ImportFile,
   options: ImportOptions,
   bankCheck: ImportBankCheck,
+  answers: RunAnswers,
 ): Promise<ImportReport> {
   const opened = openImportFile(file, options.defaults, options.maxBytes);
   const report = emptyReport(file, opened.format, options);
@@ -159,15 +172,16 @@ async function importOneFile(
   try {
     for await (const item of opened.items(refuseEarlier)) {
       total++;
+      const clash = answers.clash(file, item);
       // (The reader hands out location, ref and notes as copies of their own: refuseRepeatedRefs.)
       report.items.push({
         location: item.location,
         ...(item.ref ? { ref: item.ref } : {}),
-        outcome: item.outcome === "invalid" ? "invalid" : "skipped",
-        ...(item.code ? { code: item.code } : {}),
-        notes: [...item.notes],
+        outcome: item.outcome === "invalid" || clash ? "invalid" : "skipped",
+        ...(clash ? { code: "repeated_ref" as const } : item.code ? { code: item.code } : {}),
+        notes: clash ? [...item.notes, clash] : [...item.notes],
       });
-      if (item.outcome === "invalid") report.counts.invalid++;
+      if (item.outcome === "invalid" || clash) report.counts.invalid++;
       else if (item.outcome === "ok") fine.push(total - 1);
       if (total % 5000 === 0) progress("checking", total, 0);
     }
@@ -201,7 +215,9 @@ async function importOneFile(
   let index = 0;
   let writing = Promise.resolve();
   // The batch whose write failed: the ones before it are committed and stay so (import-stop.ts).
-  const stopped: { batch: { from: number; to: number } | null } = { batch: null };
+  const stopped: { batch: { from: number; to: number } | null; err?: unknown } = { batch: null };
+  // Items before this one are in batches whose write committed (or found nothing to write).
+  let committedTo = 0;
   const flush = async () => {
     const ready = batch;
     const done = index;
@@ -209,9 +225,13 @@ async function importOneFile(
     await writing;
     const span = { from: ready[0]?.index ?? done, to: (ready.at(-1)?.index ?? done - 1) + 1 };
     writing = writer.write(ready, report).then(
-      () => progress("writing", done, total),
+      () => {
+        committedTo = done;
+        progress("writing", done, total);
+      },
       (err: unknown) => {
         stopped.batch = span;
+        stopped.err = err;
         throw err;
       },
     );
@@ -232,9 +252,22 @@ async function importOneFile(
     if (batch.length || index === 0) await flush();
     await writing;
   } catch (err) {
-    if (!stopped.batch) throw err;
-    ctx.logger.error({ err, file: file.name, stoppedAt: stopped.batch }, "question import stopped partway");
-    markStopped(report, stopped.batch, new Set(fine), err);
+    // Reading failed (the second pass met what the first did not) while a batch may be in flight:
+    // it commits or fails first, so the report says what is in the bank, not what was hoped.
+    await writing.catch(() => undefined);
+    if (!stopped.batch) {
+      // No batch committed: nothing written, the file's one refusal says why.
+      if (!committedTo) throw err;
+      // The committed batches stay written; every item after them is not, for this reason.
+      stopped.batch = { from: committedTo, to: report.items.length };
+      stopped.err = err;
+    }
+    const why = stopped.err ?? err;
+    ctx.logger.error(
+      { err: why, file: file.name, stoppedAt: stopped.batch },
+      "question import stopped partway",
+    );
+    markStopped(report, stopped.batch, new Set(fine), why);
     recount(report);
     return report;
   }

@@ -130,15 +130,28 @@ export function createQuestionQueries(core: BankCore) {
       );
     },
 
-    /** Latest published content of a category in the exchange format (export). */
-    async exportQuestions(categoryCode?: CategoryCode): Promise<QuestionInput[]> {
+    /**
+     * Latest published content of a category in the exchange format (export). Quarantined
+     * questions are left out: they are out of papers until a reviewer releases them, and the
+     * format has no field to say so (re-imported elsewhere they would be drawn as sound). The
+     * format carries no image either: `withImages` names the refs whose picture the file lacks,
+     * for the route to refuse or say so (export_images_not_carried).
+     */
+    async exportQuestions(
+      categoryCode?: CategoryCode,
+    ): Promise<{ questions: QuestionInput[]; withImages: string[]; quarantined: number }> {
       const docs = await Questions.find({
         status: "published",
         ...(categoryCode ? { categories: categoryCode } : {}),
       })
         .sort({ ref: 1 })
         .lean<Lean[]>();
-      return docs.map(toQuestionInput);
+      const kept = docs.filter((d) => !d.quarantined);
+      return {
+        questions: kept.map(toQuestionInput),
+        withImages: kept.flatMap((d) => (d.imageId ? [d.ref] : [])),
+        quarantined: docs.length - kept.length,
+      };
     },
   };
 }

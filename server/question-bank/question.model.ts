@@ -95,3 +95,30 @@ export function questionRefModel(conn: Connection): Model<QuestionRefDoc> {
     conn.model<QuestionRefDoc>("QuestionRef", questionRefSchema, "question_refs")
   );
 }
+
+/**
+ * The point where writers of one content in one category meet (content-claims.ts). A question's
+ * content may change or leave the bank, so this is no record of who holds it (the live versions
+ * are): every writer of the content into the category writes this document in its transaction,
+ * so two writers at once meet as a write conflict and the one retried reads the other's question.
+ * `_id`: the category and the content hash, `01001:<hash>`.
+ */
+const questionContentClaimSchema = new Schema({
+  _id: { type: String, required: true },
+  /** Bumped by every claim: a write even when nothing else changes (a no-op update conflicts with nothing). */
+  writes: { type: Number, required: true },
+  at: { type: Date, required: true },
+});
+
+export type QuestionContentClaimDoc = InferSchemaType<typeof questionContentClaimSchema> & { _id: string };
+
+export function questionContentClaimModel(conn: Connection): Model<QuestionContentClaimDoc> {
+  return (
+    (conn.models.QuestionContentClaim as Model<QuestionContentClaimDoc> | undefined) ??
+    conn.model<QuestionContentClaimDoc>(
+      "QuestionContentClaim",
+      questionContentClaimSchema,
+      "question_content_claims",
+    )
+  );
+}

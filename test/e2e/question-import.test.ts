@@ -1,55 +1,37 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import type { Browser } from "playwright-core";
-import type { QuestionInput } from "../../server/contracts/question-bank.js";
 import { toXlsx } from "../../server/question-bank/index.js";
 import { createStaff } from "../helpers/auth.js";
-import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
-import { ensureClientBuilt } from "../helpers/client-build.js";
-import { startTestNode } from "../helpers/node.js";
+import { aQuestionInput } from "../helpers/bank-builders.js";
+import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { useProvinceInBrowser } from "../helpers/browser-node.js";
 
 /**
  * Issue 15 in the browser: the import page sends the file's bytes, so a GBK CSV (Excel on a Chinese
  * Windows machine) and an Excel workbook import as the examiner wrote them, with progress per file.
  */
 describe("question import page (browser)", function () {
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(180_000);
-    const dist = await ensureClientBuilt();
-    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  // Every test builds its own accounts and questions: no demo data.
+  const env = useProvinceInBrowser({ seed: false });
 
   it("when an examiner imports a GBK CSV and an XLSX sheet, then both arrive as written and the bank holds them as drafts", async function () {
     this.timeout(180_000);
     const gbk = readFileSync(new URL("../fixtures/question-bank/issue15/questions-gbk.csv", import.meta.url));
-    const sheetQuestion: QuestionInput = {
+    const sheetQuestion = aQuestionInput({
       ref: "XLSX-E2E-1",
       type: "true_false",
       stem: "=危险货物运输车辆须悬挂标志灯和标志牌。",
       options: [],
       answer: ["T"],
-      explanation: "",
       chapter: "货运知识",
       categories: ["02001"],
-      difficulty: 2,
-      tags: [],
-      source: "",
-    };
+    });
     const xlsx = await toXlsx([sheetQuestion]);
-    const examiner = await createStaff(node, { roles: ["examiner"] });
-    const { context, page, errors } = await openContext(browser, node.url);
+    const examiner = await createStaff(env.node, { roles: ["examiner"] });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, examiner.username, examiner.password);
-      await page.goto(`${node.url}/question-bank/import`);
+      await page.goto(`${env.node.url}/question-bank/import`);
       await page.locator('[data-test="file-input"] input[type="file"]').setInputFiles([
         { name: "questions-gbk.csv", mimeType: "text/csv", buffer: gbk },
         {
@@ -68,7 +50,7 @@ describe("question import page (browser)", function () {
       await page.locator('[data-test="do-import"]').click();
       await page.locator(".el-message--success", { hasText: "导入完成" }).first().waitFor();
 
-      const stored = node.ctx.conn.collection<{ ref: string; stem: string; status: string }>(
+      const stored = env.node.ctx.conn.collection<{ ref: string; stem: string; status: string }>(
         "question_versions",
       );
       const gbkRow = await stored.findOne({ ref: "GBK-1" });
@@ -83,14 +65,14 @@ describe("question import page (browser)", function () {
 
   it("when an examiner opens the import page and the question list, then the file button is in Chinese and every list column fits without scrolling sideways", async function () {
     this.timeout(120_000);
-    const examiner = await createStaff(node, { roles: ["examiner"] });
-    const { context, page, errors } = await openContext(browser, node.url);
+    const examiner = await createStaff(env.node, { roles: ["examiner"] });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, examiner.username, examiner.password);
-      await page.goto(`${node.url}/question-bank/import`);
+      await page.goto(`${env.node.url}/question-bank/import`);
       expect(await page.locator('[data-test="file-input"] [role="button"]').innerText()).to.equal("选择题库文件");
 
-      await page.goto(`${node.url}/question-bank/questions`);
+      await page.goto(`${env.node.url}/question-bank/questions`);
       const table = page.locator('[data-test="question-table"]');
       await table.getByText("编写人").waitFor();
       // Element Plus scrolls a table sideways when its columns are wider than the page: the last

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { ImportReport } from "../../../server/contracts/question-import.js";
-import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { importQuestionBankFiles } from "../../../server/question-bank/index.js";
+import { createPinnedBlueprints } from "../../../server/scheduling/index.js";
 import type { startTestNode } from "../../helpers/node.js";
 import { questionInput } from "./bank-context.js";
 import {
@@ -23,36 +24,35 @@ describe("question import: a published version that would leave a blueprint in u
   this.timeout(180_000);
   let bank: BankNode;
   let node: Node;
-  let admin: AuthedAgent;
 
   before(async () => {
     bank = await aBankNode();
     node = bank.node;
-    admin = await staffAgent(node, { roles: ["admin"] });
   });
   after(async () => {
     await node?.stop();
   });
 
-  /** The admin imports `questions` as published, in one roadcert file (a dry run with `dryRun`). */
+  /**
+   * The operator's CLI imports `questions` as published, in one roadcert file (a dry run with
+   * `dryRun`), with the sessions' pinned blueprints as scripts/bank-import.ts reads them. (A
+   * person's import through the node never publishes: publish_not_allowed.)
+   */
   async function importPublished(
     questions: Record<string, unknown>[],
     dryRun = false,
   ): Promise<ImportReport> {
-    const res = await admin.agent
-      .post("/api/question-bank/import")
-      .send({
-        publish: true,
-        dryRun,
-        files: [
-          {
-            name: "在用.json",
-            content: JSON.stringify({ format: "roadcert-questions/1", title: "在用", questions }),
-          },
-        ],
-      })
-      .expect(200);
-    return (res.body as { reports: ImportReport[] }).reports[0]!;
+    const [report] = await importQuestionBankFiles(
+      node.ctx,
+      [
+        {
+          name: "在用.json",
+          content: JSON.stringify({ format: "roadcert-questions/1", title: "在用", questions }),
+        },
+      ],
+      { publish: true, dryRun, pinnedBlueprints: createPinnedBlueprints(node.ctx.conn) },
+    );
+    return report!;
   }
 
   const versionsOf = (questionId: string) =>

@@ -105,16 +105,33 @@ describe("question import: blueprints with publish", () => {
   const db = useTestDatabase("qbimportbp");
   const ctx = () => bankContext(db.conn);
 
-  it("when a person imports a blueprint with publish, then it is a draft that someone other than that person publishes", async () => {
+  it("when a person imports a blueprint, then it is a draft that someone other than that person publishes, and with publish the import is refused", async () => {
     const questions = Array.from({ length: 2 }, () =>
       questionInput({ stem: stem("驾驶人连续驾驶多久应休息？"), categories: ["01001"] }),
     );
     const bp = blueprintInput(2, { categoryCode: "01001" });
-    const [qs, report] = await importQuestionBankFiles(ctx(), withBlueprint(questions, bp), {
+    const refs = questions.map((q) => String(q.ref));
+    const written = async () => ({
+      questions: await questionVersionModel(db.conn).countDocuments({ ref: { $in: refs } }),
+      blueprints: await blueprintModel(db.conn).countDocuments({ blueprintId: "bp-01001" }),
+    });
+    const before = await written();
+    const refused = await importQuestionBankFiles(ctx(), withBlueprint(questions, bp), {
       publish: true,
       actor: author,
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).to.deep.include({ code: "publish_not_allowed", status: 403 });
+    // Refused as a whole: not the questions of the first file either.
+    expect(await written()).to.deep.equal(before);
+    // The questions published by the system (seeding), so the blueprint can be published.
+    await importQuestionBankFiles(ctx(), withBlueprint(questions, bp).slice(0, 1), { publish: true });
+    const [qs, report] = await importQuestionBankFiles(ctx(), withBlueprint(questions, bp), {
+      actor: author,
     });
-    expect(qs?.counts.created).to.equal(2);
+    expect(qs?.counts.unchanged).to.equal(2);
     expect(report?.rejected, JSON.stringify(report?.items)).to.equal(false);
     expect(report?.blueprints).to.deep.equal([
       { categoryCode: "01001", outcome: "created", version: 1, status: "draft" },

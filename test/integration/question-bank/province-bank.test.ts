@@ -88,7 +88,7 @@ describe("question bank: the province's, with two people to publish a blueprint"
       expect([created.status, codeOf(created.body)], role).to.deep.equal([403, "role_needs_province_level"]);
       const granted = await cityAdmin.agent
         .patch(`/api/users/${officer.user.id}`)
-        .send({ roles: ["officer", role] });
+        .send({ roles: ["officer", role], expectedVersion: officer.user.version });
       expect([granted.status, codeOf(granted.body)], role).to.deep.equal([403, "role_needs_province_level"]);
     }
     const stored = await env.node.ctx.conn
@@ -110,7 +110,10 @@ describe("question bank: the province's, with two people to publish a blueprint"
     // Nor may a province admin move an examiner down to a city: the role stays with the province.
     const moved = await provinceAdmin.agent
       .patch(`/api/users/${(examiner.body as { user: { id: string } }).user.id}`)
-      .send({ divisionCode: "320100" });
+      .send({
+        divisionCode: "320100",
+        expectedVersion: (examiner.body as { user: { version: number } }).user.version,
+      });
     expect([moved.status, codeOf(moved.body)]).to.deep.equal([403, "role_needs_province_level"]);
   });
 });

@@ -27,7 +27,9 @@ export const bankApi = {
   get: (id: string) => api.get<QuestionDto>(`${base}/questions/${id}`),
   versions: (id: string) => api.get<{ items: QuestionDto[] }>(`${base}/questions/${id}/versions`),
   create: (input: QuestionInput) => api.post<QuestionDto>(`${base}/questions`, input),
-  update: (id: string, input: QuestionInput) => api.put<QuestionDto>(`${base}/questions/${id}`, input),
+  /** `expectedUpdatedAt`: the `updatedAt` of the version the form was read from (refused question_changed if stale). */
+  update: (id: string, input: QuestionInput, expectedUpdatedAt: string) =>
+    api.put<QuestionDto>(`${base}/questions/${id}`, { ...input, expectedUpdatedAt }),
   submit: (id: string) => api.post<QuestionDto>(`${base}/questions/${id}/submit`, {}),
   approve: (id: string, comment?: string) =>
     api.post<QuestionDto>(`${base}/questions/${id}/approve`, comment ? { comment } : {}),

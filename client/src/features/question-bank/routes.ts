@@ -4,6 +4,12 @@ import { PROVINCE_LEVELS } from "@contracts/access-levels.js";
 
 const GROUP = "题库管理";
 
+/**
+ * The bank is the province's (question:* and bank:import are PROVINCE_LEVELS policies): a city or
+ * county account is refused every call the pages that name these levels make, so it is not offered them.
+ */
+const BANK_LEVELS = PROVINCE_LEVELS;
+
 /** Examiner and reviewer pages of the question bank. */
 export const routes: RouteRecordRaw[] = [
   {
@@ -13,8 +19,7 @@ export const routes: RouteRecordRaw[] = [
     meta: {
       feature: "question-bank",
       title: "试题列表",
-      // The bank is the province's: a city or county account is refused every call these pages make.
-      levels: PROVINCE_LEVELS,
+      levels: BANK_LEVELS,
       roles: ["examiner", "reviewer", "admin"],
       menu: { group: GROUP, icon: Collection, order: 40 },
     },
@@ -26,8 +31,7 @@ export const routes: RouteRecordRaw[] = [
     meta: {
       feature: "question-bank",
       title: "编辑试题",
-      // The bank is the province's: a city or county account is refused every call these pages make.
-      levels: PROVINCE_LEVELS,
+      levels: BANK_LEVELS,
       roles: ["examiner", "reviewer", "admin"],
       menu: { group: GROUP },
     },
@@ -39,8 +43,7 @@ export const routes: RouteRecordRaw[] = [
     meta: {
       feature: "question-bank",
       title: "待审核试题",
-      // The bank is the province's: a city or county account is refused every call these pages make.
-      levels: PROVINCE_LEVELS,
+      levels: BANK_LEVELS,
       roles: ["reviewer"],
       menu: { group: GROUP, icon: Finished, order: 41 },
     },
@@ -63,8 +66,7 @@ export const routes: RouteRecordRaw[] = [
     meta: {
       feature: "question-bank",
       title: "导入试题",
-      // The bank is the province's: a city or county account is refused every call these pages make.
-      levels: PROVINCE_LEVELS,
+      levels: BANK_LEVELS,
       roles: ["examiner", "admin"],
       menu: { group: GROUP, icon: Upload, order: 43 },
     },
