@@ -25,8 +25,8 @@ interface EditedAccount {
  *   one exception is deactivating a peer (a colleague who left): the node's top division has no
  *   admin above it, and a departed admin's account must not stay open. It gives nobody access.
  *
- * Own roles are refused where they change (see `assertOwnRolesKept`); other own fields (the name)
- * stay the admin's to fix.
+ * Own roles are refused where they change (see `assertOwnRolesKept`), and so is one's own division
+ * (one's scope); other own fields (the name) stay the admin's to fix.
  */
 export function assertMayEditAccount(actor: AuthUser, account: EditedAccount, body: UpdateUserBody): void {
   if (account.id === actor.id) {
@@ -40,6 +40,10 @@ export function assertMayEditAccount(actor: AuthUser, account: EditedAccount, bo
         "不能解除自己的登录锁定：锁定到期后自动解除，或请上级管理员解除",
         "cannot_unlock_self",
       );
+    // One's division is one's scope: moving oneself down (the last province admin to a city)
+    // left the higher division without its admin. A higher admin moves an admin, as with roles.
+    if (body.divisionCode !== undefined && body.divisionCode !== account.divisionCode)
+      throw errors.conflict("cannot_change_own_division", "不能修改自己的所属行政区划，请由上级管理员修改");
     return;
   }
   // The account is in the actor's scope (their division or below): seeing the actor's division
@@ -52,11 +56,13 @@ export function assertMayEditAccount(actor: AuthUser, account: EditedAccount, bo
     throw errors.forbidden("同级管理员的账号只能由上级行政区划的管理员修改", "peer_admin_account");
 }
 
-/** Whether the edit does nothing but deactivate the account. */
+/** Whether the edit does nothing but deactivate the account (naming the version it was made on). */
 function onlyDeactivates(body: UpdateUserBody): boolean {
   return (
     body.active === false &&
-    Object.entries(body).every(([key, value]) => key === "active" || value === undefined)
+    Object.entries(body).every(
+      ([key, value]) => key === "active" || key === "expectedVersion" || value === undefined,
+    )
   );
 }
 
@@ -132,5 +138,32 @@ export function assertRolesFitDivision(account: { roles: readonly string[]; divi
     throw errors.forbidden(
       "命题员、审核员只能设在省级运管机构（题库由全省共用），不能设在市、县",
       "role_needs_province_level",
+    );
+}
+
+/**
+ * An account is re-enabled only by an admin at the level of the one who disabled it or above
+ * (`deactivatedBy`): a city admin re-opened a proctor the province had closed, and two city admins
+ * together (one re-enabling, the other approving the privileged roles it gives back) restored an
+ * officer. Accounts disabled before the disabler was recorded carry none: any admin up to the
+ * province may have closed them, so only a province-level admin (PROVINCE_LEVELS) re-opens them
+ * (a city admin re-opened them at once, whoever had closed them).
+ */
+export function assertMayReEnable(
+  actor: AuthUser,
+  deactivatedBy: { id: string; divisionCode: string } | null | undefined,
+): void {
+  if (!deactivatedBy) {
+    if (!isProvinceLevelDivision(actor.divisionCode))
+      throw errors.forbidden(
+        "该账号停用时未记录停用人，只能由省级管理员重新启用",
+        "reenable_deactivator_unknown",
+      );
+    return;
+  }
+  if (!canSeeDivision(actor.divisionCode, deactivatedBy.divisionCode))
+    throw errors.forbidden(
+      "该账号由上级行政区划的管理员停用，只能由停用人所在级别或更高级别的管理员重新启用",
+      "reenable_below_deactivator",
     );
 }

@@ -4,12 +4,14 @@ import {
   CandidateLoginBody,
   ChangePasswordBody,
   CreateUserBody,
+  ListUsersQuery,
   LoginBody,
   RecordId,
   UpdateUserBody,
   type LoginResultDto,
   type SessionStateDto,
 } from "../contracts/auth.js";
+import { AppError } from "../lib/errors.js";
 import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";
 import type { LoginRateLimiter } from "./login-rates.js";
@@ -73,16 +75,23 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets, csrf }:
 
   r.post("/auth/logout", noBody, async (req, res) => {
     const user = currentUser(req);
-    if (user) await auth.logout(user);
     // The session goes first, then its sockets: a handshake that read the session before the
     // logout and joins the login's room after the close finds the session gone (identity's
-    // connect check), so no socket outlives the logout whatever the interleaving.
+    // connect check), so no socket outlives the logout whatever the interleaving. A store that
+    // could not destroy it leaves the login valid: that is answered as a failure, the cookie kept
+    // and no logout recorded (answered 204, the page took itself for logged out while the login
+    // still held, and the audit said it had ended).
     const sessionId = req.sessionID;
-    await new Promise<void>((resolve) => {
-      req.session.destroy(() => resolve());
+    await new Promise<void>((resolve, reject) => {
+      req.session.destroy((err: unknown) =>
+        err
+          ? reject(new AppError("logout_failed", 503, "退出登录失败，请重试", undefined, { cause: err }))
+          : resolve(),
+      );
     });
     sockets.endLoginSession(sessionId);
     csrf.clearSessionCookie(res);
+    if (user) await auth.logout(user);
     res.status(204).end();
   });
 
@@ -112,6 +121,7 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets, csrf }:
       body.currentPassword,
       body.newPassword,
       before,
+      { ip: req.ip ?? req.socket.remoteAddress },
     );
     // The others ended with the change, and so do their sockets. This page stays logged in, under
     // a new session id (as at login): a session id read before the change (a shared computer, a
@@ -128,8 +138,8 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets, csrf }:
     res.status(204).end();
   });
 
-  r.get("/users", access.route("user:manage"), noQuery, async (req, res) => {
-    res.json({ users: await auth.listUsers(actorOf(req)) });
+  r.get("/users", access.route("user:manage"), async (req, res) => {
+    res.json(await auth.listUsers(actorOf(req), parse(ListUsersQuery, req.query)));
   });
 
   r.post("/users", access.route("user:manage"), async (req, res) => {
@@ -146,7 +156,11 @@ export function authRouter({ auth, passport, access, ipLimiter, sockets, csrf }:
       parse(UpdateUserBody, req.body),
     );
     // Sockets opened under the old account must not keep acting with its old roles or scope.
-    if (["roles", "active", "divisionCode", "testCentreId", "passwordReset"].some((k) => k in changes))
+    if (
+      ["roles", "active", "divisionCode", "testCentreId", "passwordReset", "passwordEnded"].some(
+        (k) => k in changes,
+      )
+    )
       sockets.endUser(user.id);
     res.json({ user });
   });

@@ -4,10 +4,17 @@ import { createAuditService, type AuditLog } from "../audit/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { createLogger, type Logger } from "../lib/logger.js";
 import type { RefusalBudgetOptions } from "../lib/refusal-budget.js";
-import { clientKey, createLoginThrottle, type LockoutPolicy } from "./login-throttle.js";
+import {
+  clientKey,
+  createLoginThrottle,
+  DEFAULT_LOCKOUT,
+  staffLockoutKeys,
+  type LockoutPolicy,
+} from "./login-throttle.js";
 import { createFailedLoginBudget, createLoginRates } from "./login-rates.js";
 import { createFailureSummaries } from "./failure-summaries.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
+import { createPasswordGate } from "./password-gate.js";
 import { candidateLockoutPrefix, createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
 import { endStaffLogins } from "./session.js";
 import { assertNotCommon, createStaffAccounts, type StaffLean } from "./staff-accounts.js";
@@ -27,6 +34,12 @@ export interface AuthServiceOptions {
   audit?: AuditLog;
   /** Password check (injected so tests can observe that unknown names cost the same scrypt work). */
   verifyPassword?: (password: string, stored: string) => Promise<boolean>;
+  /**
+   * Staff logins in progress at once in this service, two of them checking their password
+   * (password-gate.ts; config LOGIN_PASSWORD_CHECKS_MAX); past it a login is refused `login_busy`.
+   * Default 8.
+   */
+  maxPasswordChecks?: number;
   /**
    * The time login decisions are made at (a candidate's window, lockouts): the node's database
    * clock, which exam delivery decides by, so every instance and the socket answer alike (wired in
@@ -55,7 +68,38 @@ const FAILED_LOGIN_BUDGET: RefusalBudgetOptions = {
 export function createAuthService(conn: Connection, options: AuthServiceOptions) {
   const Users = staffUserModel(conn);
   const clock = options.now ?? (() => new Date());
-  const throttle = createLoginThrottle(conn, options.lockout, clock);
+  const lockout = options.lockout ?? DEFAULT_LOCKOUT;
+  const throttle = createLoginThrottle(conn, lockout, clock);
+  const nameWideLimit = lockout.nameMaxFailures ?? DEFAULT_LOCKOUT.nameMaxFailures;
+
+  /**
+   * Counts an attempt at a staff name's password (a login, or the current password on a change)
+   * under both its locks, before the password is checked: the name from this source (the client
+   * address, as the per-IP limit counts it), and the name from every source at a far higher limit.
+   * Keyed by the name alone, five wrong passwords from anyone's address locked a proctor out on
+   * exam day, and again every 15 minutes; now only the guesser's own address is shut out, unless
+   * the guessing is spread wide enough to reach the name-wide limit. Computed from the name as
+   * typed, so an unknown name is counted and answered as a known one. Answers how to record the
+   * outcome (`failed` or `succeeded`).
+   */
+  async function staffAttempt(name: string, ip: string | undefined) {
+    const keys = staffLockoutKeys(name, ip);
+    // The source first: an attempt counts before its lock is read, and an address already shut out
+    // must not go on counting toward the name-wide limit (one address could then lock the name
+    // everywhere). The cost: the holder retrying during a name-wide lock builds their own.
+    const bySource = await throttle.attempt(keys.source);
+    const byName = await throttle.attempt(keys.name, clock(), nameWideLimit);
+    return {
+      async failed(): Promise<void> {
+        await throttle.failed(keys.source, bySource);
+        await throttle.failed(keys.name, byName, clock(), nameWideLimit);
+      },
+      /** The source's count is cleared; the name-wide one keeps others' failures (see `forgive`). */
+      async succeeded(): Promise<void> {
+        await Promise.all([throttle.reset(keys.source), throttle.forgive(keys.name)]);
+      },
+    };
+  }
   const checkCandidate = createCandidateCheck({
     throttle,
     candidates: options.candidates,
@@ -63,6 +107,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     now: clock,
   });
   const verify = options.verifyPassword ?? verifyPassword;
+  const passwordGate = createPasswordGate(options.maxPasswordChecks ?? 8);
   const audit = options.audit ?? createAuditService(conn);
   const logger = options.logger ?? createLogger({ level: "warn" });
   const rates = createLoginRates(conn, clock);
@@ -155,26 +200,27 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
      * overwritten (409), its flag stands. Every login of the account ends with the change, this one
      * included, which must still exist (a reset or logout meanwhile ended it: 401); the caller
      * renews it as the returned user, whose credential epoch is the change's. Returns the other
-     * logins that ended.
+     * logins that ended. `from` is the request's address: the check counts under the login's locks
+     * (`staffAttempt`), so guesses here and at the login page add up where they come from.
      */
     async changeOwnPassword(
       actor: AuthUser,
       currentPassword: string,
       newPassword: string,
       keepLogin?: string,
+      from: { ip?: string } = {},
     ): Promise<{ endedLogins: string[]; user: AuthUser }> {
       const user = Types.ObjectId.isValid(actor.id)
         ? ((await Users.findById(actor.id).lean()) as StaffLean | null)
         : null;
       if (!user || user.active === false) throw invalidCredentials();
       assertNotCommon(newPassword);
-      const key = `staff:${user.username}`;
-      const counted = await throttle.attempt(key);
+      const attempt = await staffAttempt(user.username, from.ip);
       if (!(await verify(currentPassword, user.passwordHash))) {
-        await throttle.failed(key, counted);
+        await attempt.failed();
         throw errors.badRequest("wrong_password", "当前密码不正确");
       }
-      await throttle.reset(key);
+      await attempt.succeeded();
       // A "change" to the same password would clear a reset's flag and leave the admin's password.
       if (newPassword === currentPassword)
         throw errors.badRequest("password_unchanged", "新密码不能与当前密码相同");
@@ -226,8 +272,8 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
 
     /**
      * Staff login. The same `invalid_credentials` answer and the same scrypt work whether the name
-     * is unknown, the password is wrong or the account is inactive; the lockout counts by name,
-     * existing or not.
+     * is unknown, the password is wrong or the account is inactive; the lockouts count by name,
+     * existing or not, from this address and from everywhere (`staffAttempt`).
      */
     async authenticateStaff(
       username: string,
@@ -235,18 +281,20 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
       from: { ip?: string } = {},
     ): Promise<AuthUser> {
       const name = username.trim().toLowerCase();
-      const key = `staff:${name}`;
-      const authUser = await auditedLogin("auth.login_failed", name, from.ip, async () => {
-        const counted = await throttle.attempt(key);
-        const user = (await Users.findOne({ username: name }).lean()) as StaffLean | null;
-        const ok = await verify(password, user?.passwordHash ?? (await dummyHash()));
-        if (!user || !ok || user.active === false) {
-          await throttle.failed(key, counted);
-          throw invalidCredentials();
-        }
-        await throttle.reset(key);
-        return toAuthUser(user);
-      });
+      const authUser = await auditedLogin("auth.login_failed", name, from.ip, () =>
+        // Admitted before the name is counted or read (password-gate.ts): busy is alike for every name.
+        passwordGate.admit(async (check) => {
+          const attempt = await staffAttempt(name, from.ip);
+          const user = (await Users.findOne({ username: name }).lean()) as StaffLean | null;
+          const ok = await check(async () => verify(password, user?.passwordHash ?? (await dummyHash())));
+          if (!user || !ok || user.active === false) {
+            await attempt.failed();
+            throw invalidCredentials();
+          }
+          await attempt.succeeded();
+          return toAuthUser(user);
+        }),
+      );
       await audit.record({
         action: "auth.login",
         actor: authUser,

@@ -4,7 +4,8 @@
  *
  * Glossary: *staff* log in with username + password and act inside a division (GB/T 2260);
  * *candidates* log in with ID number + admission ticket number (准考证号) only during their
- * session's window and only from their own seat; *lockout* locks a login name (a candidate's:
+ * session's window and only from their own seat; *lockout* locks a login name (a staff name at
+ * one client address, and everywhere after many more failures; a candidate's:
  * the typed ID number at one seat or address, and the ticket at its seat whatever ID number was
  * typed) after repeated failures; *must change password*: an account whose password an admin set
  * may do nothing else until its owner changes it; the *CSRF token* must accompany every
@@ -30,7 +31,7 @@ import { createCandidateRecheck } from "./candidate-recheck.js";
 import { createLoginRateLimiter, createLoginRates } from "./login-rates.js";
 import { createPassport } from "./passport.js";
 import { createCsrf, createSessionMiddleware, onlyForHandshake, randomSessionSecret } from "./session.js";
-import { createSocketChecks, loginStoreOf, type ClosedAttempt } from "./socket-checks.js";
+import { createSocketChecks, loginStoreOf, sentLoginSessionId, type ClosedAttempt } from "./socket-checks.js";
 import { warnBankRolesBelowProvince } from "./bank-roles-check.js";
 
 export {
@@ -186,7 +187,7 @@ export function createIdentityFeature(ctx: FeatureContext, options: IdentityOpti
         if (!user) {
           const refuse = (data: HandshakeRefusalDto) =>
             next(Object.assign(new Error(data.message), { data }));
-          handshakeRefusal(request.sessionID).then(refuse, (err: unknown) => {
+          handshakeRefusal(sentLoginSessionId(socket.request)).then(refuse, (err: unknown) => {
             logger.warn({ err }, "reading how a refused candidate's sitting closed failed");
             refuse(errors.unauthorized().toBody());
           });

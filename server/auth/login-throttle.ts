@@ -3,14 +3,56 @@ import type { ClientSession, Connection } from "mongoose";
 import { AppError } from "../lib/errors.js";
 import { loginThrottleModel } from "./user.model.js";
 
-/** Lockout policy: `maxFailures` failed logins within `windowMs` lock the name for `lockMs`. */
+/**
+ * Lockout policy: `maxFailures` failed logins within `windowMs` from one source lock the name
+ * there for `lockMs`; `nameMaxFailures` from every source together lock it everywhere.
+ */
 export interface LockoutPolicy {
   maxFailures: number;
   windowMs: number;
   lockMs: number;
+  /**
+   * Failures of a staff name from all sources together that lock it everywhere (guessing spread
+   * over many addresses); default 50. Far above `maxFailures`: reaching it takes a guesser ten
+   * addresses or more, while a lock by five failures from anywhere let anyone shut a proctor out.
+   */
+  nameMaxFailures?: number;
 }
 
-export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
+export const DEFAULT_LOCKOUT: Required<LockoutPolicy> = {
+  maxFailures: 5,
+  windowMs: 15 * 60_000,
+  lockMs: 15 * 60_000,
+  nameMaxFailures: 50,
+};
+
+/**
+ * The key counting `key`'s failures from one source (a client address, a seat): `<key>@<source>`.
+ * `reset(key)` and `locksOf([key])` cover these too. `key` must hold no "@" of its own (the
+ * staff keys encode the typed name, see `staffLockoutKeys`), else one name's key could be another
+ * name's key at some source.
+ */
+export function sourceLockoutKey(key: string, source: string): string {
+  return `${key}@${source}`;
+}
+
+/**
+ * A staff login name's lockout keys: the name from every source (`name`), and the name from the
+ * client key of `ip` (`source`, as the per-IP limit counts it). The typed name is URI-encoded, so
+ * no "@" in it (a name nobody may have) reaches another name's key at some address; a name an
+ * account may have (letters, digits, `._-`) is its own encoding.
+ */
+export function staffLockoutKeys(name: string, ip: string | undefined): { name: string; source: string } {
+  const key = `staff:${encodeURIComponent(name)}`;
+  return { name: key, source: sourceLockoutKey(key, clientKey(ip ?? "")) };
+}
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Matches `key` and its per-source keys (`sourceLockoutKey`). */
+const keyAndSources = (key: string) => ({
+  $in: [key, new RegExp(`^${escapeRegex(sourceLockoutKey(key, ""))}`)],
+});
 
 /**
  * Per-name lockout in the database (shared by every instance of the node). Its times are read off
@@ -46,7 +88,7 @@ export function createLoginThrottle(
      * of sixty parallel guesses is refused before any scrypt work (checking "not locked" and then
      * counting the failure after the check let all sixty through). `reset` on success clears it.
      */
-    async attempt(key: string, now = clock()): Promise<number> {
+    async attempt(key: string, now = clock(), maxFailures = policy.maxFailures): Promise<number> {
       const windowFloor = new Date(now.getTime() - policy.windowMs);
       // Restart the window when the last one has expired (never under a lock still running),
       // then count this attempt; the count comes back with the lock, so one read decides.
@@ -65,22 +107,53 @@ export function createLoginThrottle(
       ).lean();
       if (row?.lockedUntil && row.lockedUntil > now) throw lockedError(row.lockedUntil, now);
       const counted = row?.failures ?? 1;
-      if (counted > policy.maxFailures) throw lockedError(await lock(key, now), now);
+      if (counted > maxFailures) throw lockedError(await lock(key, now), now);
       return counted;
     },
-    /** The attempt `attempt` counted as `counted` failed: the one that reaches the limit locks the name. */
-    async failed(key: string, counted: number, now = clock()): Promise<{ locked: boolean }> {
-      if (counted < policy.maxFailures) return { locked: false };
+    /**
+     * The attempt `attempt` counted as `counted` failed: the one that reaches the limit (the one
+     * `attempt` was given) locks the name.
+     */
+    async failed(
+      key: string,
+      counted: number,
+      now = clock(),
+      maxFailures = policy.maxFailures,
+    ): Promise<{ locked: boolean }> {
+      if (counted < maxFailures) return { locked: false };
       await lock(key, now);
       return { locked: true };
     },
-    /** The locks in effect now among `keys` (key → until); names never locked are absent. */
-    async locksOf(keys: readonly string[], now = clock()): Promise<Map<string, Date>> {
-      const rows = await Throttle.find({ key: { $in: keys }, lockedUntil: { $gt: now } }).lean();
-      return new Map(rows.flatMap((r) => (r.lockedUntil ? [[r.key, r.lockedUntil] as const] : [])));
+    /**
+     * The attempt `attempt` counted succeeded, on a key others' failures count on too (a staff
+     * name from every source): it no longer counts, theirs still do. Clearing the count let each
+     * login of the holder give a guesser spread over many addresses the whole limit again.
+     */
+    async forgive(key: string): Promise<void> {
+      await Throttle.updateOne({ key, failures: { $gt: 0 } }, { $inc: { failures: -1 } });
     },
+    /**
+     * The locks in effect now among `keys` (key → until, the latest), each key counting as locked
+     * when it is or when it is at some source (`sourceLockoutKey`); names never locked are absent.
+     */
+    async locksOf(keys: readonly string[], now = clock()): Promise<Map<string, Date>> {
+      if (keys.length === 0) return new Map();
+      const rows = await Throttle.find({
+        $or: keys.map((key) => ({ key: keyAndSources(key) })),
+        lockedUntil: { $gt: now },
+      }).lean();
+      const locks = new Map<string, Date>();
+      for (const r of rows) {
+        const key = keys.find((k) => r.key === k || r.key.startsWith(sourceLockoutKey(k, "")));
+        const before = key === undefined ? undefined : locks.get(key);
+        if (key !== undefined && r.lockedUntil && !(before && before >= r.lockedUntil))
+          locks.set(key, r.lockedUntil);
+      }
+      return locks;
+    },
+    /** Clears `key`'s count and lock, and those of its per-source keys (an admin's unlock of a name). */
     async reset(key: string): Promise<void> {
-      await Throttle.deleteOne({ key });
+      await Throttle.deleteMany({ key: keyAndSources(key) });
     },
     /**
      * Clears every name starting with `prefix` (a candidate's lockouts at each seat or address),

@@ -5,7 +5,7 @@ import { errors, type AppError } from "../lib/errors.js";
 import type { AppSocket } from "../lib/socket-types.js";
 import type { AuthService } from "./auth.service.js";
 import { credEpochOf } from "./cred-epoch.js";
-import { SESSION_COLLECTION } from "./session.js";
+import { SESSION_COLLECTION, sessionCookieName } from "./session.js";
 
 /** How a candidate's attempt closed, as the socket contract's `attempt:closed` carries it. */
 export type ClosedAttempt = Parameters<ServerToClientEvents["attempt:closed"]>[0];
@@ -48,6 +48,35 @@ export interface SocketCheckDeps {
  */
 export const loginHoldsAt = (login: { expires?: Date | undefined } | null, at: number): boolean =>
   login !== null && !(login.expires && login.expires.getTime() < at);
+
+/** The session cookie under either of its names (see sessionCookieName). */
+const SESSION_COOKIE_NAMES = new Set([sessionCookieName(false), sessionCookieName(true)]);
+
+/**
+ * The login session a handshake sent (its session cookie, signed `s:<id>.<signature>`), when it is
+ * the one express-session settled on: for a handshake with no session cookie, or with one for a
+ * login no longer stored, express-session makes up a fresh id that no stored login has, and looking
+ * it up cost every anonymous handshake a database read (`handshakeRefusal`). Undefined then.
+ */
+export function sentLoginSessionId(request: {
+  headers?: { cookie?: string | undefined };
+  sessionID?: string | undefined;
+}): string | undefined {
+  const id = request.sessionID;
+  if (!id) return undefined;
+  for (const part of (request.headers?.cookie ?? "").split(";")) {
+    const at = part.indexOf("=");
+    if (at < 0 || !SESSION_COOKIE_NAMES.has(part.slice(0, at).trim())) continue;
+    let value: string;
+    try {
+      value = decodeURIComponent(part.slice(at + 1).trim());
+    } catch {
+      continue;
+    }
+    if (value.startsWith(`s:${id}.`)) return id;
+  }
+  return undefined;
+}
 
 /** What the checks read of a login: its expiry, and passport's record (a candidate's user). */
 const LOGIN_FIELDS = { expires: 1, "session.passport.user": 1 } as const;
@@ -164,6 +193,8 @@ export function createSocketChecks(deps: SocketCheckDeps) {
    * A handshake without a user: passport found none, and for a candidate past the window given at
    * login whose sitting is over that is the refusal a page offline at the close meets when it
    * comes back. `connect_error` is all such a page hears, so how the attempt closed goes with it.
+   * `loginSessionId` is the login the handshake sent (`sentLoginSessionId`), never an id
+   * express-session made up for a handshake without one: that costs a read finding nothing.
    */
   const handshakeRefusal = async (loginSessionId: string | undefined): Promise<HandshakeRefusalDto> => {
     if (!deps.closedAttempt || !loginSessionId) return errors.unauthorized().toBody();

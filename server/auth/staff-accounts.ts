@@ -5,8 +5,21 @@
  * operations out unchanged.
  */
 import mongoose, { Types, type ClientSession, type Connection } from "mongoose";
-import type { AuthUser, CreateUserBody, StaffRole, StaffUserDto, UpdateUserBody } from "../contracts/auth.js";
-import { HUB_STAFF_ROLES, isCommonPassword, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
+import type {
+  AuthUser,
+  CreateUserBody,
+  ListUsersQuery,
+  StaffRole,
+  StaffUserDto,
+  StaffUserPageDto,
+  UpdateUserBody,
+} from "../contracts/auth.js";
+import {
+  HUB_STAFF_ROLES,
+  isCommonPassword,
+  PROVINCE_STAFF_ROLES,
+  VERSIONED_USER_FIELDS,
+} from "../contracts/auth.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
@@ -14,38 +27,38 @@ import { assertNodeDivision } from "../organisation/index.js";
 import {
   assertAdminBelowActor,
   assertMayEditAccount,
+  assertMayReEnable,
   assertOwnRolesKept,
   assertRolesFitDivision,
   createProctorBindingCheck,
 } from "./account-rules.js";
 import type { CandidateLoginPort } from "./candidate-login.js";
+import {
+  adminPasswordReset,
+  appendGrantRequest,
+  assertNoGrantWaiting,
+  assertNoPasswordWaiting,
+  createGrantDecisions,
+  privilegedOf,
+  requestedGrant,
+  unusablePasswordHash,
+} from "./grant-approvals.js";
 import type { LoginThrottle } from "./login-throttle.js";
+import { holdAddedRoles } from "./role-replacement.js";
 import { hashPassword } from "./password.js";
 import { endStaffLogins } from "./session.js";
-import { staffUserModel, type StaffUserDoc } from "./user.model.js";
+import { staffUserModel } from "./user.model.js";
 
-/** A staff account as read with `.lean()`. */
-export type StaffLean = StaffUserDoc & { _id: Types.ObjectId; createdAt?: Date };
+/** An edit made on the account as it was before another admin's change. */
+const accountChanged = () => errors.conflict("account_changed", "该账号刚被其他管理员修改，请刷新后重试");
+
+export type { StaffLean } from "./staff-user.presenter.js";
+import { toDto, type StaffLean } from "./staff-user.presenter.js";
 
 /** Refuses a password every guesser tries first (see isCommonPassword), wherever one is set. */
 export function assertNotCommon(password: string): void {
   if (isCommonPassword(password))
     throw errors.badRequest("password_too_common", "该密码过于常见，很容易被猜中，请换一个");
-}
-
-function toDto(u: StaffLean, lockedUntil: Date | null = null): StaffUserDto {
-  return {
-    id: String(u._id),
-    username: u.username,
-    displayName: u.displayName,
-    roles: u.roles as StaffRole[],
-    divisionCode: u.divisionCode,
-    testCentreId: u.testCentreId ?? null,
-    active: u.active ?? true,
-    mustChangePassword: u.mustChangePassword ?? false,
-    lockedUntil: lockedUntil ? lockedUntil.toISOString() : null,
-    createdAt: (u.createdAt ?? new Date(0)).toISOString(),
-  };
 }
 
 export interface StaffAccountsDeps {
@@ -87,10 +100,25 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     assertRolesFitDivision(body);
     assertNotCommon(body.password);
     const centre = await assertProctorBinding(actor, body);
+    const passwordHash = await hashPassword(body.password);
+    // A privileged account an admin makes waits for a second admin (grant-approvals.ts): until
+    // then its password is not the one the admin chose. Seeded accounts (no actor) do not wait.
+    const privileged = actor ? privilegedOf(body.roles) : [];
+    const grant =
+      actor && privileged.length > 0
+        ? requestedGrant(actor, {
+            newAccount: true,
+            roles: privileged,
+            passwordHash,
+            askedOn: { roles: body.roles, divisionCode: body.divisionCode },
+          })
+        : null;
     const fields = {
       username: body.username.toLowerCase(),
       displayName: body.displayName,
-      passwordHash: await hashPassword(body.password),
+      passwordHash: grant ? await unusablePasswordHash() : passwordHash,
+      passwordUnusable: grant !== null,
+      pendingGrant: grant,
       roles: body.roles,
       divisionCode: body.divisionCode,
       // The centre's own id when it was looked up (access compares it as text with sessions').
@@ -99,6 +127,9 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     };
     if (!actor) return toDto((await Users.create(fields)).toObject() as StaffLean);
     const doc = await audit.transaction(async (session) => {
+      // As at an edit (see holdActingAdmin): the admin read at the request's start may have been
+      // deactivated or demoted while the password hashed.
+      await holdActingAdmin(actor, session);
       const [created] = await Users.create([fields], { session });
       if (!created) throw new Error("user not written");
       await audit.append(session, {
@@ -112,6 +143,7 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
           testCentreId: created.testCentreId ?? null,
         },
       });
+      if (grant) await appendGrantRequest(audit, session, actor, created);
       return created;
     });
     return toDto(doc.toObject() as StaffLean);
@@ -149,6 +181,8 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       throw errors.forbidden("您的管理员账号已被停用或变更，本次修改未执行", "actor_not_admin");
   }
 
+  const grants = createGrantDecisions(conn, { audit, holdActingAdmin, assertRolesAllowed, toDto });
+
   /** Creates a staff user without an acting admin (seed scripts, test helpers, first admin). */
   function bootstrapUser(body: CreateUserBody): Promise<StaffUserDto> {
     return insertUser(null, body);
@@ -161,13 +195,27 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     return insertUser(actor, body);
   }
 
-  async function listUsers(actor: AuthUser): Promise<StaffUserDto[]> {
-    const rows = (await Users.find(divisionFilter(actor.divisionCode))
-      .sort({ divisionCode: 1, username: 1 })
-      .lean()) as StaffLean[];
+  /**
+   * One page of the accounts in the actor's scope (a province holds thousands: the whole list was
+   * read, and each one's lock asked, at every page load), or of those whose grant waits.
+   */
+  async function listUsers(actor: AuthUser, query: ListUsersQuery): Promise<StaffUserPageDto> {
+    const filter = {
+      ...divisionFilter(actor.divisionCode),
+      ...(query.grants === "waiting" ? { pendingGrant: { $ne: null } } : {}),
+    };
+    const [rows, total] = await Promise.all([
+      Users.find(filter)
+        .sort({ divisionCode: 1, username: 1 })
+        .skip((query.page - 1) * query.pageSize)
+        .limit(query.pageSize)
+        .lean() as Promise<StaffLean[]>,
+      Users.countDocuments(filter),
+    ]);
     // The list is where an admin looks for a locked account to unlock: it shows each lock in effect.
     const locks = await throttle.locksOf(rows.map((u) => `staff:${u.username}`));
-    return rows.map((u) => toDto(u, locks.get(`staff:${u.username}`) ?? null));
+    const users = rows.map((u) => toDto(u, locks.get(`staff:${u.username}`) ?? null));
+    return { users, total, page: query.page, pageSize: query.pageSize };
   }
 
   /** Updates a user in the actor's scope; returns the DTO and what changed (for the audit log). */
@@ -176,11 +224,38 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     id: string,
     body: UpdateUserBody,
   ): Promise<{ user: StaffUserDto; changes: Record<string, unknown> }> {
+    // Without the version, an edit of another admin's fresh change overwrote it unseen.
+    if (body.expectedVersion === undefined && VERSIONED_USER_FIELDS.some((k) => body[k] !== undefined))
+      throw errors.badRequest(
+        "expected_version_required",
+        "修改账号的角色、行政区划、考点、状态、密码或审批授权时须附带账号版本，请刷新页面后重试",
+      );
+    if (body.grant !== undefined) {
+      if (Object.entries(body).some(([k, v]) => k !== "grant" && k !== "expectedVersion" && v !== undefined))
+        throw errors.badRequest("grant_decision_alone", "批准或驳回授权时不能同时修改账号的其他内容");
+      return grants.decideGrant(actor, id, body.grant, body.expectedVersion);
+    }
     const user = await loadEditable(actor, id, body);
-    const account = { id: String(user._id), roles: [...user.roles], divisionCode: user.divisionCode };
-    // The write lands only on the account as the rules above judged it: a role or division given
-    // meanwhile (a higher admin making it a peer admin of the actor) refuses this edit instead.
-    user.$where = { roles: account.roles, divisionCode: account.divisionCode };
+    const account = {
+      id: String(user._id),
+      roles: [...user.roles],
+      divisionCode: user.divisionCode,
+      testCentreId: user.testCentreId ?? null,
+    };
+    const version = user.version ?? 0;
+    // An edit made on an account another admin has changed since would undo that change unseen.
+    if (body.expectedVersion !== undefined && body.expectedVersion !== version) throw accountChanged();
+    // The write lands only on the account as it was read (the rules above judged it, the changes
+    // below are against it): a role or division given meanwhile (a higher admin making it a peer
+    // admin of the actor), or any other admin's change, refuses this edit instead.
+    // A reset holds on the password read too: the owner's own change does not move the version,
+    // and the previous password kept for a rejection would be one they had already replaced.
+    user.$where = {
+      roles: account.roles,
+      divisionCode: account.divisionCode,
+      version: version === 0 ? { $in: [0, null] } : version,
+      ...(body.password !== undefined ? { passwordHash: user.passwordHash } : {}),
+    };
     const changes: Record<string, unknown> = {};
     const self = account.id === actor.id;
     if (body.displayName !== undefined && body.displayName !== user.displayName) {
@@ -219,17 +294,69 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       });
       if (binding && binding.id !== user.testCentreId) user.testCentreId = binding.id;
     }
+    const { added, replacement } = holdAddedRoles(user, account, changes);
+    // Re-enabling an account gives back every privileged role it held, as a grant would (one admin
+    // re-opened a reviewer a higher admin had closed, or one whose password they knew): it stays
+    // disabled, those roles kept, until a second admin approves. Opening it at once without them
+    // left it active with no roles if rejected, its old password working meanwhile.
+    let reEnableWaits = false;
     if (body.active !== undefined && body.active !== (user.active !== false)) {
       if (self && !body.active) throw errors.conflict("cannot_deactivate_self", "不能停用自己的账号");
-      changes.active = body.active;
-      user.active = body.active;
+      if (body.active) assertMayReEnable(actor, user.deactivatedBy);
+      reEnableWaits = body.active && privilegedOf(user.roles).some((r) => account.roles.includes(r));
+      if (!reEnableWaits) {
+        changes.active = body.active;
+        user.active = body.active;
+        user.set("deactivatedBy", body.active ? null : { id: actor.id, divisionCode: actor.divisionCode });
+      }
     }
+    const grantRoles = reEnableWaits ? [...new Set([...privilegedOf(user.roles), ...added])] : added;
+    let grantPassword: string | null = null;
+    let previousPassword = null;
+    let placeholderHash: string | null = null;
     if (body.password !== undefined) {
       assertNotCommon(body.password);
-      user.passwordHash = await hashPassword(body.password);
-      // The admin knows it now: the owner must change it before doing anything else.
-      user.mustChangePassword = true;
+      assertNoPasswordWaiting(user);
+      // The admin would know a privileged account's password: it works once a second admin
+      // approves; the old one ends now all the same (below). Roles still waiting count: the grant
+      // would make the account privileged. The admin knows it: the owner must change it first.
+      const waiting = user.pendingGrant?.roles ?? [];
+      const reset = await adminPasswordReset(
+        user,
+        body.password,
+        privilegedOf([...account.roles, ...grantRoles, ...waiting]).length > 0,
+        body.compromised === true,
+      );
+      user.set(reset.set);
+      ({ grantPassword, previousPassword } = reset);
+      if (grantPassword) placeholderHash = reset.set.passwordHash;
       changes.passwordReset = true;
+      if (body.compromised) changes.compromised = true;
+    }
+    const grant =
+      grantRoles.length > 0 || grantPassword
+        ? requestedGrant(actor, {
+            roles: grantRoles,
+            passwordHash: grantPassword,
+            previousPassword,
+            compromised: grantPassword !== null && body.compromised === true,
+            placeholderHash,
+            reEnable: reEnableWaits,
+            // The replacement the approval makes (see roleChange in user.model.ts).
+            roleChange: replacement && {
+              from: account.roles,
+              to: replacement.to,
+              testCentreId: account.testCentreId,
+              kept: true,
+              toTestCentreId: replacement.toTestCentreId,
+            },
+            askedOn: { roles: user.roles, divisionCode: user.divisionCode },
+          })
+        : null;
+    if (grant) {
+      assertNoGrantWaiting(user);
+      // Audited in its own entry (user.grant_requested), beside this edit's.
+      user.set("pendingGrant", grant);
     }
     const endsLogins = Boolean(changes.passwordReset) || changes.active === false;
     // Logins checked against the password (or the account) before this change end too, even one
@@ -237,6 +364,7 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     // moves in the change's own write, as an $inc (not the value read above: an owner's change
     // committed since the read moved it too, and this one must move it past that).
     if (endsLogins) user.$inc("credEpoch", 1);
+    if (Object.keys(changes).length > 0 || grant) user.$inc("version", 1);
     const unlock = body.password !== undefined || Boolean(body.unlock);
     if (unlock) changes.unlocked = true;
     // Asked before the transaction: the port reads outside it, and not again on each retry.
@@ -250,18 +378,19 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     await audit.transaction(async (session) => {
       await holdActingAdmin(actor, session);
       await user.save({ session }).catch((err: unknown) => {
-        throw err instanceof mongoose.Error.DocumentNotFoundError
-          ? errors.conflict("account_changed", "该账号刚被其他管理员修改，请刷新后重试")
-          : err;
+        throw err instanceof mongoose.Error.DocumentNotFoundError ? accountChanged() : err;
       });
       if (endsLogins) await endStaffLogins(conn, session, String(user._id));
-      await audit.append(session, {
-        action: changes.roles ? "user.roles_changed" : "user.updated",
-        actor,
-        divisionCode: user.divisionCode,
-        target: { type: "user", id: String(user._id) },
-        details: changes,
-      });
+      // A grant asked for alone (a role that waits) is the grant_requested entry's only.
+      if (Object.keys(changes).length > 0 || !grant)
+        await audit.append(session, {
+          action: changes.roles ? "user.roles_changed" : "user.updated",
+          actor,
+          divisionCode: user.divisionCode,
+          target: { type: "user", id: String(user._id) },
+          details: changes,
+        });
+      if (grant) await appendGrantRequest(audit, session, actor, user);
     });
     if (unlock) await throttle.reset(`staff:${user.username}`);
     return { user: toDto(user.toObject() as StaffLean), changes };

@@ -1,6 +1,6 @@
 import type { Ack } from "../contracts/errors.js";
 import type { AuthUser } from "../contracts/auth.js";
-import { AppError, toAppError } from "./errors.js";
+import { AppError, errors, toAppError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { isThenable } from "./socket-ack.js";
 import type { AppServer, AppSocket } from "./socket-types.js";
@@ -49,6 +49,13 @@ export function createSocketSessions(logger: Logger) {
 export type SocketSessions = ReturnType<typeof createSocketSessions>;
 
 /**
+ * Events of one socket whose checks may wait at once (see `guardEvents`). A console sends a few at
+ * a time; a client flooding events queued a check of two reads each, without bound, holding memory
+ * for every one and feeding the database a read per event.
+ */
+export const MAX_PENDING_CHECKS = 32;
+
+/**
  * Runs `check` before every event the socket receives. A refusal (or a failing check: refuse
  * rather than act unchecked) answers the event's callback with a failed ack, so the client does
  * not wait, and closes the socket.
@@ -86,6 +93,10 @@ export function guardEvents(
         (refusal) => decided(packet, refusal, next),
         (err: unknown) => decided(packet, err, null),
       );
+      return;
+    }
+    if (waiting >= MAX_PENDING_CHECKS) {
+      refuse(packet, errors.tooMany("操作过于频繁，连接已断开，请刷新页面后重试"));
       return;
     }
     waiting += 1;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { launchBrowser, openContext } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
 import { startTestNode, type TestNode } from "../helpers/node.js";
@@ -65,6 +65,8 @@ describe("login page: the wait after too many attempts (browser)", function () {
         const answered = page.waitForResponse((r) => r.url().endsWith("/api/auth/login"));
         await page.locator('[data-test="login-submit"]').click();
         await answered;
+        // The answer is in; the page shows it a moment later (the wait card, or the button back on).
+        await settledAfterAnswer(page);
       }
       await wait.waitFor();
       const secondsOn = async () => Number(/请 (\d+) 秒后再试/.exec(await wait.innerText())?.[1]);
@@ -82,3 +84,17 @@ describe("login page: the wait after too many attempts (browser)", function () {
     }
   });
 });
+
+/**
+ * Waits until the login page has acted on an answer: the wait card shows or the submit button is
+ * on again. Polled from the test's side: the page's own timers are the test's clock here.
+ */
+async function settledAfterAnswer(page: Page): Promise<void> {
+  const wait = page.locator('[data-test="login-wait"]');
+  const submit = page.locator('[data-test="login-submit"]');
+  for (let i = 0; i < 200; i++) {
+    if ((await wait.isVisible()) || (await submit.isEnabled())) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the login page never acted on the answer");
+}

@@ -3,6 +3,7 @@ import { createAuthService } from "../../../server/auth/auth.service.js";
 import { auditEntryModel } from "../../../server/audit/audit.model.js";
 import { createStaff, connectSocket, loginStaff, staffAgent, type TestSocket } from "../../helpers/auth.js";
 import { startTestNode } from "../../helpers/node.js";
+import { approveGrant, versionOf } from "./grant-helpers.js";
 
 type Node = Awaited<ReturnType<typeof startTestNode>>;
 
@@ -55,13 +56,38 @@ describe("staff accounts: logins end with the password that made them", function
     const admin = await staffAgent(node, { roles: ["admin"] });
     const { user, username, password } = await createStaff(node, { roles: ["officer"] });
     const before = await loginStaff(node, username, password);
-    await admin.agent.patch(`/api/users/${user.id}`).send({ active: false }).expect(200);
-    await admin.agent.patch(`/api/users/${user.id}`).send({ active: true }).expect(200);
+    await admin.agent
+      .patch(`/api/users/${user.id}`)
+      .send({ active: false, expectedVersion: await versionOf(node, user.id) })
+      .expect(200);
+    await admin.agent
+      .patch(`/api/users/${user.id}`)
+      .send({ active: true, expectedVersion: await versionOf(node, user.id) })
+      .expect(200);
     expect((await before.agent.get("/api/auth/me")).status).to.equal(401);
+    // Re-enabled, an officer's role waits for a second admin (re-enable-grant.test.ts), and its
+    // approval ends the password it had: a reset (approved too) gives it one.
+    await approveGrant(node, user.id);
+    expect(
+      await loginStaff(node, username, password).then(
+        () => "in",
+        () => "out",
+      ),
+    ).to.equal("out");
+    await admin.agent
+      .patch(`/api/users/${user.id}`)
+      .send({ password: "First-Reset-2026-ok", expectedVersion: await versionOf(node, user.id) })
+      .expect(200);
+    await approveGrant(node, user.id);
 
-    const again = await loginStaff(node, username, password);
-    await admin.agent.patch(`/api/users/${user.id}`).send({ password: "Reset-Passw0rd-2026" }).expect(200);
+    const again = await loginStaff(node, username, "First-Reset-2026-ok");
+    await admin.agent
+      .patch(`/api/users/${user.id}`)
+      .send({ password: "Reset-Passw0rd-2026", expectedVersion: await versionOf(node, user.id) })
+      .expect(200);
     expect((await again.agent.get("/api/auth/me")).status).to.equal(401);
+    // An officer's reset waits for a second admin (grant-approval.test.ts).
+    await approveGrant(node, user.id);
     await loginStaff(node, username, "Reset-Passw0rd-2026");
   });
 
@@ -98,6 +124,7 @@ describe("staff accounts: logins end with the password that made them", function
           roles: ["officer"],
           divisionCode: officer.staff.divisionCode,
           testCentreId: null,
+          expectedVersion: officer.staff.version,
         })
         .expect(200);
       expect(await closed).to.equal("still open");
@@ -118,6 +145,8 @@ describe("staff accounts: logins end with the password that made them", function
     const auth = createAuthService(node.ctx.conn, {
       provinceCode: node.ctx.config.provinceCode,
       candidates: {} as never,
+      // All sixty admitted at once: the lockout is the subject, not the bound on logins (login-busy.test.ts).
+      maxPasswordChecks: 60,
       verifyPassword: async () => {
         checked++;
         await new Promise((resolve) => setTimeout(resolve, 20));

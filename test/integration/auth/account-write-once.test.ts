@@ -62,7 +62,10 @@ describe("staff accounts: a reset or deactivation writes the account once", func
       const login = await loginStaff(node, username, password);
       const before = await epochOf(node, user.id);
       const writes = await accountWritesDuring(node, user.id, () =>
-        admin.agent.patch(`/api/users/${user.id}`).send(body).expect(200),
+        admin.agent
+          .patch(`/api/users/${user.id}`)
+          .send({ ...body, expectedVersion: user.version })
+          .expect(200),
       );
       expect(writes).to.equal(1);
       expect(await epochOf(node, user.id)).to.equal(before + 1);

@@ -3,6 +3,7 @@ import { Types } from "mongoose";
 import { createAuthService } from "../../../server/auth/auth.service.js";
 import { staffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
+import { versionOf } from "./grant-helpers.js";
 
 /**
  * Two province admins deactivating each other at the same moment: each request found its own admin
@@ -20,15 +21,20 @@ describe("staff administration: an admin acts only while still an active admin",
     const a = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
     const b = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
     // A's request has passed its access check (it acts as a.user, read then) when B deactivates A.
-    await b.agent.patch(`/api/users/${a.staff.id}`).send({ active: false }).expect(200);
+    await b.agent
+      .patch(`/api/users/${a.staff.id}`)
+      .send({ active: false, expectedVersion: await versionOf(env.node, a.staff.id) })
+      .expect(200);
     const auth = createAuthService(env.node.ctx.conn, {
       provinceCode: env.node.ctx.config.provinceCode,
       candidates: {} as never,
     });
-    const refused = await auth.updateUser(a.user, b.staff.id, { active: false }).then(
-      () => null,
-      (err: unknown) => err as { code?: string; status?: number },
-    );
+    const refused = await auth
+      .updateUser(a.user, b.staff.id, { active: false, expectedVersion: b.staff.version })
+      .then(
+        () => null,
+        (err: unknown) => err as { code?: string; status?: number },
+      );
     expect([refused?.status, refused?.code]).to.deep.equal([403, "actor_not_admin"]);
     expect(await isActive(b.staff.id)).to.equal(true);
   });
@@ -38,8 +44,12 @@ describe("staff administration: an admin acts only while still an active admin",
       const a = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
       const b = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
       const answers = await Promise.all([
-        a.agent.patch(`/api/users/${b.staff.id}`).send({ active: false }),
-        b.agent.patch(`/api/users/${a.staff.id}`).send({ active: false }),
+        a.agent
+          .patch(`/api/users/${b.staff.id}`)
+          .send({ active: false, expectedVersion: await versionOf(env.node, b.staff.id) }),
+        b.agent
+          .patch(`/api/users/${a.staff.id}`)
+          .send({ active: false, expectedVersion: await versionOf(env.node, a.staff.id) }),
       ]);
       // The one refused is refused at its write (403), or at its access check once the other committed (401).
       const [done, refused] = answers.map((r) => r.status).sort();

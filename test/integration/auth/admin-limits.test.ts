@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
 import {
+  aSessionThroughApi,
   createStaff,
   createTestRoom,
   loginStaff,
@@ -8,7 +9,9 @@ import {
   staffAgent,
   TEST_PASSWORD,
 } from "../../helpers/auth.js";
+import { verifyPassword } from "../../../server/auth/password.js";
 import { useTestNode } from "../../helpers/node.js";
+import { approveGrant, versionOf } from "./grant-helpers.js";
 
 const NEW_PASSWORD = "Reset-Passw0rd-2026";
 
@@ -25,7 +28,9 @@ describe("staff administration: limits of an admin over accounts", function () {
   it("when an admin sets their own password or lifts their own lock through the user edit, then it is refused and the old password still logs in", async () => {
     const admin = await staffAgent(env.node, { roles: ["admin"] });
     const before = (await storedUser(admin.staff.id))?.passwordHash as string;
-    const res = await admin.agent.patch(`/api/users/${admin.staff.id}`).send({ password: NEW_PASSWORD });
+    const res = await admin.agent
+      .patch(`/api/users/${admin.staff.id}`)
+      .send({ password: NEW_PASSWORD, expectedVersion: await versionOf(env.node, admin.staff.id) });
     expect(res.status).to.equal(403);
     expect(res.body.error.code).to.equal("own_password_needs_current");
     expect(res.body.error.message).to.include("修改密码");
@@ -41,7 +46,9 @@ describe("staff administration: limits of an admin over accounts", function () {
   it("when an admin grants or changes their own roles, then it is refused and the roles stay", async () => {
     const admin = await staffAgent(env.node, { roles: ["admin"] });
     for (const roles of [["admin", "officer"], ["officer"]]) {
-      const res = await admin.agent.patch(`/api/users/${admin.staff.id}`).send({ roles });
+      const res = await admin.agent
+        .patch(`/api/users/${admin.staff.id}`)
+        .send({ roles, expectedVersion: await versionOf(env.node, admin.staff.id) });
       expect(res.status, roles.join()).to.equal(409);
       expect(res.body.error.code).to.equal("cannot_change_own_roles");
     }
@@ -49,7 +56,7 @@ describe("staff administration: limits of an admin over accounts", function () {
     // Sending the roles unchanged (the edit dialog sends every field) is no change.
     await admin.agent
       .patch(`/api/users/${admin.staff.id}`)
-      .send({ roles: ["admin"] })
+      .send({ roles: ["admin"], expectedVersion: await versionOf(env.node, admin.staff.id) })
       .expect(200);
   });
 
@@ -63,7 +70,9 @@ describe("staff administration: limits of an admin over accounts", function () {
       { active: false, displayName: "改名" },
       { displayName: "改名" },
     ]) {
-      const res = await cityAdmin.agent.patch(`/api/users/${peer.user.id}`).send(body);
+      const res = await cityAdmin.agent
+        .patch(`/api/users/${peer.user.id}`)
+        .send({ ...body, expectedVersion: peer.user.version });
       expect(res.status, JSON.stringify(body)).to.equal(403);
       expect(res.body.error.code).to.equal("peer_admin_account");
     }
@@ -71,16 +80,24 @@ describe("staff administration: limits of an admin over accounts", function () {
     await loginStaff(env.node, peer.username, TEST_PASSWORD);
     // Nor can one higher up on the division tree be touched (it is out of sight altogether).
     const provinceAdmin = await createStaff(env.node, { roles: ["admin"], divisionCode: "320000" });
-    await cityAdmin.agent.patch(`/api/users/${provinceAdmin.user.id}`).send({ active: false }).expect(404);
+    await cityAdmin.agent
+      .patch(`/api/users/${provinceAdmin.user.id}`)
+      .send({ active: false, expectedVersion: await versionOf(env.node, provinceAdmin.user.id) })
+      .expect(404);
   });
 
   it("when a province admin leaves, then another province admin can deactivate their account, and nothing more", async () => {
     const provinceAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
     const leaving = await createStaff(env.node, { roles: ["admin"], divisionCode: "320000" });
     // Nobody is above the node's province: deactivation is how a departed colleague's account closes.
-    await provinceAdmin.agent.patch(`/api/users/${leaving.user.id}`).send({ active: false }).expect(200);
+    await provinceAdmin.agent
+      .patch(`/api/users/${leaving.user.id}`)
+      .send({ active: false, expectedVersion: await versionOf(env.node, leaving.user.id) })
+      .expect(200);
     expect((await storedUser(leaving.user.id))?.active).to.equal(false);
-    const back = await provinceAdmin.agent.patch(`/api/users/${leaving.user.id}`).send({ active: true });
+    const back = await provinceAdmin.agent
+      .patch(`/api/users/${leaving.user.id}`)
+      .send({ active: true, expectedVersion: await versionOf(env.node, leaving.user.id) });
     expect([back.status, back.body.error?.code]).to.deep.equal([403, "peer_admin_account"]);
   });
 
@@ -88,8 +105,13 @@ describe("staff administration: limits of an admin over accounts", function () {
     const provinceAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
     const cityAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320100" });
     const deactivated = await createStaff(env.node, { roles: ["admin"], divisionCode: "320100" });
-    await provinceAdmin.agent.patch(`/api/users/${deactivated.user.id}`).send({ active: false }).expect(200);
-    const res = await cityAdmin.agent.patch(`/api/users/${deactivated.user.id}`).send({ active: true });
+    await provinceAdmin.agent
+      .patch(`/api/users/${deactivated.user.id}`)
+      .send({ active: false, expectedVersion: await versionOf(env.node, deactivated.user.id) })
+      .expect(200);
+    const res = await cityAdmin.agent
+      .patch(`/api/users/${deactivated.user.id}`)
+      .send({ active: true, expectedVersion: await versionOf(env.node, deactivated.user.id) });
     expect([res.status, res.body.error?.code]).to.deep.equal([403, "peer_admin_account"]);
     expect((await storedUser(deactivated.user.id))?.active).to.equal(false);
   });
@@ -97,14 +119,18 @@ describe("staff administration: limits of an admin over accounts", function () {
   it("when a province admin manages a city admin and a city admin manages the city's other staff and a county admin, then the changes are made", async () => {
     const provinceAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
     const cityAdmin = await createStaff(env.node, { roles: ["admin"], divisionCode: "320100" });
+    // Both are privileged grants: each waits for a second province admin (grant-approval.test.ts).
+    // The role first: its approval ends the current password (grant-password-carry.test.ts).
     await provinceAdmin.agent
       .patch(`/api/users/${cityAdmin.user.id}`)
-      .send({ password: NEW_PASSWORD })
+      .send({ roles: ["admin", "officer"], expectedVersion: await versionOf(env.node, cityAdmin.user.id) })
       .expect(200);
+    await approveGrant(env.node, cityAdmin.user.id, "320000");
     await provinceAdmin.agent
       .patch(`/api/users/${cityAdmin.user.id}`)
-      .send({ roles: ["admin", "officer"] })
+      .send({ password: NEW_PASSWORD, expectedVersion: await versionOf(env.node, cityAdmin.user.id) })
       .expect(200);
+    await approveGrant(env.node, cityAdmin.user.id, "320000");
     const city = await loginStaff(env.node, cityAdmin.username, NEW_PASSWORD);
     expect(city.user.roles).to.deep.equal(["admin", "officer"]);
     // The password the province admin set is changed first (password-policy.test.ts).
@@ -114,10 +140,19 @@ describe("staff administration: limits of an admin over accounts", function () {
       .expect(204);
 
     const officer = await createStaff(env.node, { roles: ["officer"], divisionCode: "320100" });
-    await city.agent.patch(`/api/users/${officer.user.id}`).send({ password: NEW_PASSWORD }).expect(200);
-    await city.agent.patch(`/api/users/${officer.user.id}`).send({ active: false }).expect(200);
+    await city.agent
+      .patch(`/api/users/${officer.user.id}`)
+      .send({ password: NEW_PASSWORD, expectedVersion: await versionOf(env.node, officer.user.id) })
+      .expect(200);
+    await city.agent
+      .patch(`/api/users/${officer.user.id}`)
+      .send({ active: false, expectedVersion: await versionOf(env.node, officer.user.id) })
+      .expect(200);
     const countyAdmin = await createStaff(env.node, { roles: ["admin"], divisionCode: "320102" });
-    await city.agent.patch(`/api/users/${countyAdmin.user.id}`).send({ active: false }).expect(200);
+    await city.agent
+      .patch(`/api/users/${countyAdmin.user.id}`)
+      .send({ active: false, expectedVersion: await versionOf(env.node, countyAdmin.user.id) })
+      .expect(200);
     expect((await storedUser(countyAdmin.user.id))?.active).to.equal(false);
   });
 
@@ -136,7 +171,9 @@ describe("staff administration: limits of an admin over accounts", function () {
       [officer.user.id, { roles: ["officer", "admin"] }],
       [countyAdmin.user.id, { divisionCode: "320100" }],
     ] as const) {
-      const res = await cityAdmin.agent.patch(`/api/users/${id}`).send(body);
+      const res = await cityAdmin.agent
+        .patch(`/api/users/${id}`)
+        .send({ ...body, expectedVersion: await versionOf(env.node, id) });
       expect([res.status, res.body.error?.code], JSON.stringify(body)).to.deep.equal([
         403,
         "admin_not_below",
@@ -164,7 +201,10 @@ describe("staff administration: limits of an admin over accounts", function () {
       { _id: new Types.ObjectId(proctor.user.id) },
       { $set: { testCentreId: suzhou.testCentreId } },
     );
-    await cityAdmin.agent.patch(`/api/users/${proctor.user.id}`).send({ active: false }).expect(200);
+    await cityAdmin.agent
+      .patch(`/api/users/${proctor.user.id}`)
+      .send({ active: false, expectedVersion: await versionOf(env.node, proctor.user.id) })
+      .expect(200);
     await cityAdmin.agent
       .patch(`/api/users/${proctor.user.id}`)
       .send({ displayName: "停用的监考员" })
@@ -185,11 +225,17 @@ describe("staff administration: limits of an admin over accounts", function () {
     });
     const toRetired = await provinceAdmin.agent
       .patch(`/api/users/${proctor.user.id}`)
-      .send({ testCentreId: retired.testCentreId });
+      .send({
+        testCentreId: retired.testCentreId,
+        expectedVersion: await versionOf(env.node, proctor.user.id),
+      });
     expect([toRetired.status, toRetired.body.error?.code]).to.deep.equal([409, "test_centre_retired"]);
     const elsewhere = await provinceAdmin.agent
       .patch(`/api/users/${proctor.user.id}`)
-      .send({ testCentreId: suzhou.testCentreId });
+      .send({
+        testCentreId: suzhou.testCentreId,
+        expectedVersion: await versionOf(env.node, proctor.user.id),
+      });
     expect([elsewhere.status, elsewhere.body.error?.code]).to.deep.equal([
       400,
       "test_centre_out_of_division",
@@ -197,7 +243,11 @@ describe("staff administration: limits of an admin over accounts", function () {
     const officer = await createStaff(env.node, { roles: ["officer"], divisionCode: "320102" });
     const made = await provinceAdmin.agent
       .patch(`/api/users/${officer.user.id}`)
-      .send({ roles: ["officer", "proctor"], testCentreId: retired.testCentreId });
+      .send({
+        roles: ["officer", "proctor"],
+        testCentreId: retired.testCentreId,
+        expectedVersion: await versionOf(env.node, officer.user.id),
+      });
     expect(made.body.error?.code).to.equal("test_centre_retired");
     expect((await storedUser(proctor.user.id))?.testCentreId).to.equal(own.testCentreId);
     expect((await storedUser(officer.user.id))?.roles).to.deep.equal(["officer"]);
@@ -214,7 +264,10 @@ describe("staff administration: limits of an admin over accounts", function () {
     });
     await provinceAdmin.agent
       .patch(`/api/users/${proctor.user.id}`)
-      .send({ testCentreId: second.testCentreId })
+      .send({
+        testCentreId: second.testCentreId,
+        expectedVersion: await versionOf(env.node, proctor.user.id),
+      })
       .expect(200);
     const centreName = async (id: string) =>
       (await env.node.ctx.conn.collection("test_centres").findOne({ _id: new Types.ObjectId(id) }))?.name;
@@ -235,7 +288,11 @@ describe("staff administration: limits of an admin over accounts", function () {
     const officer = await createStaff(env.node, { roles: ["officer"], displayName: "王旧名" });
     await admin.agent
       .patch(`/api/users/${officer.user.id}`)
-      .send({ displayName: "王新名", password: NEW_PASSWORD })
+      .send({
+        displayName: "王新名",
+        password: NEW_PASSWORD,
+        expectedVersion: await versionOf(env.node, officer.user.id),
+      })
       .expect(200);
     const entry = await env.node.ctx.conn
       .collection("audit_log")
@@ -251,17 +308,7 @@ describe("staff administration: limits of an admin over accounts", function () {
     const admin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
     const officer = await staffAgent(env.node, { roles: ["officer"], divisionCode: "320000" });
     const room = await createTestRoom(env.node, { seats: 1, divisionCode: "320102" });
-    const session = (
-      await officer.agent
-        .post("/api/exam-sessions")
-        .send({
-          categoryCode: "01001",
-          testCentreId: room.testCentreId,
-          roomId: room.roomId,
-          startsAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
-        })
-        .expect(201)
-    ).body.session as { id: string };
+    const session = await aSessionThroughApi(env.node, officer, new Date(Date.now() + 3 * 86_400_000), room);
     const body = newUserBody({
       roles: ["proctor"],
       divisionCode: "320102",
@@ -273,7 +320,11 @@ describe("staff administration: limits of an admin over accounts", function () {
     const examiner = await createStaff(env.node, { roles: ["examiner"], divisionCode: "320000" });
     await admin.agent
       .patch(`/api/users/${examiner.user.id}`)
-      .send({ roles: ["examiner", "proctor"], testCentreId: room.testCentreId.toUpperCase() })
+      .send({
+        roles: ["examiner", "proctor"],
+        testCentreId: room.testCentreId.toUpperCase(),
+        expectedVersion: await versionOf(env.node, examiner.user.id),
+      })
       .expect(200);
     expect((await storedUser(examiner.user.id))?.testCentreId).to.equal(room.testCentreId);
     const proctor = await loginStaff(env.node, examiner.username, TEST_PASSWORD);
@@ -287,27 +338,43 @@ describe("staff administration: limits of an admin over accounts", function () {
   it("when a city admin resets an officer's password while a province admin makes that officer a city admin, then the city admin never sets a peer admin's password", async () => {
     const provinceAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
     const cityAdmin = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320100" });
+    // The admin role is a privileged grant: the promotion is asked for and approved by a second
+    // province admin (grant-approvals.ts), racing the city admin's reset.
+    const approver = await staffAgent(env.node, { roles: ["admin"], divisionCode: "320000" });
     for (let round = 0; round < 5; round++) {
       const officer = await createStaff(env.node, { roles: ["officer"], divisionCode: "320100" });
+      const before = (await storedUser(officer.user.id))?.passwordHash as string;
       const [reset, promoted] = await Promise.all([
-        cityAdmin.agent.patch(`/api/users/${officer.user.id}`).send({ password: NEW_PASSWORD }),
-        provinceAdmin.agent.patch(`/api/users/${officer.user.id}`).send({ roles: ["admin"] }),
+        cityAdmin.agent
+          .patch(`/api/users/${officer.user.id}`)
+          .send({ password: NEW_PASSWORD, expectedVersion: await versionOf(env.node, officer.user.id) }),
+        provinceAdmin.agent
+          .patch(`/api/users/${officer.user.id}`)
+          .send({ roles: ["admin"], expectedVersion: await versionOf(env.node, officer.user.id) })
+          .then(async (asked) =>
+            asked.status === 200
+              ? approver.agent
+                  .patch(`/api/users/${officer.user.id}`)
+                  .send({ grant: "approve", expectedVersion: await versionOf(env.node, officer.user.id) })
+              : asked,
+          ),
       ]);
-      expect(promoted.status, `round ${round}`).to.equal(200);
-      // The reset is refused (the account changed under it, or is a peer's by now) or lands first.
-      expect([200, 403, 409], `round ${round}`).to.include(reset.status);
-      expect((await storedUser(officer.user.id))?.roles, `round ${round}`).to.deep.equal(["admin"]);
-      // A reset that landed was written before the promotion, to an officer's account.
-      const entries = await env.node.ctx.conn
-        .collection("audit_log")
-        .find({ "target.id": officer.user.id, action: { $in: ["user.updated", "user.roles_changed"] } })
-        .sort({ seq: 1 })
-        .toArray();
-      expect(
-        entries.map((e) => e.action),
-        `round ${round}: reset ${reset.status}`,
-      ).to.deep.equal(reset.status === 200 ? ["user.updated", "user.roles_changed"] : ["user.roles_changed"]);
-      if (reset.status === 409) expect(reset.body.error.code).to.equal("account_changed");
+      const stored = await storedUser(officer.user.id);
+      const label = `round ${round}: reset ${reset.status}, promotion ${promoted.status}`;
+      // Never both: a reset that landed (it waits, as an officer's) holds the promotion off, and a
+      // promotion asked or approved first refuses the reset (grant waiting, account changed, peer).
+      expect(reset.status === 200 && promoted.status === 200, label).to.equal(false);
+      expect([reset.status, promoted.status], label).to.include(200);
+      if (promoted.status === 200) {
+        expect(stored?.roles, label).to.deep.equal(["admin"]);
+        // The approval ended the password it had (grant-password-carry.test.ts): nobody's, not the reset's.
+        expect([stored?.passwordHash === before, stored?.passwordUnusable], label).to.deep.equal([false, true]);
+        expect(await verifyPassword(NEW_PASSWORD, String(stored?.passwordHash)), label).to.equal(false);
+        expect(stored?.pendingGrant ?? null, label).to.equal(null);
+      } else {
+        expect(stored?.roles, label).to.deep.equal(["officer"]);
+        expect([409], label).to.include(promoted.status);
+      }
     }
   });
 });

@@ -59,7 +59,10 @@ describe("staff accounts: the credential epoch across a retried edit", function 
     const login = await loginStaff(node, username, password);
     const before = await epochOf(node, user.id);
     const holds = await withOneConflict(node, user.id, { $inc: { credEpoch: 1 } }, () =>
-      admin.agent.patch(`/api/users/${user.id}`).send({ password: "Reset-Passw0rd-2026" }).expect(200),
+      admin.agent
+        .patch(`/api/users/${user.id}`)
+        .send({ password: "Reset-Passw0rd-2026", expectedVersion: user.version })
+        .expect(200),
     );
     expect(holds).to.equal(2);
     expect(await epochOf(node, user.id)).to.equal(before + 2);
@@ -73,7 +76,10 @@ describe("staff accounts: the credential epoch across a retried edit", function 
     const login = await loginStaff(node, username, password);
     const before = await epochOf(node, user.id);
     const holds = await withOneConflict(node, user.id, { $set: { touchedAt: new Date() } }, () =>
-      admin.agent.patch(`/api/users/${user.id}`).send({ active: false }).expect(200),
+      admin.agent
+        .patch(`/api/users/${user.id}`)
+        .send({ active: false, expectedVersion: user.version })
+        .expect(200),
     );
     expect(holds).to.equal(2);
     expect(await epochOf(node, user.id)).to.equal(before + 1);

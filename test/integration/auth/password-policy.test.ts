@@ -11,6 +11,7 @@ import {
   type AuthedAgent,
 } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
+import { approveGrant, versionOf } from "./grant-helpers.js";
 
 const SET_BY_ADMIN = "Reset-Passw0rd-2026";
 const CHOSEN = "Own-Choice-Passw0rd-2026";
@@ -53,7 +54,12 @@ describe("staff passwords: change after an admin sets one, no repeats, no common
     expect((await loginStaff(env.node, username, TEST_PASSWORD)).user).to.not.have.property(
       "mustChangePassword",
     );
-    await admin.agent.patch(`/api/users/${user.id}`).send({ password: SET_BY_ADMIN }).expect(200);
+    await admin.agent
+      .patch(`/api/users/${user.id}`)
+      .send({ password: SET_BY_ADMIN, expectedVersion: await versionOf(env.node, user.id) })
+      .expect(200);
+    // An officer's reset waits for a second admin (grant-approval.test.ts).
+    await approveGrant(env.node, user.id);
     expect((await stored(user.id))?.mustChangePassword).to.equal(true);
     await mustChangeThenChanges(username, SET_BY_ADMIN);
     expect((await stored(user.id))?.mustChangePassword).to.equal(false);
@@ -61,7 +67,10 @@ describe("staff passwords: change after an admin sets one, no repeats, no common
 
   it("when an admin creates an account, then its first login must change the password; accounts set up by the seed are not asked", async () => {
     const body = newUserBody({ roles: ["officer"], divisionCode: "320100" });
-    await admin.agent.post("/api/users").send(body).expect(201);
+    const created = (await admin.agent.post("/api/users").send(body).expect(201)).body as {
+      user: { id: string };
+    };
+    await approveGrant(env.node, created.user.id);
     await mustChangeThenChanges(body.username, body.password);
     const seeded = await createStaff(env.node, { roles: ["officer"], divisionCode: "320100" });
     const officer = await loginStaff(env.node, seeded.username, seeded.password);
@@ -70,7 +79,11 @@ describe("staff passwords: change after an admin sets one, no repeats, no common
 
   it("when an account that must change its password opens a socket, then its events are refused the same way", async () => {
     const { user, username } = await createStaff(env.node, { roles: ["officer"], divisionCode: "320100" });
-    await admin.agent.patch(`/api/users/${user.id}`).send({ password: SET_BY_ADMIN }).expect(200);
+    await admin.agent
+      .patch(`/api/users/${user.id}`)
+      .send({ password: SET_BY_ADMIN, expectedVersion: await versionOf(env.node, user.id) })
+      .expect(200);
+    await approveGrant(env.node, user.id);
     const officer = await loginStaff(env.node, username, SET_BY_ADMIN);
     const fx = await scheduleCandidates(env.node, { count: 1 });
     const socket = await connectSocket(env.node, officer);
@@ -103,7 +116,9 @@ describe("staff passwords: change after an admin sets one, no repeats, no common
     ).to.equal(0);
     const { user, username } = await createStaff(env.node, { roles: ["officer"], divisionCode: "320100" });
     const before = (await stored(user.id))?.passwordHash as string;
-    const reset = await admin.agent.patch(`/api/users/${user.id}`).send({ password: common[1] });
+    const reset = await admin.agent
+      .patch(`/api/users/${user.id}`)
+      .send({ password: common[1], expectedVersion: await versionOf(env.node, user.id) });
     expect([reset.status, reset.body.error?.code]).to.deep.equal([400, "password_too_common"]);
     const officer = await loginStaff(env.node, username, TEST_PASSWORD);
     for (const newPassword of common.slice(2)) {

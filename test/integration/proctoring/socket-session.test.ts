@@ -38,9 +38,12 @@ describe("proctoring: sockets end with the login and the account", function () {
   this.timeout(60_000);
   let node: Node;
   let admin: AuthedAgent;
+  /** The second admin a privileged role change waits for. */
+  let secondAdmin: AuthedAgent;
   before(async () => {
     node = await startTestNode();
     admin = await staffAgent(node, { roles: ["admin"] });
+    secondAdmin = await staffAgent(node, { roles: ["admin"] });
   });
   after(async () => {
     await node.stop();
@@ -76,20 +79,28 @@ describe("proctoring: sockets end with the login and the account", function () {
     const { proctor, socket } = await aProctorWatching();
     try {
       const closed = closedByServer(socket);
-      await admin.agent.patch(`/api/users/${proctor.user.id}`).send({ active: false }).expect(200);
+      await admin.agent
+        .patch(`/api/users/${proctor.user.id}`)
+        .send({ active: false, expectedVersion: proctor.staff.version })
+        .expect(200);
       expect(await closed).to.equal("io server disconnect");
     } finally {
       socket.close();
     }
   });
 
-  it("when an admin changes the proctor's roles, then the proctor's open socket is closed by the server", async () => {
+  it("when the proctor's roles are changed (an officer role, approved by a second admin), then the proctor's open socket is closed by the server", async () => {
     const { proctor, socket } = await aProctorWatching();
     try {
       const closed = closedByServer(socket);
-      await admin.agent
+      // The replacement waits whole for the second admin (the proctor keeps working meanwhile).
+      const asked = await admin.agent
         .patch(`/api/users/${proctor.user.id}`)
-        .send({ roles: ["officer"] })
+        .send({ roles: ["officer"], testCentreId: null, expectedVersion: proctor.staff.version })
+        .expect(200);
+      await secondAdmin.agent
+        .patch(`/api/users/${proctor.user.id}`)
+        .send({ grant: "approve", expectedVersion: asked.body.user.version })
         .expect(200);
       expect(await closed).to.equal("io server disconnect");
     } finally {

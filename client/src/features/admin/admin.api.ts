@@ -1,4 +1,10 @@
-import type { CreateUserBody, StaffUserDto, UpdateUserBody } from "@contracts/auth.js";
+import type {
+  CreateUserBody,
+  ListUsersQuery,
+  StaffUserDto,
+  StaffUserPageDto,
+  UpdateUserBody,
+} from "@contracts/auth.js";
 import type { AuditListDto, AuditVerificationDto, ListAuditQuery } from "@contracts/audit.js";
 import type {
   AuthorityDto,
@@ -18,7 +24,8 @@ import { api, type Sent } from "@/shared/api.js";
 export const adminApi = {
   divisions: (parent?: string) =>
     api.get<{ divisions: DivisionDto[] }>("/api/divisions", { query: { parent } }).then((r) => r.divisions),
-  users: () => api.get<{ users: StaffUserDto[] }>("/api/users").then((r) => r.users),
+  /** One page of the staff accounts in scope (GET /api/users pages them). */
+  users: (query: Sent<typeof ListUsersQuery>) => api.get<StaffUserPageDto>("/api/users", { query }),
   createUser: (body: Sent<typeof CreateUserBody>) => api.post<{ user: StaffUserDto }>("/api/users", body).then((r) => r.user),
   updateUser: (id: string, body: Sent<typeof UpdateUserBody>) =>
     api.patch<{ user: StaffUserDto }>(`/api/users/${id}`, body).then((r) => r.user),

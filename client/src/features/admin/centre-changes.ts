@@ -1,5 +1,8 @@
 import type { TestCentreDto, UpdateTestCentreBody } from "@contracts/organisation.js";
 import type { z } from "zod";
+// Relative, not "@/shared": unit tests load this file under tsx with the root tsconfig, which has no "@/" path.
+// eslint-disable-next-line no-restricted-imports
+import { changedFields } from "../../shared/changed-fields.js";
 
 /**
  * What 修改考点 sends: only the fields the admin changed, or null when none was: then nothing is
@@ -9,8 +12,5 @@ export function centreChanges(
   c: Pick<TestCentreDto, "name" | "address">,
   typed: { name: string; address: string },
 ): z.input<typeof UpdateTestCentreBody> | null {
-  const body: { name?: string; address?: string } = {};
-  if (typed.name !== c.name) body.name = typed.name;
-  if (typed.address !== c.address) body.address = typed.address;
-  return Object.keys(body).length > 0 ? body : null;
+  return changedFields({ name: c.name, address: c.address }, typed);
 }
