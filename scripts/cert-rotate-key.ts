@@ -1,5 +1,5 @@
 /**
- * `npm run cert:rotate-key -- [--purpose=certificate|trust-list] [--uri=mongodb://…] [--db=name]`:
+ * `npm run cert:rotate-key -- [--purpose=certificate|trust-list] [--immediate] [--uri=mongodb://…] [--db=name]`:
  * the operator's rotation of a province node's signing key (a leaked key, a suite change), run on
  * a machine of the node with the node's own configuration (its environment: PROVINCE_CODE,
  * CERT_KEYS_DIR or DATA_DIR/NODE_NAME, CERT_SUITE, CERT_KEY_ROTATION_LEAD_HOURS, HUB_URL…), against
@@ -10,7 +10,9 @@
  * `key_rotation_in_progress` while one does, and audited (`certificate.key_rotated`, actor
  * `cli:cert:rotate-key…`) in the transaction that completes the claim. A certificate key signs from
  * CERT_KEY_ROTATION_LEAD_HOURS on; meanwhile the running node's next status-list push (within 5
- * minutes) announces it to the hub. A trust-list key switches at once. The new key is of the suite
+ * minutes) announces it to the hub. `--immediate` (a leaked key): the new certificate key signs at
+ * once and the old one ends now (audited `immediate`); issuing waits until the hub lists the new
+ * key, rather than go on signing with a key a thief holds. A trust-list key switches at once. The new key is of the suite
  * CERT_SUITE names, whatever the ended key's (a suite change: set CERT_SUITE first).
  * Prints the new key and its switch; exit 0 when rotated, 1 when refused, 2 when it cannot run.
  */
@@ -26,7 +28,7 @@ import { connectMongo, redactUri } from "../server/lib/mongo.js";
 import { divisionName } from "../server/organisation/index.js";
 
 const USAGE =
-  "用法：npm run cert:rotate-key -- [--purpose=certificate|trust-list] [--uri=mongodb://…] [--db=名称]（以节点自身的环境变量运行）";
+  "用法：npm run cert:rotate-key -- [--purpose=certificate|trust-list] [--immediate] [--uri=mongodb://…] [--db=名称]（以节点自身的环境变量运行；--immediate：密钥泄露时立即停用旧密钥）";
 
 const PURPOSES = ["certificate", "trust-list"] as const;
 type Purpose = (typeof PURPOSES)[number];
@@ -38,6 +40,7 @@ function readCommandLine(args: string[]) {
     allowPositionals: true,
     options: {
       purpose: { type: "string", default: "certificate" },
+      immediate: { type: "boolean", default: false },
       uri: { type: "string" },
       db: { type: "string" },
     },
@@ -45,7 +48,7 @@ function readCommandLine(args: string[]) {
   if (positionals.length) throw new Error(`多余的参数：${positionals.join(" ")}`);
   const purpose = values.purpose;
   if (!PURPOSES.includes(purpose as Purpose)) throw new Error(`--purpose 须为 ${PURPOSES.join(" 或 ")}`);
-  return { purpose: purpose as Purpose, uri: values.uri, db: values.db };
+  return { purpose: purpose as Purpose, immediate: values.immediate, uri: values.uri, db: values.db };
 }
 
 /** Who rotated, as the audit log records it: this command, and the account that ran it where. */
@@ -92,12 +95,18 @@ async function main(): Promise<number> {
     await signing.start();
     const previous = signing.openKey(cli.purpose)?.kid ?? "—";
     try {
-      const kid = await keyRotation.rotate(commandActor(), cli.purpose);
+      const kid = await keyRotation.rotate(commandActor(), cli.purpose, undefined, {
+        immediate: cli.immediate,
+      });
       console.log(`数据库：${redactUri(uri)}${cli.db ? ` / ${cli.db}` : ""}`);
       console.log(
         `已更换${cli.purpose === "certificate" ? "证照签名" : "信任列表签名"}密钥：${previous} → ${kid}`,
       );
       console.log(`新密钥启用时间：${signing.validFromOf(kid) ?? "立即"}（已记入审计日志）`);
+      if (cli.immediate && cli.purpose === "certificate")
+        console.log(
+          "已立即停用旧密钥：此后不再用其签发；全国中心列入新密钥前，签发将等待（signing_key_not_at_hub）",
+        );
       return 0;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;

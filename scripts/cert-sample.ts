@@ -97,4 +97,5 @@ writeFileSync(values.out, pdf);
 console.log(
   `sample certificate (${suite}, DEMO-ONLY key ${key.kid}) written to ${values.out} (${pdf.length} bytes)`,
 );
-console.log(`verify it: npm run cert:verify -- ${values.out}`);
+// No status list comes with a sample, so the command answers "authentic, status unknown" (exit 3).
+console.log(`verify it: npm run cert:verify -- ${values.out}  (exit 3: no status list, status unknown)`);

@@ -4,9 +4,12 @@
  * Verifies a certificate with nothing but trust files (works with the network down). Defaults to
  * the committed demo trust list and anchors. A PDF is read for the QR text roadcert embeds in its
  * metadata; failing that (a scanned PDF, an image) the page is rendered with pdftoppm and the code
- * read with zbarimg when those Debian tools are installed. Of several status lists of one province
- * the newest (generatedAt) counts, and one past its validUntil gives no status. Prints the verdict
- * and the decoded fields, times in `--time-zone` (default China Standard Time, as the certificates' dates are); exits 0 only for an authentic, currently valid certificate (1 otherwise, 2 on usage errors).
+ * read with zbarimg when those Debian tools are installed. Of several trust lists of one issuer only
+ * the newest (generatedAt) counts, the others set aside with a word on stderr; of several status
+ * lists of one province the newest counts, and one past its validUntil gives no status. Prints the verdict
+ * and the decoded fields, times in `--time-zone` (default China Standard Time, as the certificates' dates are); exits 0 only for an authentic certificate a current status list says is valid; 1 when it is not
+ * (forged, expired, revoked…), 3 when it is authentic but its status is unknown (no status list,
+ * an expired one, one older than the certificate): such a card may have been revoked. 2: usage errors.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -92,8 +95,14 @@ function scanWithZbar(path: string, isPdf: boolean): string | null {
 }
 
 const anchors = (values.anchors ?? [DEMO_ANCHORS_FILE]).flatMap((f) => readAnchorsFile(f));
-const { lists, problems } = readTrustLists(values["trust-list"] ?? [DEMO_TRUST_LIST_FILE], anchors);
+const { lists, problems, setAside } = readTrustLists(values["trust-list"] ?? [DEMO_TRUST_LIST_FILE], anchors);
 for (const p of problems) console.error(`信任列表问题: ${p}`);
+// Of one issuer's lists only the newest counts (an older one may still hold open a key a later list
+// ended): said, so an operator who passed an old file on purpose knows it was not used.
+for (const s of setAside)
+  console.error(
+    `信任列表 ${s.path}（签发方 ${s.issuer}，生成于 ${formatShown(s.generatedAt, timeZone)}）不如同一签发方的 ${s.keptPath}（生成于 ${formatShown(s.keptGeneratedAt, timeZone)}）新，已弃用，不用于验证`,
+  );
 const statusLists = new Map<string, LoadedStatusList>();
 for (const f of values["status-list"] ?? []) {
   const loaded = loadStatusList(
@@ -129,12 +138,26 @@ const verdict = text
       status: null,
     };
 
+/**
+ * The exit code: 0 only with a known valid status. verifyQrText answers ok with status unknown (a
+ * verifier page shows that with its warning), but a script reading the exit code sees no warning,
+ * and a revoked card with no status list at hand would pass it as valid.
+ */
+const STATUS_UNKNOWN_EXIT = 3;
+const statusKnownValid = verdict.ok && verdict.status?.state === "valid";
+const exitCode = statusKnownValid ? 0 : verdict.ok ? STATUS_UNKNOWN_EXIT : 1;
+const unknownStatusMessage =
+  "证书真实，但状态未知：没有可用的状态列表（未提供、已过期或早于本证书），无法确认证书未被注销或吊销，不能视为有效；请用 --status-list 提供发证省份的最新状态列表后重新核验";
+
 // Times as the verify page prints them (年月日), so the CLI and the page read alike.
 const at = (iso: string) => formatShown(iso, timeZone);
 if (values.json) {
   console.log(JSON.stringify({ source, ...verdict }, null, 2));
+  if (exitCode === STATUS_UNKNOWN_EXIT) console.error(unknownStatusMessage);
 } else {
-  console.log(`${verdict.ok ? "✔ 有效" : "✘ 无效"}  ${verdict.code}: ${verdict.message}`);
+  const headline = statusKnownValid ? "✔ 有效" : verdict.ok ? "? 状态未知" : "✘ 无效";
+  console.log(`${headline}  ${verdict.code}: ${verdict.message}`);
+  if (exitCode === STATUS_UNKNOWN_EXIT) console.log(`  ✘ ${unknownStatusMessage}`);
   for (const w of verdict.warnings) console.log(`  ⚠ ${w}`);
   if (verdict.trust)
     console.log(
@@ -154,4 +177,4 @@ if (values.json) {
     console.log(`  状态: ${label}${verdict.status.asOf ? `（状态截至 ${at(verdict.status.asOf)}）` : ""}`);
   }
 }
-process.exit(verdict.ok ? 0 : 1);
+process.exit(exitCode);

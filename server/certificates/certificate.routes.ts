@@ -35,6 +35,8 @@ const RotateKeyBody = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .optional(),
+  /** A leaked certificate key: the new key signs at once, with no lead (key-rotation.ts `rotate`). */
+  immediate: z.boolean().optional(),
 });
 
 /**
@@ -109,8 +111,11 @@ export function certificatesRouter(c: CertificatesFacade, access: Access): Route
   // `key_rotation_in_progress` while another runs and `key_changed_since_viewed` when the key the
   // admin saw (`expectKid`) is no longer the open one, audited with the claim's completion.
   r.post("/certificates/keys/rotate", access.route("certificate-key:rotate"), async (req, res) => {
-    const { purpose, expectKid } = parse(RotateKeyBody, req.body);
-    res.status(201).json({ purpose, kid: await c.keyRotation.rotate(actorOf(req), purpose, expectKid) });
+    const { purpose, expectKid, immediate } = parse(RotateKeyBody, req.body);
+    const kid = await c.keyRotation.rotate(actorOf(req), purpose, expectKid, {
+      immediate: immediate ?? false,
+    });
+    res.status(201).json({ purpose, kid });
   });
 
   r.get("/certificate-issuances", access.route("certificate:manage"), async (req, res) => {

@@ -146,10 +146,22 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     const doc = await certificateModel(ctx.conn)
       .findOne(
         { certificateNo: claims.certificateNo, statusIndex: claims.statusIndex },
-        { status: 1, statusReason: 1, statusChangedAt: 1, version: 1, issuedAt: 1 },
+        {
+          status: 1,
+          statusReason: 1,
+          statusChangedAt: 1,
+          version: 1,
+          issuedAt: 1,
+          versions: 1,
+        },
       )
       .lean();
     if (!doc) return unrecorded(result, now);
+    // The QR must be the very one issued for its version: a QR sealed with this province's key (a
+    // key that leaked) for a real number and index, claiming other categories, other dates or a
+    // version never issued, would otherwise read as that certificate.
+    const issued = doc.versions.find((v) => v.version === claims.version);
+    if (!issued || issued.qr.trim() !== text.trim()) return notAsIssued(result, now);
     const state = doc.status;
     // An earlier card of a renewed certificate (or one issued before a category was added): the
     // holder was given the newer card and the older one is no longer the certificate.
@@ -226,6 +238,19 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
         reason: null,
         changedAt: null,
       },
+    };
+  }
+
+  /** A QR of a certificate this node issued that is not what it issued for that version. */
+  function notAsIssued(result: VerificationResultDto, now: Date): VerificationResultDto {
+    const claims = result.claims;
+    return {
+      ...result,
+      ok: false,
+      authentic: false,
+      code: "unknown_certificate",
+      message: `${divisionName(provinceCode)}签发的证号 ${claims?.certificateNo ?? ""} 第 ${claims?.version ?? "?"} 版与二维码内容不符（从业资格类别、有效期或版本与签发记录不同）：二维码由本省签名密钥签名，但不是本省签发的证书，可能是伪造证书，请核实持证人身份`,
+      status: { state: "unknown", asOf: now.toISOString(), source: "registry", reason: null, changedAt: null },
     };
   }
 

@@ -31,17 +31,17 @@ export function createHubKeys(conn: Connection, provinceCode: string) {
      * is announced ahead of its switch (the rotation's lead), so this is the case the lead did not
      * cover (the hub unreachable all along, or no lead): a certificate sealed then would look issued
      * and fail in every other province, so the issuance stays pending until the hub lists the key.
-     * The node's first key is exempt: the hub operator registers it with the node.
+     * The node's first key too: the hub's node page registers a node without keys, and the hub
+     * then vouches for the key from the node's first push on (never earlier), so a certificate it
+     * sealed before that push never verified anywhere else.
      */
     assertListed(
       kid: string,
       atHub: { validFrom: string; validTo?: string | null } | null,
       issuedAt: string,
-      isFirstKey: (kid: string) => boolean,
     ): void {
       if (atHub && keyCoversIssue({ validFrom: atHub.validFrom, validTo: atHub.validTo ?? null }, issuedAt))
         return;
-      if (isFirstKey(kid)) return;
       wake();
       throw errors.conflict(
         "signing_key_not_at_hub",

@@ -120,6 +120,14 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
       throw errors.conflict("holder_changed", "该考生的报名信息刚被更正，请重新发证以使用更正后的信息");
   }
 
+  /**
+   * Writes on a pass left pending why it cannot be issued: refused during automatic issue, the
+   * refusal reached only the log, and the officer's list showed the pass waiting with no reason.
+   */
+  async function noteWhyPending(pending: IssuanceLean, reason: string): Promise<void> {
+    await Issuances.updateOne({ _id: pending._id, status: "pending" }, { $set: { reason } });
+  }
+
   async function issue(actor: Actor, issuanceId: string): Promise<CertificateRecord> {
     const pending = await Issuances.findById(issuanceId).lean<IssuanceLean>();
     if (!pending) throw errors.notFound("待发证记录");
@@ -164,10 +172,15 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
         status: existing.status,
         validTo: existing.validTo,
         categoryCodes: existing.categories.map((c) => c.code),
+        transferredTo: existing.supersededBy && {
+          authority: ports.divisionName(existing.supersededBy.provinceCode),
+          serial: existing.supersededBy.serial,
+        },
       },
       pending.categoryCode,
       today,
     );
+    if (onto.refusal?.code === "holder_transferred_away") await noteWhyPending(pending, onto.refusal.message);
     if (onto.refusal) throw errors.conflict(onto.refusal.code, onto.refusal.message);
     const { kind } = onto;
     const version = (existing?.version ?? 0) + 1;
@@ -241,6 +254,8 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
             decidedBy: actorName(actor),
             decidedAt: now,
             certificateVersion: version,
+            // A note of why it waited (noteWhyPending) no longer holds once issued.
+            reason: null,
           },
         },
         { session },

@@ -1,4 +1,4 @@
-import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
+import type { Connection } from "mongoose";
 import type { AuditActor } from "../contracts/audit.js";
 import { KeyRotationSettingsDto } from "../contracts/certificates.js";
 import { AppError, errors } from "../lib/errors.js";
@@ -8,57 +8,7 @@ import { toAuditActor } from "../audit/index.js";
 import { SYSTEM_ACTOR, type Actor, type CertificateAuditPort } from "./record.js";
 import type { Config } from "../config.js";
 import { createSigningService, type SigningService } from "./signing.service.js";
-
-/**
- * One document per key rotated away from (`_id`: province, purpose, kid of the key ended): the claim
- * that lets exactly one instance rotate it, kept in the database every instance shares (a claim in
- * one process's memory let two instances that checked together both rotate, and the second ended
- * the key the first had just announced). `done` once the rotation and its audit entry committed.
- * `actor`: who asked (absent on claims made before it was kept), for the entry of a rotation that
- * another instance finishes after the one that rotated stopped (see `finishInterrupted`).
- */
-const rotationSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    provinceCode: { type: String, required: true },
-    purpose: { type: String, required: true, enum: ["certificate", "trust-list"] },
-    fromKid: { type: String, required: true },
-    status: { type: String, required: true, enum: ["rotating", "done"] },
-    scheduled: { type: Boolean, required: true },
-    claimedAt: { type: Date, required: true },
-    actor: {
-      type: new Schema(
-        {
-          id: { type: String, required: true },
-          kind: { type: String, required: true, enum: ["staff", "candidate", "system", "anonymous"] },
-          name: { type: String, required: true },
-        },
-        { _id: false },
-      ),
-      default: null,
-    },
-    toKid: { type: String, default: null },
-    switchAt: { type: String, default: null },
-    doneAt: { type: Date, default: null },
-  },
-  { collection: "certificate_key_rotations", versionKey: false },
-);
-type RotationDoc = InferSchemaType<typeof rotationSchema>;
-
-function rotationModel(conn: Connection): Model<RotationDoc> {
-  return (
-    (conn.models.CertificateKeyRotation as Model<RotationDoc> | undefined) ??
-    conn.model<RotationDoc>("CertificateKeyRotation", rotationSchema)
-  );
-}
-
-/**
- * A claim not done after this long was left by an instance that stopped mid-rotation (a rotation
- * takes milliseconds): another instance may take it over.
- */
-const CLAIM_STALE_MS = 10 * 60_000;
-
-type Purpose = "certificate" | "trust-list";
+import { CLAIM_STALE_MS, rotationModel, type Purpose } from "./key-rotation.model.js";
 
 export interface KeyRotationOptions {
   provinceCode: string;
@@ -143,6 +93,8 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
       validFrom: string;
       scheduled: boolean;
       actor: Actor;
+      /** Rotated with no lead (a leaked key): the old key signed nothing after this rotation. */
+      immediate?: boolean;
     },
     recovered: boolean,
   ): Promise<boolean> {
@@ -166,6 +118,7 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
           previousKid: entry.previousKid,
           validFrom: entry.validFrom,
           scheduled: entry.scheduled,
+          ...(entry.immediate ? { immediate: true } : {}),
           ...(recovered ? { recovered: true } : {}),
         },
       });
@@ -230,7 +183,7 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
     purpose: Purpose,
     actor: Actor,
     scheduled: boolean,
-    options: { leadMs?: number; seen?: string } = {},
+    options: { leadMs?: number; seen?: string; immediate?: boolean } = {},
   ): Promise<{ kid: string; previousKid: string; validFrom: string } | "busy" | "changed"> {
     const open = opts.signing.openKey(purpose);
     if (!open) throw new Error(`no ${purpose} key in use`);
@@ -265,9 +218,10 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
     const validFrom = opts.signing.validFromOf(kid) ?? opts.clock().toISOString();
     // Finished by another instance meanwhile only if this one took longer than CLAIM_STALE_MS to
     // get here; its entry is written then, not a second one.
+    const immediate = purpose === "certificate" && options.leadMs === 0 && options.immediate === true;
     const recorded = await record(
       held,
-      { purpose, kid, previousKid: open.kid, validFrom, scheduled, actor },
+      { purpose, kid, previousKid: open.kid, validFrom, scheduled, actor, immediate },
       false,
     );
     if (!recorded)
@@ -312,13 +266,21 @@ export function createKeyRotation(conn: Connection, opts: KeyRotationOptions) {
      * another rotation of the same key runs or has just replaced it. `expectKid`: the key the
      * operator saw open (the admin page's); refused `key_changed_since_viewed` when another
      * rotation has replaced it since, so a page left open never ends the key a rotation just made.
+     * `immediate` (a leaked certificate key): no lead, the old key ends now and signs nothing new;
+     * issuing waits until the hub lists the new key (signing_key_not_at_hub), which is the price of
+     * not signing on with a key a thief also holds. Audited as such (`immediate: true`).
      */
-    async rotate(actor: Actor, purpose: Purpose = "certificate", expectKid?: string): Promise<string> {
+    async rotate(
+      actor: Actor,
+      purpose: Purpose = "certificate",
+      expectKid?: string,
+      { immediate = false }: { immediate?: boolean } = {},
+    ): Promise<string> {
       await finishInterrupted(opts.clock());
       // The certificate key's lead passed here, not left to the signing service's default, so the
       // rotation waits exactly what `settings()` told the admin (both are CERT_KEY_ROTATION_LEAD_HOURS).
       const rotated = await rotateOnce(purpose, actor, false, {
-        ...(purpose === "certificate" ? { leadMs: opts.leadMs } : {}),
+        ...(purpose === "certificate" ? { leadMs: immediate ? 0 : opts.leadMs, immediate } : {}),
         ...(expectKid !== undefined ? { seen: expectKid } : {}),
       });
       if (rotated === "changed")

@@ -95,20 +95,50 @@ export type IssueOnto =
   | { kind: "first_issue" | "category_added" | "reissue"; refusal?: undefined }
   | { kind?: undefined; refusal: NonNullable<Refusal> };
 
+/** The province a transfer (转籍) moved the holder to, as this province's cancellation recorded it. */
+export interface TransferredTo {
+  /** The receiving authority's name as a message prints it (北京市道路运输管理机构). */
+  authority: string;
+  /** The serial of the certificate it issued in place of this one. */
+  serial: string;
+}
+
 /**
  * How a pass in `categoryCode` is issued onto the holder's existing certificate (one per ID
- * number). A valid one gains the category; a cancelled one (注销: lapsed, given up, transferred
- * away) or one past its 180 days (about to be cancelled) is issued anew for the category the
- * holder passed; one in its 180 days after expiry is renewed first. Revoked (吊销) and withdrawn
- * (撤销) stay refused: whether and when such a holder may hold a certificate again is an
- * authority's decision, not a pass's.
+ * number). A valid one gains the category; a cancelled one (注销: lapsed, given up) or one past its
+ * 180 days (about to be cancelled) is issued anew for the category the holder passed; one in its
+ * 180 days after expiry is renewed first. Revoked (吊销) and withdrawn (撤销) stay refused: whether
+ * and when such a holder may hold a certificate again is an authority's decision, not a pass's.
+ *
+ * One cancelled on a transfer away (`transferredTo`) is refused too: the receiving province issued
+ * its own certificate and manages the holder now (转籍: the receiving authority issues, the
+ * original issuer cancels), so a re-issue here made a second valid certificate of one person in
+ * another province (one licence per person across states, as EUCARIS/RESPER hold). Only a
+ * transfer back through the exchange brings the holder home (it clears the record of the transfer
+ * away, `supersededBy`, which `transferredTo` is read from).
  */
 export function issueOnto(
-  existing: { status: CertificateStatus; validTo: string; categoryCodes: readonly string[] } | null,
+  existing: {
+    status: CertificateStatus;
+    validTo: string;
+    categoryCodes: readonly string[];
+    transferredTo?: TransferredTo | null;
+  } | null,
   categoryCode: string,
   today: string,
 ): IssueOnto {
   if (!existing) return { kind: "first_issue" };
+  const away = existing.status === "cancelled" ? existing.transferredTo : null;
+  if (away)
+    return {
+      refusal: {
+        code: "holder_transferred_away",
+        message:
+          `该持证人已转籍，${away.authority}已换发新证（${away.serial}），其从业资格证现由${away.authority}管理，` +
+          "本省不能凭此次考试合格另行发证（一人只持一证）。持证人转回本省的，请经跨省交换办理转回，换发后再对本记录发证（本记录保留待发）；" +
+          `否则请告知持证人向${away.authority}申请增加此类别，并驳回本记录、注明原因`,
+      },
+    };
   if (existing.status === "revoked" || existing.status === "withdrawn")
     return {
       refusal: {

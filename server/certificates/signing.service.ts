@@ -112,12 +112,6 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
     trustCache = null;
   }
 
-  /** The node's first certificate key, registered at the hub with the node itself (not announced). */
-  const isFirstKey = (kid: string): boolean =>
-    keys()
-      .all()
-      .find((k) => k.purpose === "certificate")?.kid === kid;
-
   async function anchors(): Promise<TrustAnchor[]> {
     const rows = await Registry.find({ provinceCode: opts.provinceCode, purpose: "trust-list" }).lean();
     return rows.map((r) => ({
@@ -263,7 +257,7 @@ export function createSigningService(conn: Connection, opts: SigningOptions) {
           { kid: active.kid, registeredValidTo: listed?.validTo ?? null, issuedAt },
         );
       // Other provinces verify through the hub's list alone (hub-keys.ts); with no hub there is none.
-      if (opts.hub) hubKeys.assertListed(active.kid, listed.hub ?? null, issuedAt, isFirstKey);
+      if (opts.hub) hubKeys.assertListed(active.kid, listed.hub ?? null, issuedAt);
       return active;
     },
     /**

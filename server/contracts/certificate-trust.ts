@@ -110,6 +110,12 @@ export const VerificationCode = z.enum([
    * certificate number at that status index (a leaked key, an index never handed out).
    */
   "unknown_certificate",
+  /**
+   * Signed, but its status index lies past the end of the issuing province's status list made
+   * after its issue, which covers every index the province had handed out: a forged or malformed
+   * certificate.
+   */
+  "status_index_out_of_range",
   "qr_not_found",
 ]);
 export type VerificationCode = z.infer<typeof VerificationCode>;
@@ -127,6 +133,11 @@ export const VerificationWarningCode = z.enum([
   "issued_in_future",
   /** No status list of the province: status unknown. */
   "status_list_missing",
+  /**
+   * The status list was made before the certificate was issued and ends before its status index
+   * (the province's capacity grew since): status unknown.
+   */
+  "status_list_predates_certificate",
   /** The only status list of the province is past its validUntil: status unknown. */
   "status_list_expired",
   /**

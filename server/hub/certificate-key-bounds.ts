@@ -58,6 +58,31 @@ export function datedKey(
  */
 const boundMs = (bound: string): number => Date.parse(bound);
 
+/**
+ * How long after its end the hub keeps listing a province's key when the list is full: a key signs
+ * nothing after its end, and a certificate is valid six years from its issue (DOMAIN.md; renewal and
+ * transfer seal a new version with the key then in use), so past six years and a year's margin no
+ * certificate the key signed is still valid, and dropping it refuses nothing that was not expired.
+ */
+const KEPT_AFTER_END_MS = 7 * 366 * 86_400_000;
+
+/**
+ * Makes room for one more key in a full list: drops the key that ended longest ago, if it ended
+ * more than KEPT_AFTER_END_MS before `now`. Its kid, or null when every key may still vouch for a
+ * valid certificate (the new key is then refused, never an old certificate broken).
+ */
+function dropOneRetired(keys: HeldCertificateKey[], now: Date): string | null {
+  let oldest = -1;
+  for (const [i, k] of keys.entries()) {
+    if (!k.validTo || boundMs(k.validTo) + KEPT_AFTER_END_MS >= now.getTime()) continue;
+    const current = keys[oldest];
+    if (!current?.validTo || boundMs(k.validTo) < boundMs(current.validTo)) oldest = i;
+  }
+  if (oldest < 0) return null;
+  const [dropped] = keys.splice(oldest, 1);
+  return dropped?.kid ?? null;
+}
+
 /** The hub's keys of a province with those it announced merged in (see announceCertificateKeys). */
 export function mergeAnnouncedKeys(
   held: readonly HeldCertificateKey[],
@@ -67,9 +92,10 @@ export function mergeAnnouncedKeys(
   keys: HeldCertificateKey[];
   changed: boolean;
   refused: CertificateKeysReceipt["refused"];
-  /** The kids taken, and those ended earlier: what the announcement's audit entry names. */
+  /** The kids taken, those ended earlier, and those dropped to make room: what the audit entry names. */
   added: string[];
   ended: string[];
+  dropped: string[];
 } {
   const keys = held.map((k) => ({
     kid: k.kid,
@@ -81,6 +107,13 @@ export function mergeAnnouncedKeys(
   const refused: CertificateKeysReceipt["refused"] = [];
   const added: string[] = [];
   const ended: string[] = [];
+  const dropped: string[] = [];
+  /** Makes room in the full list (dropOneRetired), noting what went; false when nothing may go. */
+  const madeRoom = (): boolean => {
+    const kid = dropOneRetired(keys, now);
+    if (kid) dropped.push(kid);
+    return kid !== null;
+  };
   for (const a of announced) {
     const known = keys.find((k) => k.kid === a.kid);
     if (known && known.publicKey !== a.publicKey) {
@@ -93,7 +126,7 @@ export function mergeAnnouncedKeys(
     } else if (a.validTo && boundMs(a.validTo) <= now.getTime()) {
       // Ended before the hub heard of it: from now on it signs nothing the list could vouch for.
       continue;
-    } else if (keys.length >= MAX_CERTIFICATE_KEYS) {
+    } else if (keys.length >= MAX_CERTIFICATE_KEYS && !madeRoom()) {
       refused.push({
         kid: a.kid,
         code: "too_many_keys",
@@ -115,5 +148,12 @@ export function mergeAnnouncedKeys(
       added.push(a.kid);
     }
   }
-  return { keys, changed: added.length + ended.length > 0, refused, added, ended: [...new Set(ended)] };
+  return {
+    keys,
+    changed: added.length + ended.length + dropped.length > 0,
+    refused,
+    added,
+    ended: [...new Set(ended)],
+    dropped,
+  };
 }

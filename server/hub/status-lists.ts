@@ -1,11 +1,12 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from "mongoose";
 import { z } from "zod";
+import { createAuditService, type AuditLog } from "../audit/index.js";
 import { openStatusList, type StatusListRefusal } from "../certificates/index.js";
 import type { StatusListIndexDto, StatusListReceipt } from "../contracts/hub-registry.js";
 import { AppError, errors } from "../lib/errors.js";
 import { formatShown } from "../lib/local-time.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
-import { provinceLabel } from "../organisation/index.js";
+import { divisionName, provinceLabel } from "../organisation/index.js";
 import { datedKey, type HeldCertificateKey } from "./certificate-key-bounds.js";
 import { holdNodeForWrite, nodeModel } from "./node.model.js";
 
@@ -53,9 +54,20 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 
 export function createStatusListService(
   conn: Connection,
-  deps: { /** The hub's TIME_ZONE, for times in refusals. */ timeZone: string },
+  deps: {
+    /** The hub's TIME_ZONE, for times in refusals. */
+    timeZone: string;
+    /**
+     * The hub's shared audit log. Each list kept changes what every verifier reads of the
+     * province's certificates, so it is audited in its own transaction, as a registry change is;
+     * a service made without it (scripts, tests) appends through a log of its own on the database.
+     */
+    audit?: AuditLog;
+  },
 ) {
   const Lists = statusListModel(conn);
+  let ownAudit: AuditLog | null = null;
+  const audit = (): AuditLog => deps.audit ?? (ownAudit ??= createAuditService(conn));
 
   return {
     /**
@@ -107,7 +119,7 @@ export function createStatusListService(
       // transaction also checks the node again: the gate checked it when the request arrived, and
       // a node suspended (or its key retired) since then must not replace the list verifiers read.
       const store = () =>
-        conn.transaction(async (session) => {
+        audit().transaction(async (session) => {
           const at = new Date();
           await holdNodeForWrite(conn, session, { provinceCode: signer, ...(keyId ? { keyId } : {}) }, at);
           const node = await nodeModel(conn)
@@ -136,14 +148,27 @@ export function createStatusListService(
             receivedAt: at,
           };
           const kept = { accepted: true, generatedAt: body.generatedAt };
+          // The province itself is the actor: the list came signed with its node key and its certificate key.
+          const audited = (firstList: boolean) =>
+            audit().append(session, {
+              action: "hub.status_list_replaced",
+              actor: { id: `node:${signer}`, kind: "system", name: `${divisionName(signer) ?? signer}节点（节点密钥签名）` },
+              divisionCode: signer,
+              target: { type: "hub_status_list", id: signer },
+              details: { listGeneratedAt: body.generatedAt, signingKid: opened.document.signer.kid, firstList },
+            });
           const replaced = await Lists.updateOne(
             { provinceCode: signer, generatedAt: { $lt: generatedAt } },
             { $set: fields },
             { session },
           );
-          if (replaced.modifiedCount === 1) return kept;
+          if (replaced.modifiedCount === 1) {
+            await audited(false);
+            return kept;
+          }
           if (await Lists.exists({ provinceCode: signer }).session(session)) return { ...kept, accepted: false };
           await Lists.create([{ provinceCode: signer, ...fields }], { session });
+          await audited(true);
           return kept;
         });
       let stored: { accepted: boolean; generatedAt: string };

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { SignedDocument } from "../contracts/certificates.js";
 import { CertificateKeysReceipt, StatusListReceipt, type CertificateSigningKey } from "../contracts/hub.js";
 import type { Logger } from "../lib/logger.js";
-import { notRegisteredAtPeer, type NodeClient, type SignedAnswer } from "./node-client.js";
+import { notRegisteredAtPeer, unverifiedRefusal, type NodeClient, type SignedAnswer } from "./node-client.js";
 
 /**
  * This node's certificate signing keys as the hub should list them (the certificates feature's
@@ -17,6 +17,19 @@ export interface CertificateKeysPort {
   listed(keys: CertificateKeysReceipt["listed"]): Promise<void>;
   /** Calls `wake` when the keys changed or a key the hub does not list yet was needed. */
   onChange(wake: () => void): void;
+}
+
+/**
+ * A POST to the hub, with its unsigned 401 unknown_key given back as that refusal rather than
+ * thrown: the hub signs no refusal of a request whose signature it could not verify, and an unknown
+ * key is the expected answer until the operator registers this node. Only waited on here
+ * (notRegisteredAtPeer: a sooner retry, logged at info), never taken as the hub's verdict.
+ */
+function post(client: NodeClient, path: string, body: unknown): Promise<Pick<SignedAnswer, "status" | "body" | "error">> {
+  return client.call("POST", path, body).catch((err: unknown) => {
+    if (unverifiedRefusal(err)?.code !== "unknown_key") throw err;
+    return { status: 401, body: null, error: { code: "unknown_key", message: "未登记的节点密钥" } };
+  });
 }
 
 /** The stable code of an older hub without POST /certificate-keys (log entries, `keysStatus`). */
@@ -104,7 +117,7 @@ export function createStatusListPusher(deps: {
     const sent = JSON.stringify(keys);
     if (!keys.length || sent === announced) return "taken";
     if (keysRouteMissing && Date.now() < keysRouteMissing.nextAt) return "deferred";
-    const answer = await client.call("POST", "/api/hub/v1/certificate-keys", { certificateKeys: keys });
+    const answer = await post(client, "/api/hub/v1/certificate-keys", { certificateKeys: keys });
     // Only the hub's "no such route" answer means an older hub; another 404 (a node the hub does not
     // know) is a refusal like any other, retried as one.
     if (answer.status === 404 && answer.error?.code === "route_not_found") {
@@ -147,7 +160,7 @@ export function createStatusListPusher(deps: {
     // Deferred (an older hub): the timed push tries again once the wait is over, not the 30 s retry.
     keysOwed = keys === "owed" || keys === "unknown_node";
     if (keys === "unknown_node") return null;
-    const answer = await client.call("POST", "/api/hub/v1/status-lists", await deps.statusList());
+    const answer = await post(client, "/api/hub/v1/status-lists", await deps.statusList());
     const receipt = StatusListReceipt.safeParse(answer.body);
     if (answer.status !== 200 || !receipt.success) {
       refused(answer, "status list");

@@ -232,6 +232,67 @@ describe("the signing keys page and its key rotation (browser)", function () {
     }
   });
 
+  it("when a province admin ticks 密钥已泄露，立即停用旧密钥 and confirms, then the request says immediate, the new key signs at once and the old keys stop now", async () => {
+    const admin = await createStaff(node, { roles: ["admin"], displayName: "李管理" });
+    const before = openKid();
+    if (!before) throw new Error("the node has no certificate key");
+    const { context, page, errors } = await openContext(browser, node.url, {
+      viewport: { width: 1366, height: 900 },
+    });
+    try {
+      await loginThroughForm(page, admin.username, admin.password);
+      await page.goto("/certificates/keys");
+      await keyRows(page).first().waitFor();
+      const bodies: unknown[] = [];
+      page.on("request", (req) => {
+        if (req.method() === "POST" && new URL(req.url()).pathname === "/api/certificates/keys/rotate")
+          bodies.push(req.postDataJSON());
+      });
+      await page.getByRole("button", { name: "轮换证书签名密钥" }).click();
+      const dialog = page.locator(".el-dialog", { hasText: "确认轮换证书签名密钥" });
+      await dialog.locator('[data-test="rotation-note"]').waitFor();
+      await dialog.getByText("密钥已泄露，立即停用旧密钥").click();
+      // The lead's note gives way to what an immediate rotation does: no 48 hours any more.
+      const note = dialog.locator('[data-test="rotation-immediate-note"]');
+      expect(await note.innerText())
+        .to.include("旧密钥从此刻起停止签发")
+        .and.include("待全国中心收录新密钥后才签发（通常几秒钟）");
+      expect(await dialog.locator('[data-test="rotation-note"]').count()).to.equal(0);
+      expect(await dialog.innerText()).to.not.include("48 小时");
+      await screenshot(page, "certificate-keys-confirm-immediate");
+      await dialog.getByRole("button", { name: "确认轮换并立即停用旧密钥" }).click();
+
+      const result = page.locator('[data-test="rotation-result"]');
+      await result.waitFor();
+      const made = openKid();
+      expect(made).to.be.a("string").and.not.equal(before);
+      expect(bodies).to.deep.equal([{ purpose: "certificate", expectKid: before, immediate: true }]);
+      expect(await result.innerText())
+        .to.include("已立即轮换证书签名密钥")
+        .and.include(`${String(made)}，已立即启用`)
+        .and.include(before)
+        .and.include("已停止签发");
+      // The new key signs now; the key seen open stops now, whether it was signing or still waiting.
+      // Said within seconds, not at the page clock's next half-minute tick.
+      await keyRows(page)
+        .filter({ hasText: String(made) })
+        .filter({ hasText: "签发中" })
+        .waitFor({ timeout: 5_000 });
+      const rows = await keyRows(page).allInnerTexts();
+      expect(rows.filter((r) => r.includes("签发中") && !r.includes("已停止签发"))).to.have.length(1);
+      expect(rows.find((r) => r.includes(before))).to.match(/已停止签发|已被替换（未启用）/);
+      const entry = page.locator('[data-test="key-rotations"] .el-table__body tr', { hasText: String(made) });
+      await entry.waitFor();
+      expect(await entry.innerText())
+        .to.include("立即轮换")
+        .and.include("李管理");
+      await screenshot(page, "certificate-keys-rotated-immediate");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("when the node's lead cannot be read, then the confirmation says so with 重试 and 确认轮换 waits until it is read", async () => {
     const admin = await createStaff(node, { roles: ["admin"] });
     const open = openKid();

@@ -85,6 +85,13 @@ describe("case page: issuance on an agreed transfer (browser, hub + two province
       expect(await issued.textContent()).to.contain(after.issued?.serial);
       expect(await button.count()).to.equal(0);
       expect(await withdraw.count()).to.equal(0);
+      // 北京's file of the person lists the transfer it asked for as going to 江苏, not from 北京.
+      await bj.page.goto(`/practitioners/${holder.idNumber}`);
+      const transfers = bj.page.locator('[data-test="practitioner-transfers"] .el-table__row');
+      await transfers.first().waitFor();
+      expect(await transfers.first().innerText()).to.contain("发往 江苏省").and.not.contain("来自");
+      await transfers.first().scrollIntoViewIfNeeded();
+      await screenshot(bj.page, "exchange-practitioner-transfer-asked");
       expect(bj.errors).to.deep.equal([]);
     } finally {
       await bj.close();

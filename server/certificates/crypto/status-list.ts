@@ -31,6 +31,9 @@ export function setStatusBits(bits: Uint8Array, index: number, status: Certifica
   bitstring.set(bits, STATUS_SIZE, index, STATUS_CODES.indexOf(status));
 }
 
+/** How many entries a list holds. */
+export const statusEntries = (bits: Uint8Array): number => (bits.length * 8) / STATUS_SIZE;
+
 /** The slot `index` of a list (of any length: a peer's list may be longer than this node's). */
 export function getStatusBits(bits: Uint8Array, index: number): CertificateStatus | null {
   const value = bitstring.get(bits, STATUS_SIZE, index);

@@ -7,7 +7,7 @@ import type {
 } from "../../contracts/certificates.js";
 import { CERTIFICATE_STATUS_LABELS } from "../../contracts/certificates.js";
 import { openEnvelope } from "./envelope.js";
-import { getStatusBits, hubCopyMaxLag, type LoadedStatusList } from "./status-list.js";
+import { getStatusBits, hubCopyMaxLag, statusEntries, type LoadedStatusList } from "./status-list.js";
 import { createVerifier, type Verifier } from "./suites.js";
 import { trustState, type LoadedTrustList } from "./trust-list.js";
 import { calendarDateText } from "../../contracts/calendar-text.js";
@@ -27,6 +27,9 @@ export interface TrustContext {
 
 /** Phone and PC clocks drift; times within this margin are not held against a certificate. */
 const CLOCK_SKEW_MS = 10 * 60_000;
+
+/** The status of a certificate no current status list speaks for. */
+const UNKNOWN_STATUS = { state: "unknown", asOf: null, source: "none" } as const;
 const verifierCache = new Map<string, Verifier>();
 
 function verifierFor(key: TrustListKey): Verifier {
@@ -148,8 +151,25 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
   const expired = known !== undefined && !(Date.parse(known.body.validUntil) > now.getTime());
   const statusList = expired ? undefined : known;
   const state = statusList ? getStatusBits(statusList.bits, claims.statusIndex) : null;
+  // A list covers every index its province had handed out when it was made (its length is the
+  // capacity then, read after the certificates: signing.service), so an index past the end of a
+  // list made after the certificate's issue was never handed out: a forged or malformed QR (a
+  // leaked key, an issuer's bug), not a list this verifier lacks. A list made before the issue may
+  // predate a capacity that grew since: it says nothing of this certificate. Within the clock skew
+  // of the issue the two clocks cannot order them, so the warning says "may", not "before".
   if (!statusList || !state) {
-    if (expired)
+    if (statusList) {
+      if (Date.parse(statusList.body.generatedAt) >= Date.parse(claims.issuedAt) + CLOCK_SKEW_MS)
+        return result(
+          "status_index_out_of_range",
+          `证书的状态位 ${claims.statusIndex} 超出发证省份状态列表的范围（${statusEntries(statusList.bits)} 位）：该状态位从未签发，可能是伪造或损坏的证书`,
+          { claims, trust, warnings, warningCodes },
+        );
+      warn(
+        "status_list_predates_certificate",
+        `状态列表生成于 ${formatShown(statusList.body.generatedAt, ctx.timeZone)}，可能早于本证书签发，尚未包含其状态位：无法确认证书是否已被注销或吊销，请更新状态列表`,
+      );
+    } else if (expired)
       warn(
         "status_list_expired",
         `状态列表已于 ${formatShown(known.body.validUntil, ctx.timeZone)} 过期：无法确认证书是否已被注销或吊销，请更新状态列表`,
@@ -160,7 +180,7 @@ export function verifyQrText(text: string, ctx: TrustContext, now: Date): Verifi
       ok: true,
       code: "valid",
       message: "证书真实有效（状态未知）",
-      status: { state: "unknown", asOf: null, source: "none" },
+      status: UNKNOWN_STATUS,
     };
   }
   const status = { state, asOf: statusList.body.generatedAt, source: "status_list" as const };

@@ -8,6 +8,7 @@ import {
 import { chinaDate } from "../../lib/local-time.js";
 import { openEnvelope } from "../crypto/envelope.js";
 import { PDF_QR_INFO_KEY } from "../crypto/pdf-payload.js";
+import { publicStatusReason } from "../lifecycle.js";
 import { cjkFonts } from "./fonts.js";
 import { drawQr, qrMatrix } from "./qr.js";
 
@@ -38,7 +39,6 @@ export function qrSealedBy(qr: string): { suite: SignatureSuite; kid: string } |
   const opened = openEnvelope(qr);
   return opened.ok ? { suite: opened.claims.suite, kid: opened.claims.kid } : null;
 }
-
 
 /** Renders a PDF document into a Buffer. */
 export function toBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
@@ -144,24 +144,8 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
     extra: { [PDF_QR_INFO_KEY]: data.qr },
   });
   const W = doc.page.width;
-  const H = doc.page.height;
-  doc
-    .lineWidth(2)
-    .strokeColor("#1f4e79")
-    .rect(12 * MM, 12 * MM, W - 24 * MM, H - 24 * MM)
-    .stroke();
-  doc
-    .lineWidth(0.5)
-    .rect(14 * MM, 14 * MM, W - 28 * MM, H - 28 * MM)
-    .stroke();
-
-  if (data.sample) {
-    doc.save().font("cjk-bold").fontSize(54).fillColor("#d9534f").opacity(0.18);
-    doc
-      .rotate(-30, { origin: [W / 2, H / 2] })
-      .text("样本 SAMPLE", 0, H / 2 - 30, { width: W, align: "center" });
-    doc.restore();
-  }
+  drawFrame(doc);
+  if (data.sample) drawSampleMark(doc);
 
   doc
     .font("cjk-bold")
@@ -179,81 +163,63 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
   const photoH = 40 * MM;
   drawPhoto(doc, data.photo, W - 24 * MM - photoW, 56 * MM, photoW, photoH, CERTIFICATE_PHOTO_WORDS);
 
-  const rows: [string, string][] = [
-    ["姓　　名", r.holder.name],
-    ["性　　别", SEX[r.holder.sex]],
-    ["出生日期", cnDate(r.holder.birthDate)],
-    ["国　　籍", r.holder.nationality],
-    ["住　　址", data.addressName ?? r.holder.addressDivisionCode],
-    ["证　　号", r.certificateNo],
+  // The footer first, at its fixed place on page 1: the body below is fitted above it.
+  const qrY = drawFooter(doc, data, left);
+
+  const row = (label: string, value: string, width: number): Block => ({ kind: "row", label, value, width });
+  // The public ground only (持证人死亡 …), as public verification says it: the officer's own words
+  // (a case, a person's circumstances) stay on the officer's pages, and this page goes to the holder.
+  const reason = publicStatusReason(r.statusReason);
+  const blocks: Block[] = [
+    row("姓　　名", r.holder.name, 80 * MM),
+    row("性　　别", SEX[r.holder.sex], 80 * MM),
+    row("出生日期", cnDate(r.holder.birthDate), 80 * MM),
+    row("国　　籍", r.holder.nationality, 80 * MM),
+    row("住　　址", data.addressName ?? r.holder.addressDivisionCode, 80 * MM),
+    row("证　　号", r.certificateNo, 80 * MM),
     // A holder who does not drive gets 无, not a blank a pen could fill in.
-    ["准驾车型", r.holder.licenceClass ?? "无"],
-    ["初次领取驾驶证日期", r.holder.licenceFirstIssuedOn ? cnDate(r.holder.licenceFirstIssuedOn) : "无"],
+    row("准驾车型", r.holder.licenceClass ?? "无", 80 * MM),
+    row(
+      "初次领取驾驶证日期",
+      r.holder.licenceFirstIssuedOn ? cnDate(r.holder.licenceFirstIssuedOn) : "无",
+      80 * MM,
+    ),
+    { kind: "rule" },
+    { kind: "heading", text: "从业资格类别" },
+    ...r.categories.map((c): Block => ({
+      kind: "category",
+      text: `${c.code}  ${c.name}`,
+      side: `初领 ${cnDate(c.firstIssuedOn)}`,
+    })),
+    { kind: "rule" },
+    row("发证机关", r.issuingAuthority.name, 70 * MM),
+    row("初领日期", cnDate(r.firstIssuedOn), 70 * MM),
+    row("签发日期", cnDate(chinaDate(r.issuedAt)), 70 * MM),
+    row("有效期自", cnDate(r.validFrom), 70 * MM),
+    row("有效期至", cnDate(r.validTo), 70 * MM),
+    row("证书状态", `${CERTIFICATE_STATUS_LABELS[r.status]}${reason ? `（${reason}）` : ""}`, 70 * MM),
   ];
-  let y = 58 * MM;
-  const label = (text: string, value: string, valueWidth: number) => {
-    doc
-      .font("cjk")
-      .fontSize(10)
-      .fillColor("#5a6270")
-      .text(text, left, y, { width: 42 * MM });
-    doc
-      .font("cjk-bold")
-      .fontSize(12)
-      .fillColor("#1f2d3d")
-      .text(value, left + 44 * MM, y - 1, { width: valueWidth });
-    y += Math.max(9 * MM, doc.heightOfString(value, { width: valueWidth }) + 3 * MM);
-  };
-  for (const [k, v] of rows) label(k, v, 80 * MM);
+  drawBody(
+    doc,
+    blocks,
+    { left, top: 58 * MM, bottom: qrY - 4 * MM, title: `证书编号 ${r.serial}（续页）` },
+    data.sample,
+  );
+  return toBuffer(doc);
+}
 
-  y += 3 * MM;
-  doc
-    .moveTo(left, y)
-    .lineTo(W - 24 * MM, y)
-    .lineWidth(0.5)
-    .strokeColor("#c0c6cf")
-    .stroke();
-  y += 5 * MM;
-  doc.font("cjk-bold").fontSize(12).fillColor("#1f4e79").text("从业资格类别", left, y);
-  y += 8 * MM;
-  for (const c of r.categories) {
-    doc
-      .font("cjk")
-      .fontSize(11)
-      .fillColor("#1f2d3d")
-      .text(`${c.code}  ${c.name}`, left + 4 * MM, y, { continued: false });
-    doc
-      .fontSize(9)
-      .fillColor("#5a6270")
-      .text(`初领 ${cnDate(c.firstIssuedOn)}`, W - 24 * MM - 50 * MM, y + 1, {
-        width: 50 * MM,
-        align: "right",
-      });
-    y += 7 * MM;
-  }
-  y += 3 * MM;
-  doc
-    .moveTo(left, y)
-    .lineTo(W - 24 * MM, y)
-    .strokeColor("#c0c6cf")
-    .stroke();
-  y += 5 * MM;
-  const issued: [string, string][] = [
-    ["发证机关", r.issuingAuthority.name],
-    ["初领日期", cnDate(r.firstIssuedOn)],
-    ["签发日期", cnDate(chinaDate(r.issuedAt))],
-    ["有效期自", cnDate(r.validFrom)],
-    ["有效期至", cnDate(r.validTo)],
-    ["证书状态", `${CERTIFICATE_STATUS_LABELS[r.status]}${r.statusReason ? `（${r.statusReason}）` : ""}`],
-  ];
-  for (const [k, v] of issued) label(k, v, 70 * MM);
-
-  // QR: bottom right, 40 mm including the quiet zone, 20 mm from the right and bottom edges.
+/**
+ * The QR (bottom right, 40 mm including the quiet zone, 20 mm from the right and bottom edges),
+ * the key under it and the note beside it, on the current page; returns the QR's top.
+ */
+function drawFooter(doc: PDFKit.PDFDocument, data: CertificatePdfData, left: number): number {
+  const r = data.record;
+  const W = doc.page.width;
+  const H = doc.page.height;
   const qrSize = QR_PRINT_MM * MM;
   const qrX = W - 20 * MM - qrSize;
   const qrY = H - 20 * MM - qrSize - 10 * MM;
-  const matrix = qrMatrix(data.qr);
-  drawQr(doc, matrix, qrX, qrY, qrSize);
+  drawQr(doc, qrMatrix(data.qr), qrX, qrY, qrSize);
   doc.font("cjk").fontSize(8).fillColor("#5a6270");
   doc.text("扫码离线验证签名", qrX, qrY + qrSize + 1.5 * MM, { width: qrSize, align: "center" });
   const sealedBy = qrSealedBy(data.qr);
@@ -263,8 +229,6 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
       align: "center",
     });
   }
-
-  const noteW = qrX - left - 8 * MM;
   doc
     .fontSize(8.5)
     .fillColor("#5a6270")
@@ -276,7 +240,136 @@ export async function renderCertificatePdf(data: CertificatePdfData): Promise<Bu
       ].join(""),
       left,
       qrY + 6 * MM,
-      { width: noteW, lineGap: 3 },
+      { width: qrX - left - 8 * MM, lineGap: 3 },
     );
-  return toBuffer(doc);
+  return qrY;
+}
+
+/** One piece of the certificate's body, laid out top to bottom. */
+type Block =
+  | { kind: "row"; label: string; value: string; width: number }
+  | { kind: "rule" }
+  | { kind: "heading"; text: string }
+  | { kind: "category"; text: string; side: string };
+
+/**
+ * The scales the body may be set at, largest first: every size and gap times the scale. The first
+ * at which it fits above the footer is taken, so four or more categories and names that wrap (a
+ * county authority, an address) shrink the type instead of running into the QR and its note.
+ */
+const SMALLEST_SCALE = 0.72;
+const SCALES = [1, 0.9, 0.8, SMALLEST_SCALE] as const;
+
+function blockHeight(doc: PDFKit.PDFDocument, b: Block, s: number): number {
+  switch (b.kind) {
+    case "row":
+      doc.font("cjk-bold").fontSize(12 * s);
+      return Math.max(9 * MM * s, doc.heightOfString(b.value, { width: b.width }) + 3 * MM * s);
+    case "rule":
+      return 8 * MM * s;
+    case "heading":
+      return 8 * MM * s;
+    case "category":
+      return 7 * MM * s;
+  }
+}
+
+function drawBlock(doc: PDFKit.PDFDocument, b: Block, left: number, y: number, s: number): void {
+  const right = doc.page.width - 24 * MM;
+  switch (b.kind) {
+    case "row":
+      doc
+        .font("cjk")
+        .fontSize(10 * s)
+        .fillColor("#5a6270")
+        .text(b.label, left, y, { width: 42 * MM });
+      doc
+        .font("cjk-bold")
+        .fontSize(12 * s)
+        .fillColor("#1f2d3d")
+        .text(b.value, left + 44 * MM, y - 1, { width: b.width });
+      return;
+    case "rule": {
+      const at = y + 3 * MM * s;
+      doc.moveTo(left, at).lineTo(right, at).lineWidth(0.5).strokeColor("#c0c6cf").stroke();
+      return;
+    }
+    case "heading":
+      doc
+        .font("cjk-bold")
+        .fontSize(12 * s)
+        .fillColor("#1f4e79")
+        .text(b.text, left, y);
+      return;
+    case "category":
+      doc
+        .font("cjk")
+        .fontSize(11 * s)
+        .fillColor("#1f2d3d")
+        .text(b.text, left + 4 * MM, y, { lineBreak: false });
+      doc
+        .fontSize(9 * s)
+        .fillColor("#5a6270")
+        .text(b.side, right - 50 * MM, y + 1, { width: 50 * MM, align: "right" });
+      return;
+  }
+}
+
+/** A4's double frame, on every page of the certificate. */
+function drawFrame(doc: PDFKit.PDFDocument): void {
+  const W = doc.page.width;
+  const H = doc.page.height;
+  doc
+    .lineWidth(2)
+    .strokeColor("#1f4e79")
+    .rect(12 * MM, 12 * MM, W - 24 * MM, H - 24 * MM)
+    .stroke();
+  doc
+    .lineWidth(0.5)
+    .rect(14 * MM, 14 * MM, W - 28 * MM, H - 28 * MM)
+    .stroke();
+}
+
+/** The sample mark across the current page (cert:sample). */
+function drawSampleMark(doc: PDFKit.PDFDocument): void {
+  const W = doc.page.width;
+  const H = doc.page.height;
+  doc.save().font("cjk-bold").fontSize(54).fillColor("#d9534f").opacity(0.18);
+  doc
+    .rotate(-30, { origin: [W / 2, H / 2] })
+    .text("样本 SAMPLE", 0, H / 2 - 30, { width: W, align: "center" });
+  doc.restore();
+}
+
+/**
+ * Lays the body out from `top` to `bottom` on page 1 at the largest scale that fits; when even
+ * the smallest does not, what is left goes on a continuation page (never over the footer).
+ */
+function drawBody(
+  doc: PDFKit.PDFDocument,
+  blocks: Block[],
+  area: { left: number; top: number; bottom: number; title: string },
+  sample?: boolean,
+): void {
+  const total = (s: number) => blocks.reduce((sum, b) => sum + blockHeight(doc, b, s), 0);
+  const s = SCALES.find((scale) => total(scale) <= area.bottom - area.top) ?? SMALLEST_SCALE;
+  let y = area.top;
+  let bottom = area.bottom;
+  for (const b of blocks) {
+    const h = blockHeight(doc, b, s);
+    if (y + h > bottom) {
+      doc.addPage({ size: "A4", margin: 0 });
+      drawFrame(doc);
+      if (sample) drawSampleMark(doc);
+      doc
+        .font("cjk")
+        .fontSize(10)
+        .fillColor("#5a6270")
+        .text(area.title, 0, 24 * MM, { width: doc.page.width, align: "center" });
+      y = 34 * MM;
+      bottom = doc.page.height - 24 * MM;
+    }
+    drawBlock(doc, b, area.left, y, s);
+    y += h;
+  }
 }

@@ -1,13 +1,6 @@
 import { expect } from "chai";
-import type { TrustListBody } from "../../../server/contracts/certificates.js";
-import {
-  anotherInstance,
-  aPass,
-  officer,
-  pendingIssuanceOf,
-  startCertNode,
-  type TestNode,
-} from "./support.js";
+import { anIssuedCertificate, trustListKeys, useCertNode } from "./fixtures-nodes.js";
+import { anotherInstance } from "./support.js";
 
 /**
  * Several app instances of one node share its database and its keys directory; each test here
@@ -15,39 +8,27 @@ import {
  */
 describe("certificate key rotation across the instances of one node", function () {
   this.timeout(60_000);
-  let node: TestNode;
-  before(async () => {
-    // Switching at once, as before a rotation lead existed: these tests are about the shared key file.
-    node = await startCertNode({ CERT_KEY_ROTATION_LEAD_HOURS: "0" });
-  });
-  after(async () => {
-    await node.stop();
-  });
+  // Switching at once, as before a rotation lead existed: these tests are about the shared key file.
+  const cert = useCertNode({ CERT_KEY_ROTATION_LEAD_HOURS: "0" });
 
   const qrOf = async (certificateNo: string): Promise<string> => {
-    const doc = await node.ctx.conn
+    const doc = await cert.node.ctx.conn
       .collection<{ signature: { qr: string } | null }>("certificates")
       .findOne({ certificateNo });
     return doc?.signature?.qr ?? "";
   };
 
-  const trustListKeys = async (inst: ReturnType<typeof anotherInstance>) => {
-    const doc = await inst.facade.signing.trustListDocument();
-    const body = JSON.parse(Buffer.from(doc.payload, "base64url").toString("utf8")) as TrustListBody;
-    return body.keys;
-  };
-
   it("when one instance rotates the key, then another instance seals what it issues later with the new key, and it verifies", async () => {
+    const { node } = cert;
     let hourLater = new Date();
     const rotating = anotherInstance(node);
     const issuing = anotherInstance(node, () => hourLater);
     // The issuing instance has signed before the rotation: it has read the key file already.
-    await issuing.facade.issuance.issue(officer, await pendingIssuanceOf(issuing, await aPass(node)));
+    await anIssuedCertificate(node, issuing);
     const rotatedTo = await rotating.facade.signing.rotate();
 
     hourLater = new Date(Date.now() + 3_600_000);
-    const pass = await aPass(node);
-    await issuing.facade.issuance.issue(officer, await pendingIssuanceOf(issuing, pass));
+    const { pass } = await anIssuedCertificate(node, issuing);
     const verified = await anotherInstance(node, () => hourLater).facade.verifyText(
       await qrOf(pass.idNumber),
     );
@@ -56,6 +37,7 @@ describe("certificate key rotation across the instances of one node", function (
   });
 
   it("when two instances rotate one after the other, then the node's trust list keeps every key and only the last is open", async () => {
+    const { node } = cert;
     const first = anotherInstance(node);
     const second = anotherInstance(node);
     const before = (await trustListKeys(first)).map((k) => k.kid);

@@ -1,12 +1,6 @@
 import { expect } from "chai";
-import {
-  anotherInstance,
-  aPass,
-  officer,
-  pendingIssuanceOf,
-  startCertNode,
-  type TestNode,
-} from "./support.js";
+import { anIssuedCertificate, useCertNode } from "./fixtures-nodes.js";
+import { anotherInstance, officer } from "./support.js";
 
 /**
  * The certificate prints the photo it was issued with (the record's photoId), as its data were
@@ -15,18 +9,11 @@ import {
  */
 describe("the photo on a certificate's PDF", function () {
   this.timeout(60_000);
-  let node: TestNode;
-  before(async () => {
-    node = await startCertNode();
-  });
-  after(async () => {
-    await node.stop();
-  });
+  const cert = useCertNode();
 
   it("when the registration's photo has been replaced since issue, then the PDF asks for the photo the certificate recorded, not the registration's current one", async () => {
-    const issuing = anotherInstance(node);
-    const pass = await aPass(node);
-    await issuing.facade.issuance.issue(officer, await pendingIssuanceOf(issuing, pass));
+    const { node } = cert;
+    const { pass } = await anIssuedCertificate(node, anotherInstance(node));
     const recorded = await node.ctx.conn
       .collection<{ photoId: string | null }>("certificates")
       .findOne({ certificateNo: pass.idNumber });

@@ -1,16 +1,7 @@
 import { expect } from "chai";
 import type { Server } from "node:http";
-import {
-  buildStatusList,
-  buildTrustList,
-  createSigner,
-  emptyStatusBits,
-  generateKeyPair,
-  keyIdOf,
-} from "../../../server/certificates/index.js";
-import type { TrustAnchor } from "../../../server/contracts/certificates.js";
-import type { VerificationResultDto } from "../../../server/contracts/certificate-trust.js";
-import { aFakePeer, aProvinceKey, sealSample } from "../../unit/certificates/trust-fixtures.js";
+import { aFakePeer, aPublishedProvince } from "../../unit/certificates/trust-fixtures.js";
+import { verifyAt } from "./fixtures-nodes.js";
 import { startCertNode, type TestNode } from "./support.js";
 
 /**
@@ -19,40 +10,6 @@ import { startCertNode, type TestNode } from "./support.js";
  * not be able to hand this node an anchor of its own and so sign certificates in the peer's name.
  * The anchor is pinned in CERT_PEER_ANCHORS; a self-served one counts only if it is the pinned one.
  */
-
-/** A province as a fake peer publishes it: its anchor, lists, and a certificate QR of its key. */
-function aPublishedProvince(provinceCode: string) {
-  const anchorPair = generateKeyPair("ed25519");
-  const anchor: TrustAnchor = {
-    name: `province ${provinceCode} node`,
-    kid: keyIdOf("ed25519", anchorPair.publicKey),
-    suite: "ed25519",
-    publicKey: anchorPair.publicKey,
-    provinces: [provinceCode],
-  };
-  const cert = aProvinceKey("ed25519", provinceCode);
-  const now = new Date();
-  const trustList = buildTrustList(
-    {
-      issuer: `province:${provinceCode}`,
-      keys: [cert.entry],
-      now,
-      validForSeconds: 86_400,
-      refreshSeconds: 3_600,
-    },
-    { kid: anchor.kid, signer: createSigner(anchorPair) },
-  );
-  const statusList = buildStatusList(
-    { provinceCode, bits: emptyStatusBits(), now, validForSeconds: 86_400 },
-    { kid: cert.kid, signer: createSigner(cert.pair) },
-  );
-  const docs = new Map<string, unknown>([
-    ["/api/certificates/trust-anchors", { format: "roadcert-trust-anchors/1", anchors: [anchor] }],
-    ["/api/certificates/trust-list", trustList],
-    ["/api/certificates/status-list", statusList],
-  ]);
-  return { anchor, docs, qr: sealSample(cert.sealing, { provinceCode }) };
-}
 
 describe("a peer province's trust anchor, pinned in the configuration", function () {
   this.timeout(60_000);
@@ -78,14 +35,7 @@ describe("a peer province's trust anchor, pinned in the configuration", function
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   });
 
-  const verifyAtBeijing = async (text: string) =>
-    (await (
-      await fetch(`${beijing.url}/api/certificates/verify`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ text }),
-      })
-    ).json()) as VerificationResultDto;
+  const verifyAtBeijing = (text: string) => verifyAt(beijing, text);
 
   it("when a peer serves an anchor other than the pinned one, then its lists are refused and a certificate signed with its key is not valid", async () => {
     const verdict = await verifyAtBeijing(forgedJiangsu.qr);

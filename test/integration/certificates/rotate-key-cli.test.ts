@@ -47,6 +47,23 @@ describe("cert:rotate-key, the operator's key rotation command", function () {
     ).catch((err: { code: number; stdout: string; stderr: string }) => err);
   }
 
+  it("when the operator rotates with --immediate (a leaked key), then the new key signs from now on, the old one is ended now, and the audit entry says immediate", async () => {
+    const signing = nodeSigning();
+    const before = signing.openKey("certificate");
+    const result = await rotateKey("--purpose=certificate", "--immediate");
+    expect("code" in result ? result.code : 0, result.stderr).to.equal(0);
+    const open = signing.openKey("certificate");
+    expect(open?.kid).to.not.equal(before?.kid);
+    expect(Date.parse(open?.validFrom ?? "")).to.be.at.most(Date.now());
+    expect(result.stdout).to.contain("立即");
+    const issuedAt = new Date().toISOString();
+    expect((await nodeSigning().sealingKey(issuedAt)).kid).to.equal(open?.kid);
+    const entry = await node.ctx.conn
+      .collection<{ details: Record<string, unknown> }>("audit_log")
+      .findOne({ action: "certificate.key_rotated", "details.kid": open?.kid });
+    expect(entry?.details).to.include({ immediate: true, previousKid: before?.kid });
+  });
+
   it("when the operator rotates the certificate key from the command line, then the node's open key is the new one, switching after the lead, and one audited entry names the command as the actor", async () => {
     const signing = nodeSigning();
     const before = signing.openKey("certificate");
@@ -60,7 +77,7 @@ describe("cert:rotate-key, the operator's key rotation command", function () {
     expect(Date.parse(open?.validFrom ?? "")).to.be.at.least(startedAt + 48 * 3_600_000);
     const entries = await node.ctx.conn
       .collection<{ actor: { id: string; kind: string }; details: Record<string, unknown> }>("audit_log")
-      .find({ action: "certificate.key_rotated" })
+      .find({ action: "certificate.key_rotated", "details.previousKid": before?.kid })
       .toArray();
     expect(entries).to.have.length(1);
     expect(entries[0]?.actor.kind).to.equal("system");

@@ -1,8 +1,14 @@
 import { expect } from "chai";
-import { loadTrustList, verifyQrText, type LoadedTrustList } from "../../../server/certificates/index.js";
+import { verifyQrText } from "../../../server/certificates/index.js";
 import { eventually } from "../../helpers/eventually.js";
 import { aCertificateHolder } from "../exchange/transfers.js";
-import { anOutboxEvent, aProvinceOfHub, startTestHub, type TestHub } from "../hub/support.js";
+import {
+  anOutboxEvent,
+  aProvinceOfHub,
+  nationalTrustList,
+  startTestHub,
+  type TestHub,
+} from "../hub/support.js";
 import {
   anotherInstance,
   aPass,
@@ -44,22 +50,8 @@ describe("a rotated certificate key reaches the hub before it signs", function (
     await hub?.node.stop();
   });
 
-  /** The hub's national trust list as an offline verifier holds it: fetched, checked with the pinned hub key. */
-  async function nationalList(at: TestHub = hub): Promise<LoadedTrustList> {
-    const doc = (await (await fetch(`${at.node.url}/api/hub/v1/trust-list`)).json()) as {
-      signer: { kid: string };
-    };
-    const anchor = {
-      name: "全国中心",
-      kid: doc.signer.kid,
-      suite: "ed25519" as const,
-      publicKey: at.identity.publicKey,
-      provinces: "*" as const,
-    };
-    const loaded = loadTrustList(doc, [anchor]);
-    if (!loaded.ok) throw new Error(`hub trust list refused: ${loaded.reason}`);
-    return loaded.list;
-  }
+  /** The hub's national trust list as an offline verifier holds it. */
+  const nationalList = (at: TestHub = hub) => nationalTrustList(at);
 
   const hubListsKey = async (kid: string, at: TestHub = hub) =>
     (await nationalList(at)).body.keys.find((k) => k.kid === kid);

@@ -1,16 +1,9 @@
 import { expect } from "chai";
-import type { TrustListBody } from "../../../server/contracts/certificates.js";
 import type { DomainEvents } from "../../../server/contracts/domain-events.js";
 import { outboxModel } from "../../../server/lib/outbox.js";
 import { canonicalJson, createVerifier, openEnvelope } from "../../../server/certificates/index.js";
-import {
-  anotherInstance,
-  aPass,
-  officer,
-  pendingIssuanceOf,
-  startCertNode,
-  type TestNode,
-} from "./support.js";
+import { anIssuedCertificate, trustListKeys, useCertNode } from "./fixtures-nodes.js";
+import { anotherInstance } from "./support.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -21,18 +14,12 @@ const HOUR_MS = 3_600_000;
  */
 describe("a certificate issued at a key switch is sealed and signed with one key", function () {
   this.timeout(60_000);
-  let node: TestNode;
-  before(async () => {
-    node = await startCertNode({ CERT_KEY_ROTATION_LEAD_HOURS: "1" });
-  });
-  after(async () => {
-    await node.stop();
-  });
+  const cert = useCertNode({ CERT_KEY_ROTATION_LEAD_HOURS: "1" });
 
   it("when the clock passes the switch between sealing the QR and signing the record, then both name and use the key that covered the issue time", async () => {
+    const { node } = cert;
     const rotatedTo = await anotherInstance(node).facade.signing.rotate();
-    const doc = await anotherInstance(node).facade.signing.trustListDocument();
-    const keys = (JSON.parse(Buffer.from(doc.payload, "base64url").toString("utf8")) as TrustListBody).keys;
+    const keys = await trustListKeys(anotherInstance(node));
     const next = keys.find((k) => k.kid === rotatedTo);
     if (!next) throw new Error("the rotated key is not on the node's trust list");
     const switchAt = Date.parse(next.validFrom);
@@ -48,9 +35,7 @@ describe("a certificate issued at a key switch is sealed and signed with one key
       }
       return new Date(sealed ? switchAt + 1_000 : switchAt - 1_000);
     };
-    const issuing = anotherInstance(node, clock);
-    const pass = await aPass(node);
-    await issuing.facade.issuance.issue(officer, await pendingIssuanceOf(issuing, pass));
+    const { pass } = await anIssuedCertificate(node, anotherInstance(node, clock));
     expect(sealed, "the clock never saw the QR's key being picked").to.equal(true);
 
     const issued = await outboxModel(node.ctx.conn)

@@ -1,24 +1,9 @@
 import { expect } from "chai";
 import type { Server } from "node:http";
-import {
-  buildStatusList,
-  buildTrustList,
-  createSigner,
-  emptyStatusBits,
-  generateKeyPair,
-  keyIdOf,
-} from "../../../server/certificates/index.js";
-import type { TrustAnchor, VerificationResultDto } from "../../../server/contracts/certificates.js";
 import { formatShown } from "../../../server/lib/local-time.js";
-import { aFakePeer, aProvinceKey, sealSample } from "../../unit/certificates/trust-fixtures.js";
-import {
-  anotherInstance,
-  aPass,
-  officer,
-  pendingIssuanceOf,
-  startCertNode,
-  type TestNode,
-} from "./support.js";
+import { aFakePeer, aPublishedProvince } from "../../unit/certificates/trust-fixtures.js";
+import { anIssuedCertificate, useCertNode, verifyAt } from "./fixtures-nodes.js";
+import { anotherInstance, officer, startCertNode, type TestNode } from "./support.js";
 
 const MINUTE = 60_000;
 
@@ -30,50 +15,17 @@ const MINUTE = 60_000;
 describe("verifying another province's certificate on a status list older than its ttl", function () {
   this.timeout(60_000);
   const generatedAt = new Date(Date.now() - 40 * MINUTE);
-  const anchorPair = generateKeyPair("ed25519");
-  const anchor: TrustAnchor = {
-    name: "江苏",
-    kid: keyIdOf("ed25519", anchorPair.publicKey),
-    suite: "ed25519",
-    publicKey: anchorPair.publicKey,
-    provinces: ["320000"],
-  };
-  const cert = aProvinceKey("ed25519", "320000");
+  const jiangsu = aPublishedProvince("320000", { name: "江苏", statusListMadeAt: generatedAt });
   let beijing: TestNode;
   let peer: Server;
 
   before(async () => {
-    const now = new Date();
-    const fake = await aFakePeer(
-      new Map<string, unknown>([
-        ["/api/certificates/trust-anchors", { format: "roadcert-trust-anchors/1", anchors: [anchor] }],
-        [
-          "/api/certificates/trust-list",
-          buildTrustList(
-            {
-              issuer: "province:320000",
-              keys: [cert.entry],
-              now,
-              validForSeconds: 86_400,
-              refreshSeconds: 3_600,
-            },
-            { kid: anchor.kid, signer: createSigner(anchorPair) },
-          ),
-        ],
-        [
-          "/api/certificates/status-list",
-          buildStatusList(
-            { provinceCode: "320000", bits: emptyStatusBits(), now: generatedAt, validForSeconds: 86_400 },
-            cert.sealing,
-          ),
-        ],
-      ]),
-    );
+    const fake = await aFakePeer(jiangsu.docs);
     peer = fake.server;
     beijing = await startCertNode({
       PROVINCE_CODE: "110000",
       CERT_PEERS: `320000=${fake.url}`,
-      CERT_PEER_ANCHORS: `320000=${anchor.publicKey}`,
+      CERT_PEER_ANCHORS: `320000=${jiangsu.anchor.publicKey}`,
     });
   });
   after(async () => {
@@ -82,12 +34,7 @@ describe("verifying another province's certificate on a status list older than i
   });
 
   it("when 江苏's list was generated 40 minutes ago, then 北京 answers valid with a stale-list warning (code status_list_stale) giving the status time in its zone", async () => {
-    const res = await fetch(`${beijing.url}/api/certificates/verify`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ text: sealSample(cert.sealing, { provinceCode: "320000" }) }),
-    });
-    const verdict = (await res.json()) as VerificationResultDto;
+    const verdict = await verifyAt(beijing, jiangsu.qr);
     expect(verdict).to.deep.include({ ok: true, authentic: true, code: "valid" });
     expect(verdict.status?.state).to.equal("valid");
     expect(verdict.warningCodes).to.deep.equal(["status_list_stale"]);
@@ -99,19 +46,12 @@ describe("verifying another province's certificate on a status list older than i
 
 describe("verifying the node's own certificate while its own cached status list is past its ttl", function () {
   this.timeout(60_000);
-  let node: TestNode;
-  before(async () => {
-    node = await startCertNode();
-  });
-  after(async () => {
-    await node?.stop();
-  });
+  const cert = useCertNode();
 
   it("when the registry gives the status, then no stale-list warning is added (the registry's status is current)", async () => {
     let now = new Date();
-    const inst = anotherInstance(node, () => now);
-    const pass = await aPass(node);
-    const record = await inst.facade.issuance.issue(officer, await pendingIssuanceOf(inst, pass));
+    const inst = anotherInstance(cert.node, () => now);
+    const { record } = await anIssuedCertificate(cert.node, inst);
     const qr = (await inst.facade.lifecycle.get(officer, record.certificateNo)).signature!.qr;
     // The own list is cached a few seconds: built at `now`, it is 10 minutes old by the next verdict.
     await inst.facade.verifyText(qr);

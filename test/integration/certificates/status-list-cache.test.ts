@@ -1,14 +1,8 @@
 import { expect } from "chai";
 import { getStatusBits } from "../../../server/certificates/index.js";
 import { statusCapacityModel } from "../../../server/certificates/certificate.model.js";
-import {
-  anotherInstance,
-  aPass,
-  officer,
-  pendingIssuanceOf,
-  startCertNode,
-  type TestNode,
-} from "./support.js";
+import { anIssuedCertificate, useCertNode } from "./fixtures-nodes.js";
+import { anotherInstance, officer } from "./support.js";
 
 /**
  * The node keeps the status list it built for a few seconds; a status change forgets it. A build
@@ -17,18 +11,14 @@ import {
  */
 describe("the node's status list cache and a revocation during a build", function () {
   this.timeout(60_000);
-  let node: TestNode;
-  before(async () => {
-    node = await startCertNode();
-  });
-  after(async () => node.stop());
+  const cert = useCertNode();
 
   /**
    * Runs `hook` once, right after the next read of the status-list capacity resolves: the build
    * reads it after the certificates, so what `hook` commits is missing from that build's list.
    */
   function afterNextCapacityRead(hook: () => Promise<void>): () => void {
-    const Capacity = statusCapacityModel(node.ctx.conn);
+    const Capacity = statusCapacityModel(cert.node.ctx.conn);
     // The model's own property, if any (else it inherits findOne from Model), to put back after.
     const own = Object.getOwnPropertyDescriptor(Capacity, "findOne");
     const restore = () => {
@@ -51,9 +41,9 @@ describe("the node's status list cache and a revocation during a build", functio
   }
 
   it("when a certificate is revoked while a status-list build runs, then the next list the instance serves marks it revoked", async () => {
+    const { node } = cert;
     const inst = anotherInstance(node);
-    const pass = await aPass(node);
-    const record = await inst.facade.issuance.issue(officer, await pendingIssuanceOf(inst, pass));
+    const { pass, record } = await anIssuedCertificate(node, inst);
     const restore = afterNextCapacityRead(async () => {
       await inst.facade.lifecycle.changeStatus(officer, pass.idNumber, "revoke", {
         reason: "以欺骗手段取得",

@@ -185,3 +185,6 @@ export async function expectNothingIssued(node: TestNode, pass: DomainEvents["ex
   expect(await db.collection("audit_log").countDocuments({ "target.id": pass.idNumber })).to.equal(0);
   expect(await outboxModel(db).countDocuments({ key: new RegExp(pass.idNumber) })).to.equal(0);
 }
+
+/** Re-exported for the certificate suites: the one wait for the hub to list a node's keys. */
+export { hubListsKeysOf } from "../hub/support.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { staffAgent } from "../../helpers/auth.js";
-import { startCertNode, type TestNode } from "./support.js";
+import { useCertNode } from "./fixtures-nodes.js";
 
 /**
  * Issuing on a transfer from the hub's record prints the address and licence the officer enters:
@@ -9,16 +9,10 @@ import { startCertNode, type TestNode } from "./support.js";
  */
 describe("the holder's facts entered for a transfer issuance", function () {
   this.timeout(60_000);
-  let node: TestNode;
-  before(async () => {
-    node = await startCertNode();
-  });
-  after(async () => {
-    await node.stop();
-  });
+  const cert = useCertNode();
 
   const issueWith = async (holder: Record<string, string>) => {
-    const { agent } = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
+    const { agent } = await staffAgent(cert.node, { roles: ["officer"], divisionCode: "320000" });
     const res = await agent.post("/api/certificate-transfers/case-00000001/issue").send({ holder });
     return res as { status: number; body: { error: { code: string; details?: { path: string }[] } } };
   };

@@ -1,35 +1,19 @@
 import { expect } from "chai";
-import type { Connection } from "mongoose";
-import { createAuditService } from "../../../server/audit/index.js";
-import {
-  buildStatusList,
-  canonicalJson,
-  emptyStatusBits,
-  loadStatusList,
-  sealClaims,
-  type LoadedTrustList,
-} from "../../../server/certificates/index.js";
-import type { SigningService } from "../../../server/certificates/signing.service.js";
-import { createTransferIssuance } from "../../../server/certificates/transfer.service.js";
-import type { AcceptedTransfer } from "../../../server/certificates/transfer.ports.js";
-import type { AuthUser } from "../../../server/contracts/auth.js";
 import type { CertificateRecord } from "../../../server/contracts/certificates.js";
-import { AppError } from "../../../server/lib/errors.js";
 import { useTestDatabase } from "../../helpers/database.js";
-import { aNewIdNumber } from "../hub/support.js";
-import { aProvinceKey, aTrustList } from "../../unit/certificates/trust-fixtures.js";
 import { NODE_TIME_ZONE, OTHER_NODE_TIME_ZONE } from "../../helpers/time-zone.js";
+import { aProvinceKey, aTrustList } from "../../unit/certificates/trust-fixtures.js";
+import {
+  aJiangsuRecord,
+  issueAtBeijing,
+  jiangsuStatusList,
+  qrOf,
+  refusal,
+  signed,
+} from "./fixtures-transfer.js";
 
 const DAY = 86_400_000;
 type Tail<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
-const bjOfficer: AuthUser = {
-  id: "officer-bj",
-  kind: "staff",
-  roles: ["officer"],
-  displayName: "北京业务员",
-  divisionCode: "110000",
-  provinceCode: "110000",
-};
 
 /**
  * 江苏 (home) as 北京's verifier sees it: K1, retired a month ago (it stays on the trust list, as a
@@ -42,138 +26,21 @@ function jiangsuAfterRotation(now: Date) {
   k1.entry.validTo = retiredAt;
   const k2 = aProvinceKey("ed25519", "320000", retiredAt);
   const { list } = aTrustList([k1.entry, k2.entry], { now });
-  const status = loadStatusList(
-    buildStatusList(
-      { provinceCode: "320000", bits: emptyStatusBits(), now, validForSeconds: 3600 },
-      k2.sealing,
-    ),
-    list.body.keys,
-  );
-  if (!status) throw new Error("status list did not load");
+  const status = jiangsuStatusList(k2, list, now);
   return { k1, k2, list, status };
 }
 
 /** Version 2 of 江苏's certificate of a new holder, issued yesterday: the record and its QR claims. */
 function aVersionTwoRecord(now: Date): CertificateRecord {
-  const idNumber = aNewIdNumber("320102");
   const issuedAt = new Date(Math.floor((now.getTime() - DAY) / 1000) * 1000).toISOString();
-  const category = (code: string, name: string) => ({
-    code,
-    name,
-    firstIssuedOn: "2024-03-01",
-    attemptId: `attempt-${code}`,
-    chainHash: "ab".repeat(32),
-  });
-  return {
-    provinceCode: "320000",
-    certificateNo: idNumber,
+  return aJiangsuRecord({
+    name: "周转籍",
     version: 2,
-    serial: `${idNumber}-02`,
-    holder: {
-      name: "周转籍",
-      sex: "male",
-      birthDate: "1990-01-01",
-      idNumber,
-      nationality: "中国",
-      addressDivisionCode: "320102",
-      licenceClass: "A2",
-      licenceFirstIssuedOn: "2012-05-01",
-    },
-    categories: [category("02001", "道路货物运输驾驶员")],
-    issuingAuthority: { divisionCode: "320000", name: "江苏省道路运输管理机构" },
     firstIssuedOn: "2024-03-01",
     issuedAt,
     validFrom: issuedAt.slice(0, 10),
     validTo: "2030-02-28",
-    status: "valid",
-    statusReason: null,
-    statusChangedAt: issuedAt,
-    statusIndex: 4242,
-    updatedAt: issuedAt,
-  };
-}
-
-const qrOf = (record: CertificateRecord, key: ReturnType<typeof aProvinceKey>) =>
-  sealClaims(
-    {
-      provinceCode: record.provinceCode,
-      certificateNo: record.certificateNo,
-      version: record.version,
-      name: record.holder.name,
-      categories: record.categories.map((c) => c.code),
-      validFrom: record.validFrom,
-      validTo: record.validTo,
-      issuedAt: record.issuedAt,
-      statusIndex: record.statusIndex,
-      chainHash: "ab".repeat(32),
-    },
-    key.sealing,
-  );
-
-const signed = (record: CertificateRecord, key: ReturnType<typeof aProvinceKey>, qr: string) => ({
-  suite: key.entry.suite,
-  kid: key.kid,
-  value: Buffer.from(key.sealing.signer.sign(Buffer.from(canonicalJson(record), "utf8"))).toString(
-    "base64url",
-  ),
-  qr,
-});
-
-/**
- * 北京's transfer issuance over `source`, verifying with `lists` and 江苏's status list, on a node
- * whose zone (TIME_ZONE) is `timeZone`.
- */
-async function issueAtBeijing(
-  conn: Connection,
-  source: AcceptedTransfer["source"],
-  trust: { lists: LoadedTrustList[]; status: ReturnType<typeof jiangsuAfterRotation>["status"] },
-  now: Date,
-  timeZone = NODE_TIME_ZONE,
-  statusIndexSource?: (capacity: number) => number,
-): Promise<CertificateRecord> {
-  const record = source?.record;
-  if (!record) throw new Error("no source");
-  const bj = aProvinceKey("ed25519", "110000");
-  const signing = {
-    trustContext: () =>
-      Promise.resolve({ lists: trust.lists, statusLists: new Map([["320000", trust.status]]) }),
-    sealingKey: () =>
-      Promise.resolve({
-        kid: bj.kid,
-        signer: bj.sealing.signer,
-        key: { purpose: "certificate", ...bj.entry, privateKey: "" },
-      }),
-    signRecord: (r: CertificateRecord) => ({
-      suite: bj.entry.suite,
-      kid: bj.kid,
-      value: Buffer.from(bj.sealing.signer.sign(Buffer.from(canonicalJson(r), "utf8"))).toString("base64url"),
-    }),
-  } as unknown as SigningService;
-  const service = createTransferIssuance(conn, {
-    audit: createAuditService(conn),
-    signing,
-    transfers: {
-      accepted: () =>
-        Promise.resolve({
-          caseId: `case-${record.certificateNo}`,
-          idNumber: record.certificateNo,
-          name: record.holder.name,
-          homeProvince: "320000",
-          division: "110000",
-          source,
-          currentHubRecord: () => Promise.resolve(null),
-          agreedAt: null,
-        }),
-      recordIssued: () => Promise.resolve(),
-      kick: () => undefined,
-    },
-    provinceCode: "110000",
-    divisionName: () => "北京市道路运输管理机构",
-    clock: () => now,
-    timeZone,
-    statusIndexSource,
   });
-  return service.issue(bjOfficer, `case-${record.certificateNo}`);
 }
 
 /**
@@ -187,15 +54,6 @@ describe("issuance on a transfer: the home's signed record is bound to its key's
   const db = useTestDatabase("transfer_src");
 
   const issueOn = (...args: Tail<Parameters<typeof issueAtBeijing>>) => issueAtBeijing(db.conn, ...args);
-
-  async function refusal(p: Promise<unknown>): Promise<AppError> {
-    const err = await p.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err, "the issuance was refused").to.be.instanceOf(AppError);
-    return err as AppError;
-  }
 
   const issuedHere = (certificateNo: string) =>
     db.conn.collection("certificates").countDocuments({ certificateNo });
@@ -293,19 +151,7 @@ describe("issuance on a transfer: the home's signed record is bound to its key's
     const record = aVersionTwoRecord(now);
     const qr = qrOf(record, home.k2);
     // 江苏's list as the hub kept it an hour ago (02:00 UTC): older than the 15 minutes allowed.
-    const hourOld = loadStatusList(
-      buildStatusList(
-        {
-          provinceCode: "320000",
-          bits: emptyStatusBits(),
-          now: new Date(now.getTime() - 60 * 60_000),
-          validForSeconds: 86_400,
-        },
-        home.k2.sealing,
-      ),
-      home.list.body.keys,
-    );
-    if (!hourOld) throw new Error("status list did not load");
+    const hourOld = jiangsuStatusList(home.k2, home.list, new Date(now.getTime() - 60 * 60_000), 86_400);
     const issue = (timeZone: string) =>
       refusal(
         issueOn(

@@ -1,21 +1,10 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import {
-  DEMO_TRUST_DIR,
-  buildStatusList,
-  createSigner,
-  emptyStatusBits,
-  sealClaims,
-  setStatusBits,
-} from "../../../server/certificates/index.js";
-import type { SignatureSuite } from "../../../server/contracts/certificates.js";
+import { buildStatusList, emptyStatusBits, setStatusBits } from "../../../server/certificates/index.js";
 import { formatShown } from "../../../server/lib/local-time.js";
-
-const run = promisify(execFile);
+import { demoKey, demoQr, verifyCli, verifyCliOutcome } from "./fixtures-verify-cli.js";
 
 /**
  * `npm run cert:verify` prints times as the verify page does (2026年12月7日 00:30:05), so what an
@@ -24,49 +13,12 @@ const run = promisify(execFile);
 describe("the offline verifying command", function () {
   this.timeout(60_000);
 
-  /** The demo province's committed ed25519 certificate key (on the demo trust list the command trusts). */
-  function demoKey() {
-    const keys = JSON.parse(readFileSync(join(DEMO_TRUST_DIR, "DEMO-ONLY-signing-keys.json"), "utf8")) as {
-      provinceCode: string;
-      certificate: Record<
-        SignatureSuite,
-        { kid: string; suite: SignatureSuite; publicKey: string; privateKey: string }
-      >;
-    };
-    const key = keys.certificate.ed25519;
-    return { provinceCode: keys.provinceCode, sealing: { kid: key.kid, signer: createSigner(key) } };
-  }
-
   it("when it verifies a certificate issued at 00:30 Beijing time, then it prints the issue time in the pages' 年月日 format, in Beijing time", async () => {
-    const keys = JSON.parse(readFileSync(join(DEMO_TRUST_DIR, "DEMO-ONLY-signing-keys.json"), "utf8")) as {
-      provinceCode: string;
-      certificate: Record<
-        SignatureSuite,
-        { kid: string; suite: SignatureSuite; publicKey: string; privateKey: string }
-      >;
-    };
-    const key = keys.certificate.ed25519;
     const issuedAt = "2026-12-06T16:30:05.000Z";
-    const qr = sealClaims(
-      {
-        provinceCode: keys.provinceCode,
-        certificateNo: "990000199001010011",
-        version: 1,
-        name: "示例持证人",
-        categories: ["01001"],
-        validFrom: "2026-12-07",
-        validTo: "2032-12-06",
-        issuedAt,
-        statusIndex: 12_345,
-        chainHash: "5e".repeat(32),
-      },
-      { kid: key.kid, signer: createSigner(key) },
-    );
-    const { stdout } = await run(
-      "node_modules/.bin/tsx",
-      ["scripts/cert-verify.ts", qr, "--now", "2026-12-07T01:00:00Z"],
-      { env: { ...process.env, LOG_LEVEL: "silent" } },
-    );
+    const qr = demoQr({ certificateNo: "990000199001010011", statusIndex: 12_345, issuedAt });
+    // No status list: the status is unknown, which the command says with exit code 3.
+    const { code, stdout } = await verifyCliOutcome([qr, "--now", "2026-12-07T01:00:00Z"]);
+    expect(code).to.equal(3);
     expect(stdout).to.include(`签发时间: ${formatShown(issuedAt, "Asia/Shanghai")}`);
     expect(stdout).to.match(/签发时间: 2026年12月0?7日 00:30:05/);
     // No time in the old `2026-12-07 00:30:05` form is left (dates of validity are days, not times).
@@ -76,21 +28,7 @@ describe("the offline verifying command", function () {
   it("when two status lists of the province are given, the older (all valid) last, then the newest decides and a revoked certificate is refused", async () => {
     const { provinceCode, sealing } = demoKey();
     const statusIndex = 23_456;
-    const qr = sealClaims(
-      {
-        provinceCode,
-        certificateNo: "990000199001010022",
-        version: 1,
-        name: "示例持证人",
-        categories: ["01001"],
-        validFrom: "2026-12-07",
-        validTo: "2032-12-06",
-        issuedAt: "2026-12-06T16:30:05.000Z",
-        statusIndex,
-        chainHash: "5e".repeat(32),
-      },
-      sealing,
-    );
+    const qr = demoQr({ certificateNo: "990000199001010022", statusIndex });
     const dir = mkdtempSync(join(tmpdir(), "cert-verify-lists-"));
     try {
       const listAt = (generatedAt: string, revoked: boolean) => {
@@ -106,23 +44,15 @@ describe("the offline verifying command", function () {
       };
       const older = listAt("2026-12-06T20:00:00Z", false);
       const newer = listAt("2026-12-07T00:30:00Z", true);
-      const outcome = await run(
-        "node_modules/.bin/tsx",
-        [
-          "scripts/cert-verify.ts",
-          qr,
-          "--status-list",
-          newer,
-          "--status-list",
-          older,
-          "--now",
-          "2026-12-07T01:00:00Z",
-        ],
-        { env: { ...process.env, LOG_LEVEL: "silent" } },
-      ).then(
-        ({ stdout }) => ({ code: 0, stdout }),
-        (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
-      );
+      const outcome = await verifyCliOutcome([
+        qr,
+        "--status-list",
+        newer,
+        "--status-list",
+        older,
+        "--now",
+        "2026-12-07T01:00:00Z",
+      ]);
       expect(outcome.stdout).to.contain("status_not_valid");
       expect(outcome.code).to.equal(1);
     } finally {
@@ -132,21 +62,7 @@ describe("the offline verifying command", function () {
 
   it("when the status list given is older than its ttl though unexpired, then the certificate is valid with a warning giving the status time, and --json names the warning's code", async () => {
     const { provinceCode, sealing } = demoKey();
-    const qr = sealClaims(
-      {
-        provinceCode,
-        certificateNo: "990000199001010033",
-        version: 1,
-        name: "示例持证人",
-        categories: ["01001"],
-        validFrom: "2026-12-07",
-        validTo: "2032-12-06",
-        issuedAt: "2026-12-06T16:30:05.000Z",
-        statusIndex: 34_567,
-        chainHash: "5e".repeat(32),
-      },
-      sealing,
-    );
+    const qr = demoQr({ certificateNo: "990000199001010033", statusIndex: 34_567 });
     const dir = mkdtempSync(join(tmpdir(), "cert-verify-stale-"));
     try {
       // Generated 00:30 Beijing time, valid a day, ttl 5 minutes; verified at 09:00 Beijing time.
@@ -165,12 +81,11 @@ describe("the offline verifying command", function () {
           ),
         ),
       );
-      const args = ["scripts/cert-verify.ts", qr, "--status-list", file, "--now", "2026-12-07T01:00:00Z"];
-      const env = { env: { ...process.env, LOG_LEVEL: "silent" } };
-      const { stdout } = await run("node_modules/.bin/tsx", args, env);
+      const args = [qr, "--status-list", file, "--now", "2026-12-07T01:00:00Z"];
+      const { stdout } = await verifyCli(args);
       expect(stdout).to.contain("valid: 证书真实有效");
       expect(stdout).to.match(/⚠ 状态列表未按时更新，状态截至 2026年12月0?7日 00:30:00/);
-      const json = JSON.parse((await run("node_modules/.bin/tsx", [...args, "--json"], env)).stdout) as {
+      const json = JSON.parse((await verifyCli([...args, "--json"])).stdout) as {
         ok: boolean;
         warningCodes: string[];
       };

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { ChangesPage } from "../../../server/contracts/hub.js";
-import { createMessageLog, createNodeClient, generateNodeKey, type NodeClient } from "../../../server/sharing/index.js";
+import { createMessageLog, createNodeClient, generateNodeKey, TransportError, type NodeClient } from "../../../server/sharing/index.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import { startTestHub, type TestHub } from "./support.js";
 
@@ -35,7 +35,15 @@ describe("hub node keys kept between requests", () => {
       b: createNodeClient({ key, peer: second.peer, log }),
     };
   }
-  const ask = (client: NodeClient) => client.call<ChangesPage>("GET", "/api/hub/v1/catalog/changes?after=0");
+  /**
+   * The hub's answer, or the unsigned refusal the client met: a key the hub no longer holds is
+   * refused unsigned (its signature could not be verified) unless the instance still kept it.
+   */
+  const ask = (client: NodeClient): Promise<{ status: number; rawBody: string }> =>
+    client.call<ChangesPage>("GET", "/api/hub/v1/catalog/changes?after=0").catch((err: unknown) => {
+      if (!(err instanceof TransportError) || !err.refusal) throw err;
+      return { status: err.refusal.status, rawBody: JSON.stringify({ error: { code: err.refusal.code } }) };
+    });
   /**
    * Nonces of this key still claimed: a known key's nonce is claimed while the registry is read,
    * and a refused message must give its claim back (else the same message, resent once the node is

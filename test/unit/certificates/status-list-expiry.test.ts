@@ -1,14 +1,7 @@
 import { expect } from "chai";
-import {
-  buildStatusList,
-  emptyStatusBits,
-  loadStatusList,
-  setStatusBits,
-  verifyQrText,
-  type LoadedStatusList,
-} from "../../../server/certificates/index.js";
+import type { LoadedStatusList } from "../../../server/certificates/index.js";
 import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
-import { aProvinceKey, aTrustList, sampleClaims, sealSample } from "./trust-fixtures.js";
+import { anOfflineVerifier } from "./trust-fixtures.js";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 const HOUR = 3_600_000;
@@ -18,28 +11,11 @@ const HOUR = 3_600_000;
  * vouch for a certificate revoked since, however it reached the verifier (a file, a cached copy).
  */
 describe("offline verification with a status list past its validUntil", () => {
-  const key = aProvinceKey("ed25519", "320000");
-  const { list } = aTrustList([key.entry], { now: NOW });
-  const qr = sealSample(key.sealing);
-
+  const offline = anOfflineVerifier(NOW);
   /** A list of the province made at `generatedAt`, valid an hour, with the sample's entry as `state`. */
-  function statusList(generatedAt: Date, state: "valid" | "revoked"): LoadedStatusList {
-    const bits = emptyStatusBits();
-    setStatusBits(bits, sampleClaims.statusIndex, state);
-    const file = buildStatusList(
-      { provinceCode: "320000", bits, now: generatedAt, validForSeconds: 3600 },
-      key.sealing,
-    );
-    const loaded = loadStatusList(file, list.body.keys);
-    if (!loaded) throw new Error("test status list does not load");
-    return loaded;
-  }
-  const verify = (status: LoadedStatusList, now = NOW) =>
-    verifyQrText(
-      qr,
-      { lists: [list], statusLists: new Map([["320000", status]]), timeZone: NODE_TIME_ZONE },
-      now,
-    );
+  const statusList = (generatedAt: Date, state: "valid" | "revoked") =>
+    offline.statusList(generatedAt, { state, validForSeconds: 3600 });
+  const verify = (status: LoadedStatusList) => offline.verify(status, NODE_TIME_ZONE);
 
   it("when the only status list expired an hour ago, then the status is unknown and a warning says the list expired, not valid as of that list", () => {
     const r = verify(statusList(new Date(NOW.getTime() - 2 * HOUR), "valid"));

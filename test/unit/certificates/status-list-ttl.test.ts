@@ -1,14 +1,7 @@
 import { expect } from "chai";
-import {
-  buildStatusList,
-  emptyStatusBits,
-  loadStatusList,
-  setStatusBits,
-  verifyQrText,
-  type LoadedStatusList,
-} from "../../../server/certificates/index.js";
+import type { LoadedStatusList } from "../../../server/certificates/index.js";
 import { NODE_TIME_ZONE, OTHER_NODE_TIME_ZONE } from "../../helpers/time-zone.js";
-import { aProvinceKey, aTrustList, sampleClaims, sealSample } from "./trust-fixtures.js";
+import { anOfflineVerifier } from "./trust-fixtures.js";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 const MINUTE = 60_000;
@@ -20,24 +13,11 @@ const MINUTE = 60_000;
  * how current the status is, never a bare 证书真实有效.
  */
 describe("offline verification with a status list older than its ttl", () => {
-  const key = aProvinceKey("ed25519", "320000");
-  const { list } = aTrustList([key.entry], { now: NOW });
-  const qr = sealSample(key.sealing);
-
+  const offline = anOfflineVerifier(NOW);
   /** A list of the province made at `generatedAt`, valid a day (ttl 5 minutes), the sample as `state`. */
-  function statusList(generatedAt: Date, state: "valid" | "revoked" = "valid"): LoadedStatusList {
-    const bits = emptyStatusBits();
-    setStatusBits(bits, sampleClaims.statusIndex, state);
-    const file = buildStatusList(
-      { provinceCode: "320000", bits, now: generatedAt, validForSeconds: 86_400 },
-      key.sealing,
-    );
-    const loaded = loadStatusList(file, list.body.keys);
-    if (!loaded) throw new Error("test status list does not load");
-    return loaded;
-  }
-  const verify = (status: LoadedStatusList, timeZone = NODE_TIME_ZONE) =>
-    verifyQrText(qr, { lists: [list], statusLists: new Map([["320000", status]]), timeZone }, NOW);
+  const statusList = (generatedAt: Date, state: "valid" | "revoked" = "valid") =>
+    offline.statusList(generatedAt, { state, validForSeconds: 86_400 });
+  const verify = (status: LoadedStatusList, timeZone = NODE_TIME_ZONE) => offline.verify(status, timeZone);
 
   it("when the list was generated three hours ago (ttl 5 minutes, valid a day), then the certificate is still valid but a stale-list warning with its code says the status is as of then, in the node's zone", () => {
     const status = statusList(new Date(NOW.getTime() - 180 * MINUTE));
@@ -76,17 +56,9 @@ describe("offline verification with a status list older than its ttl", () => {
   });
 
   it("when the list has expired or is missing, then each warning carries its own code", () => {
-    const expired = verifyQrText(
-      qr,
-      {
-        lists: [list],
-        statusLists: new Map([["320000", statusList(new Date(NOW.getTime() - 25 * 60 * MINUTE))]]),
-        timeZone: NODE_TIME_ZONE,
-      },
-      NOW,
-    );
+    const expired = verify(statusList(new Date(NOW.getTime() - 25 * 60 * MINUTE)));
     expect(expired.warningCodes).to.deep.equal(["status_list_expired"]);
-    const missing = verifyQrText(qr, { lists: [list], timeZone: NODE_TIME_ZONE }, NOW);
+    const missing = offline.verify(null, NODE_TIME_ZONE);
     expect(missing.warningCodes).to.deep.equal(["status_list_missing"]);
     expect(missing.warnings).to.have.length(1);
   });

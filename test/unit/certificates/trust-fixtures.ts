@@ -6,12 +6,18 @@ import { COSE_ALG } from "../../../server/certificates/crypto/suites.js";
 import type { ListMarks } from "../../../server/certificates/list-marks.js";
 import type { SignatureSuite, TrustAnchor, TrustListKey } from "../../../server/contracts/certificates.js";
 import {
+  buildStatusList,
   buildTrustList,
   createSigner,
+  emptyStatusBits,
   generateKeyPair,
   keyIdOf,
+  loadStatusList,
   loadTrustList,
   sealClaims,
+  setStatusBits,
+  verifyQrText,
+  type LoadedStatusList,
   type LoadedTrustList,
   type SealingKey,
 } from "../../../server/certificates/index.js";
@@ -52,6 +58,20 @@ export function aProvinceKey(
   return { pair, kid, sealing, entry };
 }
 
+/** A list-signing anchor (a fresh ed25519 key) named `name` for `provinces`, and its signer. */
+export function anAnchor(name: string, provinces: TrustAnchor["provinces"]) {
+  const pair = generateKeyPair("ed25519");
+  const anchor: TrustAnchor = {
+    name,
+    kid: keyIdOf("ed25519", pair.publicKey),
+    suite: "ed25519",
+    publicKey: pair.publicKey,
+    provinces,
+  };
+  const signer: SealingKey = { kid: anchor.kid, signer: createSigner(pair) };
+  return { anchor, pair, signer };
+}
+
 /** An anchor and a verified trust list holding `keys`. */
 export function aTrustList(
   keys: TrustListKey[],
@@ -62,14 +82,7 @@ export function aTrustList(
     provinces?: TrustAnchor["provinces"];
   } = {},
 ): { list: LoadedTrustList; anchor: TrustAnchor; file: unknown } {
-  const pair = generateKeyPair("ed25519");
-  const anchor: TrustAnchor = {
-    name: "test anchor",
-    kid: keyIdOf("ed25519", pair.publicKey),
-    suite: "ed25519",
-    publicKey: pair.publicKey,
-    provinces: opts.provinces ?? "*",
-  };
+  const { anchor, signer } = anAnchor("test anchor", opts.provinces ?? "*");
   const file = buildTrustList(
     {
       issuer: "test",
@@ -78,7 +91,7 @@ export function aTrustList(
       validForSeconds: opts.validForSeconds ?? 7 * 86_400,
       refreshSeconds: opts.refreshSeconds ?? 86_400,
     },
-    { kid: anchor.kid, signer: createSigner(pair) },
+    signer,
   );
   const loaded = loadTrustList(file, [anchor]);
   if (!loaded.ok) throw new Error(loaded.reason);
@@ -145,15 +158,7 @@ export function forgeSealed(key: SealingKey, dates: { vf?: number; vt?: number }
  * province:320000, valid a week, refreshed daily, generated at `now`.
  */
 export function aJiangsuAnchor() {
-  const pair = generateKeyPair("ed25519");
-  const anchor: TrustAnchor = {
-    name: "江苏",
-    kid: keyIdOf("ed25519", pair.publicKey),
-    suite: "ed25519",
-    publicKey: pair.publicKey,
-    provinces: ["320000"],
-  };
-  const signer = { kid: anchor.kid, signer: createSigner(pair) };
+  const { anchor, signer } = anAnchor("江苏", ["320000"]);
   return {
     anchor,
     signTrustList: (keys: TrustListKey[], now: Date) =>
@@ -180,4 +185,75 @@ export async function aFakePeer(
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, asked, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * 江苏's key on a trust list made at `now`, the sample certificate sealed with it, and that
+ * province's status lists: what an offline verifier holds. `statusList` makes one at
+ * `generatedAt`, valid `validForSeconds`, with the sample's entry as `state`; `verify` checks the
+ * sample's QR against it (at `now` unless told, in `timeZone`).
+ */
+export function anOfflineVerifier(now: Date) {
+  const key = aProvinceKey("ed25519", "320000");
+  const { list } = aTrustList([key.entry], { now });
+  const qr = sealSample(key.sealing);
+  function statusList(
+    generatedAt: Date,
+    { state = "valid", validForSeconds }: { state?: "valid" | "revoked"; validForSeconds: number },
+  ): LoadedStatusList {
+    const bits = emptyStatusBits();
+    setStatusBits(bits, sampleClaims.statusIndex, state);
+    const file = buildStatusList(
+      { provinceCode: "320000", bits, now: generatedAt, validForSeconds },
+      key.sealing,
+    );
+    const loaded = loadStatusList(file, list.body.keys);
+    if (!loaded) throw new Error("test status list does not load");
+    return loaded;
+  }
+  const verify = (status: LoadedStatusList | null, timeZone: string, at = now) =>
+    verifyQrText(
+      qr,
+      { lists: [list], ...(status ? { statusLists: new Map([["320000", status]]) } : {}), timeZone },
+      at,
+    );
+  return { key, list, qr, statusList, verify };
+}
+
+/**
+ * A province as its node publishes itself to a peer (serve `docs` with aFakePeer): its anchor
+ * (named `name`), a trust list of one province key made now, an empty status list made at
+ * `statusListMadeAt` (now unless told), each valid a day; and the sample certificate's QR sealed
+ * with that key.
+ */
+export function aPublishedProvince(
+  provinceCode: string,
+  {
+    name = `province ${provinceCode} node`,
+    statusListMadeAt,
+  }: { name?: string; statusListMadeAt?: Date } = {},
+) {
+  const { anchor, signer } = anAnchor(name, [provinceCode]);
+  const cert = aProvinceKey("ed25519", provinceCode);
+  const now = new Date();
+  const trustList = buildTrustList(
+    {
+      issuer: `province:${provinceCode}`,
+      keys: [cert.entry],
+      now,
+      validForSeconds: 86_400,
+      refreshSeconds: 3_600,
+    },
+    signer,
+  );
+  const statusList = buildStatusList(
+    { provinceCode, bits: emptyStatusBits(), now: statusListMadeAt ?? now, validForSeconds: 86_400 },
+    cert.sealing,
+  );
+  const docs = new Map<string, unknown>([
+    ["/api/certificates/trust-anchors", { format: "roadcert-trust-anchors/1", anchors: [anchor] }],
+    ["/api/certificates/trust-list", trustList],
+    ["/api/certificates/status-list", statusList],
+  ]);
+  return { anchor, cert, docs, qr: sealSample(cert.sealing, { provinceCode }) };
 }

@@ -14,6 +14,7 @@ import {
   type VerifyBody,
 } from "@contracts/certificates.js";
 import { api, postFile, type Sent } from "@/shared/api.js";
+import { rotateKeyBody } from "./key-rotation.js";
 
 export type { CertificateDto, IssuanceDto };
 
@@ -74,11 +75,16 @@ export const certificatesApi = {
   /**
    * Rotates the node's certificate key (or its trust-list key) if `expectKid` (the key the admin was
    * shown) is still the one a rotation ends; the page words a refusal itself (`notify: false`).
+   * `immediate` (a leaked certificate key): no lead, the old key ends now (rotateKeyBody).
    */
-  rotateKey: (expectKid: string, purpose: "certificate" | "trust-list" = "certificate") =>
+  rotateKey: (
+    expectKid: string,
+    purpose: "certificate" | "trust-list" = "certificate",
+    options: { immediate?: boolean } = {},
+  ) =>
     api.post<{ purpose: "certificate" | "trust-list"; kid: string }>(
       "/api/certificates/keys/rotate",
-      { purpose, expectKid },
+      rotateKeyBody(expectKid, purpose, options),
       { notify: false },
     ),
   verifyText: (body: Sent<typeof VerifyBody>) =>

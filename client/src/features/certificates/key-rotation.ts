@@ -32,6 +32,51 @@ export function rotationNote(leadHours: number): string {
   );
 }
 
+/** The rotation dialog's option for a leaked certificate key (POST …/keys/rotate `immediate: true`). */
+export const IMMEDIATE_ROTATION_LABEL = "密钥已泄露，立即停用旧密钥";
+
+/**
+ * What the immediate rotation does (server key-rotation.ts `rotate` with `immediate`): no lead, the
+ * old key (and one still waiting for its switch) ends now, and issuing through the hub waits until
+ * the hub lists the new key (signing_key_not_at_hub) rather than sign on with a key a thief holds.
+ */
+export function immediateRotationNote(): string {
+  return (
+    "仅在签名密钥已泄露或疑似泄露时选用。确认后立即生成新的签名密钥并启用，不等待提前公告期；" +
+    "旧密钥从此刻起停止签发，不再签发任何证书（尚未启用的待启用密钥也一并停用）。" +
+    "接入全国中心的，新证书须待全国中心收录新密钥后才签发（通常几秒钟），在此之前的签发会被拒绝并提示稍后重试；" +
+    "离线验证方在更新信任列表之前无法验证新证书。" +
+    "旧密钥此前签发的证书不受影响，仍可验证。轮换完成后不能撤回。"
+  );
+}
+
+/** The body of POST /api/certificates/keys/rotate; `immediate` only for the certificate key, which alone has a lead. */
+export function rotateKeyBody(
+  expectKid: string,
+  purpose: "certificate" | "trust-list",
+  options: { immediate?: boolean } = {},
+): { purpose: "certificate" | "trust-list"; expectKid: string; immediate?: true } {
+  return purpose === "certificate" && options.immediate === true
+    ? { purpose, expectKid, immediate: true }
+    : { purpose, expectKid };
+}
+
+/**
+ * What the page says once the certificate key is rotated at once: the new key in use, and the keys
+ * that stopped now (`endedKids`: the one signing and one waiting for its switch, as the page had
+ * read them), so the admin can check none of them signs any more.
+ */
+export function immediateRotationResult(outcome: { kid: string; endedKids: readonly string[] }): string {
+  const ended = outcome.endedKids.length
+    ? `；原密钥 ${outcome.endedKids.join("、")} 已停止签发，自此刻起不再签发任何证书`
+    : "";
+  return (
+    `已生成新的签名密钥 ${outcome.kid}，已立即启用${ended}。` +
+    "接入全国中心的，待全国中心收录新密钥后（通常几秒钟）即用其签发新证书。" +
+    "原密钥此前签发的证书仍可验证。新密钥已列入本省信任列表，并将公告至全国中心。"
+  );
+}
+
 /** The certificate keys on the node's own trust list (its signed document's payload), oldest first. */
 export function trustListKeys(doc: SignedDocument): TrustListKey[] {
   const json = new TextDecoder().decode(base64UrlToBytes(doc.payload));

@@ -26,6 +26,8 @@ export const VERDICT_WORDS: Readonly<Record<VerificationCode, string>> = {
   superseded: "这是较早版本的证书：发证机关已换发新版，旧版不再使用，请以持证人的新版证书为准。",
   unknown_certificate:
     "二维码虽由发证省份的签名密钥签名，但该省没有这张证书的签发记录：可能是伪造证书，请核实持证人身份。",
+  status_index_out_of_range:
+    "二维码虽带有发证省份的签名，但其状态编号超出该省证书状态列表的范围：可能是伪造或损坏的证书，请核实持证人身份。",
   qr_not_found: "没有找到证书二维码：请上传本系统生成的证书 PDF，或用摄像头、图片扫描证书上的二维码。",
 };
 
