@@ -5,7 +5,7 @@ import { EXCHANGE, LOOKUP, NAME, type Check, type HubContext } from "./hub-conte
 import { CheckFailed, conforming, errorCode, must, refusedWith } from "./kit.js";
 import { reservedIdNumber } from "./test-identities.js";
 
-/** The exchange's requirements (E01–E08), strict inputs (V01–V03) and the served documents (D01). */
+/** The exchange's requirements (E01–E08) and strict inputs (V01–V03). */
 export function exchangeChecks(k: HubContext): Check[] {
   const { send, verifySigned, idNumber, aCase, lookup, options } = k;
   const officer = { id: "conformance", name: NAME, divisionCode: options.provinceCode };
@@ -146,21 +146,6 @@ export function exchangeChecks(k: HubContext): Check[] {
         refusedWith(raw, 400, "validation_failed");
         verifySigned(raw);
         return "refused";
-      },
-    ],
-    [
-      "D01",
-      "the OpenAPI 3.1 documents are served",
-      async () => {
-        for (const name of ["collection", "catalog", "exchange"]) {
-          const res = await fetch(`${k.session.base}/api/hub/v1/openapi/${name}.json`);
-          must(res.ok, `${name}.json answered ${res.status}`);
-          must(
-            ((await res.json()) as { openapi?: string }).openapi === "3.1.0",
-            `${name}.json is not OpenAPI 3.1`,
-          );
-        }
-        return "collection, catalog, exchange";
       },
     ],
   ];

@@ -5,6 +5,7 @@ import { TimeIdCursor, wholeNumber } from "./validation.js";
 import {
   AckProblem,
   CaseState,
+  DisputeWithdrawalReason,
   EndReason,
   ExchangeKind,
   FilingDetails,
@@ -48,6 +49,8 @@ export const OfficerAckBody = z
     path: ["problem"],
   });
 export const OfficerEndBody = z.object({ endDate: IsoDate, reason: EndReason }).strict();
+/** The home officer takes back their province's dispute of a notice (撤回异议), saying why. */
+export const OfficerDisputeWithdrawalBody = z.object({ reason: DisputeWithdrawalReason }).strict();
 
 export const CaseListQuery = z.strictObject({
   box: z.enum(["in", "out"]),

@@ -8,7 +8,15 @@ import type { CaseDto } from "./exchange-pages.js";
  */
 
 /** What an outgoing message of a case is (the queue's `purpose`). */
-export const OutgoingPurpose = z.enum(["submit", "answer", "end", "issued", "document", "source_ended"]);
+export const OutgoingPurpose = z.enum([
+  "submit",
+  "answer",
+  "end",
+  "issued",
+  "document",
+  "source_ended",
+  "dispute_withdrawal",
+]);
 export type OutgoingPurpose = z.infer<typeof OutgoingPurpose>;
 
 /** How the case page and its history name each kind of outgoing message. */
@@ -19,6 +27,7 @@ export const OUTGOING_PURPOSE_LABELS: Readonly<Record<OutgoingPurpose, string>> 
   issued: "换发报告",
   document: "文书",
   source_ended: "原籍证书吊销或撤销告知",
+  dispute_withdrawal: "撤回异议",
 };
 
 /** One message the sender gave up on: what it is, how often it was tried, the last failure (Chinese). */

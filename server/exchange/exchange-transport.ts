@@ -5,19 +5,22 @@ import { LookupNoticesPage } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { dueNow } from "../lib/queue-due.js";
-import { createHoldPause, HOLD_REASONS } from "../lib/queue-hold.js";
+import { createHoldPause, HOLD_REASONS, type HoldCause } from "../lib/queue-hold.js";
 import {
+  clockRefusedAtPeer,
   hubAnswerCode,
   notRegisteredAtPeer,
   PeerRefusal,
   SEND_WORDS,
   sendFailure,
   suspendedAtPeer,
+  unsignedClockRefusal,
+  unverifiedRefusal,
   type NodeClient,
 } from "../sharing/index.js";
 import { createHubReads } from "./hub-reads.js";
 import { applyInboxPage, type InboxHooks } from "./inbox-pull.js";
-import { settleDelivery, type Delivery, type OutgoingEntry as Entry } from "./outgoing-settle.js";
+import { givesUp, settleDelivery, type Delivery, type OutgoingEntry as Entry } from "./outgoing-settle.js";
 import { heldDocumentContent } from "./province-documents.js";
 import { provinceExchangeModels } from "./province-exchange.models.js";
 
@@ -65,7 +68,27 @@ const OUTGOING_WORDS = {
   notTaken: (status: number, code: string | null | undefined) =>
     `全国中心暂未受理该消息 (${hubAnswerCode(status, code)})`,
   badReceipt: "全国中心的回执不符合接口规范",
+  clock: (code: string | undefined) =>
+    `全国中心按时间拒收该消息 (401 ${code ?? "clock_skew"})，请检查本节点服务器的时钟（时间同步），消息在本地等待`,
+  unsignedRefusal: (code: string | null) =>
+    `全国中心的拒收应答未经签名，无法确认 (${hubAnswerCode(401, code)})，消息在本地等待`,
 } as const;
+
+/** A hold with the words its pause logs (queue-hold.ts); settleDelivery reads only kind and reason. */
+type Held = Extract<Delivery, { kind: "hold" }> & { cause?: HoldCause };
+
+/**
+ * A pull's failure as the exchange loop reads it: an unsigned 401 unknown_key (the hub signs no
+ * refusal of a request it could not verify) is thrown as that refusal, which the loop only logs as
+ * expected until the operator registers this node (exchange.feature.ts), never acts on.
+ */
+function asPullFailure(what: string) {
+  return (err: unknown): never => {
+    if (unverifiedRefusal(err)?.code === "unknown_key")
+      throw new PeerRefusal(what, { status: 401, error: { code: "unknown_key", message: "未登记的节点密钥" } });
+    throw err;
+  };
+}
 
 /** A receipt for an answer that agreed to a transfer: the hub holds the case acknowledged. */
 const agreesToTransfer = (r: CaseReceipt) => r.kind === "transfer" && r.state === "acknowledged";
@@ -110,7 +133,7 @@ export function createExchangeTransport(options: TransportOptions) {
     ).lean<Entry>();
   }
 
-  async function attempt(entry: Entry): Promise<Delivery> {
+  async function attempt(entry: Entry): Promise<Delivery | Held> {
     const client = options.client();
     if (!client) return { kind: "retry", error: OUTGOING_WORDS.hubNotConfigured };
     let answer;
@@ -122,6 +145,16 @@ export function createExchangeTransport(options: TransportOptions) {
           : entry.body;
       answer = await client.call("POST", `/api/hub/v1/exchange${entry.path}`, body);
     } catch (err) {
+      // An unsigned 401: the hub signs no refusal of a request whose signature it did not verify (a
+      // request changed on the way, a key it does not know yet), so it is no word of the hub's and
+      // waits uncounted; what it claims only picks the words.
+      const unsigned = unverifiedRefusal(err);
+      if (unsigned?.code === "unknown_key") return { kind: "hold", reason: HOLD_REASONS.unknownKey("案件") };
+      // The hub judges a signature's time before the signature itself, so its clock refusals come
+      // unsigned too: only their words send the operator to the clock.
+      const clock = unsignedClockRefusal(err);
+      if (clock) return { kind: "hold", reason: OUTGOING_WORDS.clock(clock), cause: "clock" };
+      if (unsigned) return { kind: "hold", reason: OUTGOING_WORDS.unsignedRefusal(unsigned.code), cause: "unavailable" };
       return { kind: "retry", error: sendFailure(err), cause: err };
     }
     if (answer.status === 200) {
@@ -133,7 +166,8 @@ export function createExchangeTransport(options: TransportOptions) {
       return { kind: "retry", error: OUTGOING_WORDS.badReceipt, cause: receipt.error };
     }
     // Signed by the hub: it has not registered this node yet. Not the case's failure (counted, it
-    // went dead after maxAttempts, about an hour); a 401 under a key it knows still counts below.
+    // went dead after maxAttempts, about an hour); a signed 401 (only of a request whose signature
+    // the hub verified: wrong_audience, nonce_reused) still counts below.
     if (notRegisteredAtPeer(answer))
       return { kind: "hold", reason: HOLD_REASONS.unknownKey("案件") };
     // Suspended by the hub operator: every message of this node is refused until it is active
@@ -141,6 +175,11 @@ export function createExchangeTransport(options: TransportOptions) {
     // had moved on (a filing the hub never closed, a former home never told its certificate was
     // superseded); counted, the same after maxAttempts. It waits, uncounted, like an unknown key.
     if (suspendedAtPeer(answer)) return { kind: "hold", reason: HOLD_REASONS.suspended("消息") };
+    // This node's clock is off from the hub's beyond its skew: every message would be refused
+    // alike, so it waits uncounted (counted, a case was given up after maxAttempts) and the reason
+    // sends the operator to the clock.
+    if (clockRefusedAtPeer(answer))
+      return { kind: "hold", reason: OUTGOING_WORDS.clock(answer.error?.code), cause: "clock" };
     const e = answer.error;
     // A replay still in progress, rate limiting, a case another step is changing at that moment
     // (its "请稍后重试") and the hub's own failures are worth another try.
@@ -185,10 +224,9 @@ export function createExchangeTransport(options: TransportOptions) {
     if (!client) return;
     for (let more = true; more;) {
       const after = await cursor("lookups");
-      const answer = await client.call(
-        "GET",
-        `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=500`,
-      );
+      const answer = await client
+        .call("GET", `/api/hub/v1/catalog/lookup-notices?after=${after}&limit=500`)
+        .catch(asPullFailure("lookup notices pull"));
       if (answer.status !== 200) throw new PeerRefusal("lookup notices pull", answer);
       const page = LookupNoticesPage.parse(answer.body);
       for (const l of page.lookups) {
@@ -260,15 +298,17 @@ export function createExchangeTransport(options: TransportOptions) {
       if (result.kind === "done" && e.purpose === "answer" && agreesToTransfer(result.receipt))
         options.onTransferAgreed?.();
       if (result.kind === "hold") {
-        pause.held(result.reason);
+        pause.held(result.reason, { cause: "cause" in result ? result.cause : undefined });
         break;
       }
       if (result.kind === "retry") {
         const detail = { caseId: e.caseId, purpose: e.purpose, attempts: e.attempts + 1, error: result.error, err: result.cause };
         // The last attempt made the entry dead (settleDelivery) and nothing sends it again: logged
         // as "retrying later" like the others, an operator never learnt that the hub was not told.
-        if (e.attempts + 1 >= maxAttempts)
+        if (givesUp(e.purpose, e.attempts + 1, maxAttempts))
           options.logger.error(detail, "exchange send failed; given up after the maximum attempts");
+        else if (e.attempts + 1 >= maxAttempts)
+          options.logger.error(detail, "exchange send still failing after the maximum attempts; retrying at the longest backoff");
         else options.logger.warn(detail, "exchange send failed; retrying later");
         // The hub is unreachable: stop this pass; backoff decides when the next one tries.
         break;
@@ -326,12 +366,9 @@ export function createExchangeTransport(options: TransportOptions) {
         const after = await cursor("inbox");
         // The first request may wait at the hub for the next message (long poll).
         const wait = first && opts.waitMs ? `&wait=${opts.waitMs}` : "";
-        const answer = await client.call(
-          "GET",
-          `/api/hub/v1/exchange/inbox?after=${after}&limit=200${wait}`,
-          undefined,
-          opts.signal,
-        );
+        const answer = await client
+          .call("GET", `/api/hub/v1/exchange/inbox?after=${after}&limit=200${wait}`, undefined, opts.signal)
+          .catch(asPullFailure("inbox pull"));
         if (answer.status !== 200) throw new PeerRefusal("inbox pull", answer);
         const page = InboxPage.parse(answer.body);
         const { applied: pageApplied, committed } = await applyInboxPage(m, options, transaction, page, own);

@@ -91,6 +91,7 @@ export function createExchangeHubFeature(
   const exchange = createHubExchangeService(conn, {
     hub: createHubExchangePort(conn),
     ackHours: config.exchange.ackHours,
+    issueHours: config.exchange.transferIssueHours,
   });
   const router = strictRouter();
   router.use(hubExchangeNodeRouter({ gate, exchange, documents: createHubDocuments(conn) }));

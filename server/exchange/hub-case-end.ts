@@ -4,7 +4,7 @@ import type { HubExchangePort } from "../hub/index.js";
 import type { HubCaseDoc, HubExchangeModels } from "./hub-exchange.models.js";
 import { caseReceipt, type createHubInbox } from "./hub-inbox.js";
 import { hashOf, type createHubCaseOrder, type createNodeTx } from "./hub-case-order.js";
-import { OPEN } from "./hub-case-upkeep.js";
+import { staysFiled } from "./hub-case-upkeep.js";
 import { assertOwnOffice } from "./office-division.js";
 import { checkEndDate, filingStart } from "./exchange-dates.js";
 
@@ -82,21 +82,8 @@ export function createHubCaseEnd(
           await hold(session, c.toProvince, "state", next, at);
           return caseReceipt(next);
         }
-        const others = await m.Cases.exists({
-          kind: "filing",
-          idNumber: c.idNumber,
-          fromProvince: province,
-          state: { $in: OPEN },
-          caseId: { $ne: caseId },
-        }).session(session);
         // A former home (the person transferred away from it) keeps their changes for good.
-        const formerHome = await m.Cases.exists({
-          kind: "transfer",
-          idNumber: c.idNumber,
-          toProvince: province,
-          issued: { $ne: null },
-        }).session(session);
-        if (!others && !formerHome) await hub.unfile(c.idNumber, province, session);
+        if (!(await staysFiled(m, c, province, session))) await hub.unfile(c.idNumber, province, session);
         await hold(session, c.toProvince, "state", next, at);
         return caseReceipt(next);
       });

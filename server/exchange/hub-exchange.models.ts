@@ -42,6 +42,13 @@ const caseSchema = new Schema(
      */
     sourceEndedAt: { type: Date, default: null },
     sourceEnded: { type: Schema.Types.Mixed, default: null },
+    /**
+     * A notice: the home province's last taking back of its dispute (撤回异议, DisputeWithdrawalBody
+     * with the dispute it took back and when), passed on to the sender with the case's return to
+     * `delivered`.
+     */
+    disputeWithdrawnAt: { type: Date, default: null },
+    disputeWithdrawn: { type: Schema.Types.Mixed, default: null },
     /** Set once when the deadline passed unanswered: escalated to the home province's province level. */
     overdue: { type: Boolean, default: false },
     escalatedAt: { type: Date, default: null },
@@ -135,6 +142,8 @@ export function hubExchangeModels(conn: Connection) {
       counterSchema,
       "exchange_counters",
     ),
+    // Also written by the hub's reassignment of a contested home, by this collection's name
+    // (server/hub/exchange-port.ts orderHomeMove): keep the two in step.
     PersonOrders: modelOn<HubPersonOrderDoc>(
       conn,
       "ExchangeHubPersonOrder",

@@ -74,6 +74,11 @@ export function hubExchangeNodeRouter(deps: {
     const { caseId } = parse(CaseParams, req.params);
     await send(req, res, CaseReceipt, await exchange.end(caseId, req.body, ...sender(res)));
   });
+  // The home province takes back its dispute of a notice (撤回异议): hub-case-dispute.ts.
+  signed.post("/cases/:caseId/dispute-withdrawal", async (req, res) => {
+    const { caseId } = parse(CaseParams, req.params);
+    await send(req, res, CaseReceipt, await exchange.withdrawDispute(caseId, req.body, ...sender(res)));
+  });
   // A notice's documents: in from the reporting province, out to either province of the case.
   signed.post("/cases/:caseId/documents", async (req, res) => {
     const { caseId } = parse(CaseParams, req.params);

@@ -10,14 +10,16 @@ import {
 } from "../contracts/exchange.js";
 import type { QualificationRecord } from "../contracts/hub.js";
 import { errors } from "../lib/errors.js";
+import { DEFAULT_TRANSFER_ISSUE_HOURS } from "../config-exchange.js";
 import { isDuplicateKey } from "../lib/mongo.js";
 import type { HubExchangePort } from "../hub/index.js";
 import { hubExchangeModels, type HubCaseDoc } from "./hub-exchange.models.js";
 import { createHubCaseCheck } from "./hub-case-check.js";
 import { caseReceipt, createHubInbox } from "./hub-inbox.js";
 import { createHubCaseOrder, createNodeTx, hashOf } from "./hub-case-order.js";
-import { createHubCaseUpkeep, openKeyOf } from "./hub-case-upkeep.js";
+import { createHubCaseUpkeep, openKeyOf, staysFiled } from "./hub-case-upkeep.js";
 import { createHubCaseEnd } from "./hub-case-end.js";
+import { createHubCaseDispute } from "./hub-case-dispute.js";
 import { assertOwnOffice } from "./office-division.js";
 import { checkCaseDates } from "./exchange-dates.js";
 
@@ -35,7 +37,13 @@ export type AckHours = Readonly<Record<ExchangeKind, number>>;
  */
 export function createHubExchangeService(
   conn: Connection,
-  deps: { hub: HubExchangePort; ackHours: AckHours; now?: () => Date },
+  deps: {
+    hub: HubExchangePort;
+    ackHours: AckHours;
+    /** Hours to issue on an agreed transfer (config `exchange.transferIssueHours`); tests may leave it out. */
+    issueHours?: number;
+    now?: () => Date;
+  },
 ) {
   const m = hubExchangeModels(conn);
   const now = deps.now ?? (() => new Date());
@@ -91,7 +99,15 @@ export function createHubExchangeService(
           issued: null,
           sourceEndedAt: null,
           sourceEnded: null,
-          ...openKeyOf(body.kind, body.practitioner.idNumber, sender, body.officer.divisionCode),
+          disputeWithdrawnAt: null,
+          disputeWithdrawn: null,
+          ...openKeyOf(
+            body.kind,
+            body.practitioner.idNumber,
+            sender,
+            body.officer.divisionCode,
+            body.kind === "notice" ? body.details.caseNumber : undefined,
+          ),
         });
         const doc = await nodeTx(sender, keyId, at, async (session) => {
           // The home `check` read before the transaction: an agreed transfer committing meanwhile
@@ -101,6 +117,23 @@ export function createHubExchangeService(
           const taken = docFor(
             movedTo === null || movedTo === checked.home ? checked : await check(body, sender, at),
           );
+          // A lookup that backed a transfer the home refused backs no other: re-posted after each
+          // refusal, one lookup kept a transfer of the person open for good. Read after orderPerson,
+          // so an answer committing meanwhile is seen.
+          if (
+            body.kind === "transfer" &&
+            body.lookupId !== undefined &&
+            (await m.Cases.exists({
+              idNumber: taken.idNumber,
+              kind: "transfer",
+              lookupId: body.lookupId,
+              "ack.outcome": "problem",
+            }).session(session))
+          )
+            throw errors.conflict(
+              "lookup_used",
+              "该查询凭证所依据的转籍已被原籍省份答复存在问题，不能再次使用；请重新查询后再申请",
+            );
           if (body.kind === "filing") await deps.hub.fileWith(taken.idNumber, sender, session);
           // The unique caseId and openKey indexes refuse a duplicate case and a second open filing
           // or transfer (the insert fails and the transaction with it).
@@ -120,6 +153,15 @@ export function createHubExchangeService(
           throw errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
         if (isDuplicateKey(err) && body.kind === "transfer")
           throw errors.conflict("transfer_open", "该从业人员已有办理中的转籍");
+        if (isDuplicateKey(err) && body.kind === "notice") {
+          const key = openKeyOf("notice", body.practitioner.idNumber, sender, "", body.details.caseNumber);
+          const open = await m.Cases.findOne(key, { caseId: 1 }).lean();
+          // The node's words (province-exchange.service.ts noticeDuplicate), naming the open case.
+          throw errors.conflict(
+            "notice_duplicate",
+            `该处罚决定书文号已就该从业人员抄告（交换事项 ${open?.caseId ?? ""}），未办结前不能重复抄告；如需更正，请先撤回原抄告`,
+          );
+        }
         throw err;
       }
     },
@@ -169,10 +211,25 @@ export function createHubExchangeService(
         sourceRecord,
       };
       const moves = c.kind === "transfer" && ack.outcome === "acknowledged";
+      // Agreed, the transfer waits on the receiving province's issuance: its deadline from now on,
+      // escalated as an unanswered case's is (sweepOverdue). Overdue in answering is over.
+      const issueBy = moves
+        ? {
+            deadlineAt: new Date(
+              at.getTime() + (deps.issueHours ?? DEFAULT_TRANSFER_ISSUE_HOURS) * 3_600_000,
+            ),
+            overdue: false,
+            escalatedAt: null,
+          }
+        : {};
+      Object.assign(next, issueBy);
+      // A filing the home disputes no longer files its sender (see FILING_LIVE).
+      const unfiles = c.kind === "filing" && ack.outcome === "problem";
       return nodeTx(province, keyId, at, async (session) => {
         // Ordered first; where the person went is recorded only once the move is made (below), so a
-        // same-step receipt from `sameStepOr` records no move it did not make.
-        if (moves) await orderPerson(c.idNumber, session);
+        // same-step receipt from `sameStepOr` records no move it did not make. An unfiling is
+        // ordered with the sender's other filings' endings and new filings, as an ending is.
+        if (moves || unfiles) await orderPerson(c.idNumber, session);
         const res = await m.Cases.updateOne(
           { caseId, ack: null, state: { $in: ["sent", "delivered"] } },
           {
@@ -182,6 +239,7 @@ export function createHubExchangeService(
               answeredAt: at,
               deliveredAt: next.deliveredAt,
               sourceRecord,
+              ...issueBy,
             },
             // A refused transfer is over (see openKeyOf): the receiver may ask again.
             ...(c.kind === "transfer" && ack.outcome === "problem" ? { $unset: { openKey: 1 } } : {}),
@@ -206,6 +264,8 @@ export function createHubExchangeService(
         if (moves && !(await deps.hub.moveHome(c.idNumber, c.toProvince, c.fromProvince, c.caseId, session)))
           throw errors.conflict("home_moved", "该从业人员的主管省份已不是本省，不能同意转籍；请答复存在问题");
         if (moves) await orderPerson(c.idNumber, session, c.fromProvince);
+        if (unfiles && !(await staysFiled(m, c, c.fromProvince, session)))
+          await deps.hub.unfile(c.idNumber, c.fromProvince, session);
         await hold(session, c.fromProvince, "state", next, at);
         return caseReceipt(next);
       });
@@ -297,6 +357,9 @@ export function createHubExchangeService(
 
     // The sending province's ending (filings, transfers, disputed notices): hub-case-end.ts.
     ...createHubCaseEnd(m, { hub: deps.hub, now, caseFor, nodeTx, orderPerson, hold }),
+
+    // The home province's taking back of its dispute of a notice: hub-case-dispute.ts.
+    ...createHubCaseDispute(m, { now, caseFor, nodeTx, sameStepOr, hold }),
 
     /**
      * Messages for `province` after its cursor. Asking with `after` confirms everything up to it:

@@ -116,6 +116,13 @@ export function createHubInbox(conn: Connection, m: HubExchangeModels, now: () =
       issued: (c.issued ?? null) as InboxMessage["issued"],
       sourceRecord: (c.sourceRecord ?? null) as InboxMessage["sourceRecord"],
       sourceEnded: (c.sourceEnded ?? null) as InboxMessage["sourceEnded"],
+      // The taking back as the home sent it (reason, officer), without what the hub keeps beside it.
+      disputeWithdrawn: c.disputeWithdrawn
+        ? {
+            reason: (c.disputeWithdrawn as NonNullable<InboxMessage["disputeWithdrawn"]>).reason,
+            officer: (c.disputeWithdrawn as NonNullable<InboxMessage["disputeWithdrawn"]>).officer,
+          }
+        : null,
     };
     heldFor.get(session)?.add(to);
     // Not numbered yet (negative, unique, never read by a pull): numberPending numbers it once committed.

@@ -4,6 +4,30 @@ import type { QualificationRecord } from "../contracts/hub.js";
 import { AppError, errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { NodeClient } from "../sharing/index.js";
+import { ownEntry } from "../contracts/own-entry.js";
+
+/**
+ * Why the hub gave no document, as the officer reads it: words, never the hub's status and code
+ * (全国中心未提供该文书（404 case_not_found） told an officer nothing); the code goes to the log.
+ */
+const DOCUMENT_REFUSALS: Readonly<Record<string, string>> = {
+  case_not_found: "全国中心没有该交换事项的记录，无法取得文书",
+  document_not_in_case: "全国中心记录的该事项中没有这份文书",
+  node_suspended: "本节点已被全国中心暂停，暂不能取得文书，请联系全国中心",
+  unknown_key: "全国中心尚未登记本节点的密钥，暂不能取得文书，请联系运维人员",
+  clock_skew: "全国中心按时间拒绝了本节点的请求，请联系运维人员检查本节点服务器的时钟",
+  signature_expired: "全国中心按时间拒绝了本节点的请求，请联系运维人员检查本节点服务器的时钟",
+  rate_limited: "全国中心当前请求过多，请稍后再试",
+};
+const DOCUMENT_BUSY = "全国中心暂时无法提供该文书，请稍后再试";
+const DOCUMENT_REFUSED = "全国中心未能提供该文书，请稍后再试；仍不能取得的，请联系运维人员";
+
+/** The officer's words for the hub's answer `status` / `code` to a document read. */
+function documentRefusal(status: number, code: string | undefined): string {
+  const known = code === undefined ? undefined : ownEntry(DOCUMENT_REFUSALS, code);
+  if (known) return known;
+  return status >= 500 || status === 429 ? DOCUMENT_BUSY : DOCUMENT_REFUSED;
+}
 
 /**
  * What a province reads from the hub about one of its cases, on an officer's request (signed
@@ -26,11 +50,9 @@ export function createHubReads(options: { client: () => NodeClient | null; logge
       if (answer.status === 200) return DocumentContent.parse(answer.body);
       if (answer.error?.code === "document_pending")
         throw errors.conflict("document_pending", "文书尚未送达全国中心，请稍后再试");
-      throw new AppError(
-        "hub_refused",
-        502,
-        `全国中心未提供该文书（${answer.status} ${answer.error?.code ?? ""}）`,
-      );
+      const code = answer.error?.code;
+      options.logger.warn({ caseId, status: answer.status, code }, "hub refused the document");
+      throw new AppError("hub_refused", 502, documentRefusal(answer.status, code));
     },
     /**
      * The hub's current record of the home's certificate on the agreed transfer `caseId` (a signed

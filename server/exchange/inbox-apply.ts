@@ -55,10 +55,23 @@ export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: str
     };
   }
   if (!c) return null;
+  const withdrawal = disputeWithdrawal(c, msg, at);
+  if (withdrawal !== undefined) return withdrawal;
   const set: Record<string, unknown> = {};
   const advance = RANK[msg.state] > RANK[c.state as CaseState];
   if (advance) set.state = msg.state;
-  if (msg.overdue && !c.overdue) Object.assign(set, { overdue: true, escalatedAt: at });
+  // An agreed transfer waits on its issuance from then on, by the deadline the hub set when it was
+  // agreed (hub-exchange.service.ts `answer`): taken with the first message that carries it, at
+  // either end, an overdue answer being over.
+  const agreedNow =
+    c.kind === "transfer" &&
+    msg.state === "acknowledged" &&
+    !c.issued &&
+    c.deadlineAt?.getTime() !== Date.parse(msg.deadlineAt);
+  if (agreedNow)
+    Object.assign(set, { deadlineAt: new Date(msg.deadlineAt), overdue: false, escalatedAt: null });
+  const escalated = msg.overdue && (agreedNow || !c.overdue);
+  if (escalated) Object.assign(set, { overdue: true, escalatedAt: at });
   if (msg.ack && !c.ack) set.ack = { ...msg.ack, at: msg.at };
   if (msg.end && !c.end) set.end = msg.end;
   if (msg.sourceRecord && !c.sourceRecord) set.sourceRecord = msg.sourceRecord;
@@ -76,8 +89,10 @@ export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: str
     ? `对方已换发新证 ${msg.issued?.serial ?? ""}，本省证书已注销（转籍）`
     : ended
       ? `原籍省份告知：本次换发所依据的原籍证书已被${SOURCE_ENDED_LABELS[ended.status]}（${ended.reason}），早于本省换发新证。本省证书未自动撤销，请核查后决定是否撤销或吊销本省证书`
-      : msg.overdue && !c.overdue
-        ? "逾期未确认，已升级至省级"
+      : escalated && c.kind === "transfer" && msg.state === "acknowledged"
+        ? "同意转籍后逾期未换发新证，已升级至省级"
+        : escalated
+          ? "逾期未确认，已升级至省级"
         : (msg.ack?.problem?.note ?? msg.end?.reason ?? null);
   const by =
     issuedNow && msg.issued
@@ -107,4 +122,37 @@ export function applyMessage(c: LocalCaseDoc | null, msg: InboxMessage, own: str
 /** An officer of another province as the case history shows them: by the province's name, not its code. */
 function officerOf(name: string, provinceCode: string): string {
   return `${name}（${divisionName(provinceCode) ?? provinceCode}）`;
+}
+
+/**
+ * The home province took back its dispute of this province's notice (撤回异议): the notice is as
+ * before the dispute, `delivered` and unanswered, and the history says who took it back and why.
+ * Only a copy still disputed moves back (the message about a later answer moves it on as any).
+ * A copy this province ended meanwhile stays ended, only its answer cleared: the hub took the
+ * withdrawal first, so it refuses the ending, which then gives the case back as the hub holds it,
+ * unanswered (outgoing-settle.ts `reopen`). Undefined: not such a message, applied as any other.
+ */
+function disputeWithdrawal(c: LocalCaseDoc, msg: InboxMessage, at: Date) {
+  const w = msg.disputeWithdrawn;
+  if (!w || c.box !== "out" || c.kind !== "notice" || RANK[msg.state] >= RANK.problem) return undefined;
+  if (c.state !== "problem" && c.state !== "ended") return undefined;
+  if (!c.ack) return null;
+  const state = c.state === "problem" ? msg.state : c.state;
+  return {
+    insert: undefined,
+    issuedNow: false,
+    sourceEndedNow: false,
+    update: {
+      $set: { state, ack: null },
+      $push: {
+        history: {
+          at,
+          state,
+          by: officerOf(w.officer.name, msg.toProvince),
+          note: `对方撤回异议：${w.reason}`,
+          messageId: msg.messageId,
+        },
+      },
+    },
+  };
 }

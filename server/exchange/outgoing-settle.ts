@@ -38,7 +38,20 @@ const REFUSAL_ACTIONS: Readonly<Record<OutgoingDoc["purpose"], (kind: LocalCaseD
     issued: () => "exchange.message_refused",
     document: () => "exchange.message_refused",
     source_ended: () => "exchange.message_refused",
+    dispute_withdrawal: () => "exchange.message_refused",
   };
+
+/**
+ * Messages whose loss leaves the two provinces disagreeing for good: an issuance report (the
+ * receiving province's new certificate valid while the former home's was never superseded), an
+ * ending or an answer. They never go dead: past `maxAttempts` they keep being retried at the
+ * backoff's cap, and the escalation page counts them (province-case-reads.ts `undelivered`).
+ */
+export const KEEPS_RETRYING: ReadonlySet<OutgoingDoc["purpose"]> = new Set(["issued", "end", "answer"]);
+
+/** Whether a failed attempt numbered `attempts` makes the entry dead (given up). */
+export const givesUp = (purpose: OutgoingDoc["purpose"], attempts: number, maxAttempts: number): boolean =>
+  attempts >= maxAttempts && !KEEPS_RETRYING.has(purpose);
 
 /** Who the audit log names for what the sender settles by itself. */
 const SENDER_ACTOR = { id: "exchange", kind: "system", name: "跨省交换（发送）" } as const;
@@ -75,7 +88,9 @@ export async function settleDelivery(
   }
   if (result.kind === "retry") {
     const attempts = entry.attempts + 1;
-    const dead = attempts >= maxAttempts;
+    const dead = givesUp(entry.purpose, attempts, maxAttempts);
+    // Kept retrying past the maximum: said once on the case, where its officers look.
+    const stillTrying = !dead && attempts === maxAttempts;
     // Due again by the database's clock plus a jittered backoff (see DUE in exchange-transport.ts),
     // whatever this instance's says.
     await m.Outgoing.updateOne(
@@ -95,8 +110,11 @@ export async function settleDelivery(
     );
     // The case's history says so, where its officers look (an ending or issuance report dying
     // unseen left the other side unaware); its page offers to send it again (province-resend.ts).
-    if (dead) {
+    if (dead || stillTrying) {
       const c = await m.Cases.findOne({ caseId: entry.caseId }, { state: 1 }).session(session).lean();
+      const note = dead
+        ? `${PURPOSE_LABELS[entry.purpose]}未能送达全国中心，已停止自动重发（共 ${attempts} 次）：${result.error}`
+        : `${PURPOSE_LABELS[entry.purpose]}已 ${attempts} 次未能送达全国中心，本省节点将继续自动重发：${result.error}`;
       if (c)
         await m.Cases.updateOne(
           { caseId: entry.caseId },
@@ -106,7 +124,7 @@ export async function settleDelivery(
                 at,
                 state: c.state,
                 by: "本省节点",
-                note: `${PURPOSE_LABELS[entry.purpose]}未能送达全国中心，已停止自动重发（共 ${attempts} 次）：${result.error}`,
+                note,
               },
             },
           },
@@ -117,7 +135,9 @@ export async function settleDelivery(
   }
   // A refused answer or ending is taken back below: the hub's word on it is final (done, so it does
   // not hold the case's later entries back) and its key is free for the next answer or ending.
-  const takenBack = result.kind === "refused" && (entry.purpose === "answer" || entry.purpose === "end");
+  const takenBack =
+    result.kind === "refused" &&
+    (entry.purpose === "answer" || entry.purpose === "end" || entry.purpose === "dispute_withdrawal");
   await m.Outgoing.updateOne(
     { _id: entry._id },
     {
@@ -196,6 +216,11 @@ async function showRefusal(
   at: Date,
 ): Promise<void> {
   const answered = entry.purpose === "answer" && c.state === (entry.body as { outcome?: string }).outcome;
+  // A dispute's taking back the hub refused: the dispute stands there, so here too, unless the case
+  // moved on meanwhile (answered again, or ended by its sender).
+  const prior = entry.prior as { state?: CaseState; ack?: unknown } | null | undefined;
+  const disputeStands =
+    entry.purpose === "dispute_withdrawal" && c.state === "delivered" && !c.ack && !!prior?.ack;
   const undo =
     entry.purpose === "submit"
       ? { state: "refused" }
@@ -203,7 +228,9 @@ async function showRefusal(
         ? { state: "delivered", ack: null }
         : entry.purpose === "answer"
           ? { ack: null }
-          : {};
+          : disputeStands
+            ? { state: prior.state ?? "problem", ack: prior.ack }
+            : {};
   await m.Cases.updateOne(
     // The state read above, in this transaction: a pull moving the case on conflicts and retries.
     { caseId: c.caseId, state: c.state },
@@ -247,7 +274,14 @@ async function reopen(
   // The home's answer pulled while the ending waited could not move an ended case: it is where
   // the hub holds the case now.
   const outcome = (c.ack as { outcome?: CaseState } | null)?.outcome;
-  const state = outcome && RANK[outcome] > RANK[before] ? outcome : before;
+  // A notice whose dispute the home took back while its withdrawal waited (inbox-apply.ts
+  // `disputeWithdrawal` cleared the answer): unanswered, as the hub holds it.
+  const state =
+    c.kind === "notice" && before === "problem" && !c.ack
+      ? "delivered"
+      : outcome && RANK[outcome] > RANK[before]
+        ? outcome
+        : before;
   const key = prior?.openKey === null ? null : openKeyOf(c, state);
   // A new filing or transfer of the person took the key once the ending released it: it keeps it
   // (read here in the transaction; one taking it meanwhile fails this one on the unique key, and
@@ -256,7 +290,7 @@ async function reopen(
     ? await m.Cases.exists({ openKey: key, caseId: { $ne: c.caseId } }).session(session)
     : null;
   const note = taken
-    ? `${refusal.message}（已恢复为终止前的状态；该从业人员已有新的${c.kind === "transfer" ? "转籍" : "备案"}，请核对后终止其中一件）`
+    ? `${refusal.message}（已恢复为终止前的状态；该从业人员已有新的${{ transfer: "转籍", notice: "抄告", filing: "备案" }[c.kind]}，请核对后终止其中一件）`
     : `${refusal.message}（已恢复为终止前的状态，可重新终止）`;
   await m.Cases.updateOne(
     { caseId: c.caseId, state: c.state },

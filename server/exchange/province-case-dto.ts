@@ -41,7 +41,10 @@ export function toCaseDto(c: LocalCaseDoc, now: Date): CaseDto {
     overdue:
       c.overdue ||
       (!!c.deadlineAt &&
-        (c.state === "sent" || c.state === "delivered") &&
+        (c.state === "sent" ||
+          c.state === "delivered" ||
+          // An agreed transfer not issued on: by its issuance deadline (hub-case-upkeep.ts sweepOverdue).
+          (c.kind === "transfer" && c.state === "acknowledged" && !c.issued)) &&
         c.deadlineAt.getTime() < now.getTime()),
     escalatedAt: iso(c.escalatedAt),
     refusal: c.refusal ? { code: c.refusal.code ?? "", message: c.refusal.message ?? "" } : null,

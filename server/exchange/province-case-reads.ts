@@ -12,6 +12,13 @@ import { provinceExchangeModels, type LocalCaseDoc } from "./province-exchange.m
 
 /** Overdue cases the escalation list shows at once (the province works them from the oldest). */
 const ESCALATIONS_SHOWN = 200;
+/**
+ * How long a message may wait unsent before the escalation page counts it as stuck: well past the
+ * sender's first retries (1 s doubling), short of the hour an outage took to make one dead.
+ */
+const UNDELIVERED_AFTER_MS = 30 * 60_000;
+/** Cases with undelivered messages the escalation page lists at once. */
+const UNDELIVERED_SHOWN = 200;
 /** Cases and lookups of one practitioner the page lists at most (far beyond any real practitioner). */
 const PRACTITIONER_ROWS = 200;
 
@@ -58,6 +65,36 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
         lastError: e.lastError ?? null,
       })),
     };
+  }
+
+  /**
+   * Cases of the whole node with a message that has not reached the hub: given up on (dead, the hub
+   * never refused it) or waiting longer than UNDELIVERED_AFTER_MS (an outage, a hold, or queued
+   * behind a given-up message), oldest first. Shown inside one case only, an issuance report that
+   * never arrived left two valid certificates until someone opened that case.
+   */
+  async function undeliveredCases(now: Date): Promise<{ cases: CaseDto[]; total: number }> {
+    const stuck = await m.Outgoing.aggregate<{ _id: string; since: Date }>([
+      {
+        $match: {
+          $or: [
+            { status: "dead", refusedByHub: { $ne: true } },
+            {
+              status: { $in: ["pending", "sending"] },
+              createdAt: { $lte: new Date(now.getTime() - UNDELIVERED_AFTER_MS) },
+            },
+          ],
+        },
+      },
+      { $group: { _id: "$caseId", since: { $min: "$createdAt" } } },
+      { $sort: { since: 1 } },
+    ]);
+    const ids = stuck.map((s) => s._id);
+    // The cases read are the ones counted: a second count of the same filter was a second read.
+    const rows = await m.Cases.find({ caseId: { $in: ids }, state: { $ne: "refused" } }).lean();
+    const order = new Map(ids.map((id, i) => [id, i]));
+    rows.sort((a, b) => (order.get(a.caseId) ?? 0) - (order.get(b.caseId) ?? 0));
+    return { cases: rows.slice(0, UNDELIVERED_SHOWN).map((c) => toCaseDto(c, now)), total: rows.length };
   }
 
   return {
@@ -139,24 +176,35 @@ export function createCaseReads(conn: Connection, clock: { databaseNow?: () => P
     },
 
     /**
-     * Received cases past their deadline and unanswered, the longest overdue first: the province
-     * level's escalation list, at most ESCALATIONS_SHOWN of them with how many there are in all.
+     * Received cases past their deadline and unanswered, and agreed transfers past their issuance
+     * deadline, the longest overdue first: the province
+     * level's escalation list, at most ESCALATIONS_SHOWN of them with how many there are in all;
+     * and the node's cases with messages stuck on the way to the hub (undeliveredCases).
      * Who may read it is the `exchange:escalations` policy's (its levels), asked again here for
      * callers that reach the service without the route.
      */
-    async escalations(actor: AuthUser): Promise<{ cases: CaseDto[]; total: number }> {
+    async escalations(actor: AuthUser): Promise<{
+      cases: CaseDto[];
+      total: number;
+      undelivered: { cases: CaseDto[]; total: number };
+    }> {
       decide(actor, "exchange:escalations");
       const now = await databaseNow();
+      const late = { $or: [{ overdue: true }, { deadlineAt: { $lt: now } }] };
       const overdue: Record<string, unknown> = {
-        box: "in",
-        state: { $in: ["sent", "delivered"] },
-        $or: [{ overdue: true }, { deadlineAt: { $lt: now } }],
+        $or: [
+          { box: "in", state: { $in: ["sent", "delivered"] }, ...late },
+          // Agreed transfers not issued on past their issuance deadline, at either end: the
+          // receiving province is to issue, the former home's certificate is valid meanwhile.
+          { kind: "transfer", state: "acknowledged", issued: null, ...late },
+        ],
       };
-      const [rows, total] = await Promise.all([
+      const [rows, total, undelivered] = await Promise.all([
         m.Cases.find(overdue).sort({ deadlineAt: 1 }).limit(ESCALATIONS_SHOWN).lean(),
         m.Cases.countDocuments(overdue),
+        undeliveredCases(now),
       ]);
-      return { cases: rows.map((c) => toCaseDto(c, now)), total };
+      return { cases: rows.map((c) => toCaseDto(c, now)), total, undelivered };
     },
 
     /**

@@ -64,7 +64,7 @@ const localCaseSchema = new Schema(
      * hub held it (QualificationRecord), which this province issues from.
      */
     sourceRecord: { type: Schema.Types.Mixed, default: null },
-    /** Present while an outgoing filing or transfer is open (filingOpenKey, transferOpenKey): unique. */
+    /** Present while an outgoing case is open (filingOpenKey, transferOpenKey, noticeOpenKey): unique. */
     openKey: { type: String },
   },
   { minimize: false, versionKey: false, timestamps: true },
@@ -203,15 +203,28 @@ export function transferOpenKey(idNumber: string): string {
 }
 
 /**
- * The open key a sent filing or transfer holds in `state` (null: none). Notices hold none, and a
- * transfer the home answered with a problem has taken its last step (transferOpenKey).
+ * The key an outgoing enforcement notice (抄告) holds until it is ended: one per person per penalty
+ * decision (处罚决定书文号) of this province. A notice sent again after its answer was lost (a proxy's
+ * 502) was a second case for the same penalty, and the home's credit assessment counted its points
+ * twice (province-case-reads.ts `creditOf`). The hub keeps the same rule per sending province.
+ */
+export function noticeOpenKey(idNumber: string, caseNumber: string): string {
+  return `notice:${idNumber}:${caseNumber.trim()}`;
+}
+
+/**
+ * The open key a sent case holds in `state` (null: none). A transfer the home answered with a
+ * problem has taken its last step (transferOpenKey); a notice holds its decision number's key
+ * until ended (noticeOpenKey).
  */
 export function openKeyOf(
-  c: { kind: string; idNumber: string; division: string },
+  c: { kind: string; idNumber: string; division: string; details?: unknown },
   state: string,
 ): string | null {
   if (c.kind === "filing") return filingOpenKey(c.idNumber, c.division);
   if (c.kind === "transfer" && state !== "problem") return transferOpenKey(c.idNumber);
+  const caseNumber = (c.details as { caseNumber?: unknown } | null | undefined)?.caseNumber;
+  if (c.kind === "notice" && typeof caseNumber === "string") return noticeOpenKey(c.idNumber, caseNumber);
   return null;
 }
 export type OutgoingDoc = InferSchemaType<typeof outgoingSchema>;

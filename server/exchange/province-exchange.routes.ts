@@ -7,6 +7,7 @@ import {
   NewNoticeBody,
   NewTransferBody,
   OfficerAckBody,
+  OfficerDisputeWithdrawalBody,
   OfficerEndBody,
   PractitionerParams,
 } from "../contracts/exchange.js";
@@ -59,6 +60,11 @@ export function provinceExchangeRouter(deps: { exchange: ProvinceExchangeService
   });
   r.post("/exchange/cases/:caseId/answer", access.route("exchange:answer"), async (req, res) => {
     res.json(await exchange.answer(actorOf(req), parse(CaseParams, req.params).caseId, parse(OfficerAckBody, req.body)));
+  });
+  // 撤回异议: the home province takes back its dispute of a notice, as it answered it.
+  r.post("/exchange/cases/:caseId/dispute-withdrawal", access.route("exchange:answer"), async (req, res) => {
+    const { caseId } = parse(CaseParams, req.params);
+    res.json(await exchange.withdrawDispute(actorOf(req), caseId, parse(OfficerDisputeWithdrawalBody, req.body)));
   });
   r.post("/exchange/cases/:caseId/end", access.route("exchange:send"), async (req, res) => {
     res.json(await exchange.end(actorOf(req), parse(CaseParams, req.params).caseId, parse(OfficerEndBody, req.body)));

@@ -13,7 +13,7 @@ import type {
 import { errors } from "../lib/errors.js";
 import type { ExchangeTransport } from "./exchange-transport.js";
 import { isDuplicateKey } from "../lib/mongo.js";
-import { provinceExchangeModels, transferOpenKey } from "./province-exchange.models.js";
+import { noticeOpenKey, provinceExchangeModels, transferOpenKey } from "./province-exchange.models.js";
 import { newOutgoingCaseDocs, officerOf } from "./province-new-case.js";
 import { createCaseReads } from "./province-case-reads.js";
 import { createProvinceDocuments } from "./province-documents.js";
@@ -26,6 +26,15 @@ import type { TransferSource } from "./transfer-source.js";
 const alreadyFiled = () => errors.conflict("already_filed", "该从业人员已在本辖区备案，请先终止原备案");
 // The hub's code and words for the same refusal, so the officer sees one answer whoever gives it.
 const transferOpen = () => errors.conflict("transfer_open", "该从业人员已有办理中的转籍");
+/**
+ * One penalty is reported once: a second open notice of the same decision number (处罚决定书文号)
+ * counted its points twice at home. The hub's code and words, naming the case already open.
+ */
+const noticeDuplicate = (caseId: string) =>
+  errors.conflict(
+    "notice_duplicate",
+    `该处罚决定书文号已就该从业人员抄告（交换事项 ${caseId}），未办结前不能重复抄告；如需更正，请先撤回原抄告`,
+  );
 type Details = { filing: FilingDetails; transfer: TransferDetails; notice: NoticeDetails };
 
 export interface ProvinceExchangeDeps {
@@ -45,7 +54,7 @@ export interface ProvinceExchangeDeps {
   /**
    * Which account of this node made lookup `lookupId` (the audit log's `actorOfLookup`): null when
    * the node has no answered lookup of that id on record (one made before outcomes were recorded,
-   * or whose outcome entry failed); absent, the check is not made.
+   * or made past the node), which is refused lookup_unknown; absent, the check is not made.
    */
   lookupMaker?: (lookupId: string) => Promise<string | null>;
 }
@@ -81,8 +90,11 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
    * account of this node made it. The hub knows the province that asked, not its officers: a
    * colleague's lookup cited showed the home province one officer looking and another filing (Prüm,
    * EUCARIS: each query is the official's own, logged with their purpose). Such a citation is
-   * audited as the case's refusal. A lookup the node has no record of is left to the hub's checks
-   * (see `lookupMaker`).
+   * audited as the case's refusal. So is a lookup the node has no record of (`lookup_unknown`):
+   * whose it is cannot be told here, and the hub, which takes a lookup for 30 days
+   * (hub-case-check.ts), knows the province, not its accounts. Passed on, a colleague's lookup from
+   * before outcomes were recorded went through for up to 30 days after the upgrade; refused, the
+   * officer looks again (the answer is shown only once recorded: lookup.service.ts).
    */
   async function checkLookup(
     actor: AuthUser,
@@ -97,19 +109,22 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
       );
     if (!lookupId || !deps.lookupMaker) return;
     const maker = await deps.lookupMaker(lookupId);
-    if (maker === null || maker === actor.id) return;
+    if (maker === actor.id) return;
+    const code = maker === null ? "lookup_unknown" : "lookup_not_own";
     // Its own action: `exchange.<kind>.refused` reads 被拒收 (by the hub), and this node refused it.
     await deps.audit.record({
       action: `exchange.${kind}.refused_by_node`,
       actor,
       divisionCode: actor.divisionCode,
       target: { type: "practitioner", id: idNumber },
-      details: { code: "lookup_not_own", lookupId, lookupBy: maker },
+      details: { code, lookupId, lookupBy: maker },
     });
-    throw errors.unprocessable(
-      "lookup_not_own",
-      "所引用的查询不是您本人所做：请以本人账号重新查询该从业人员，再凭查询凭证办理",
-    );
+    throw maker === null
+      ? errors.unprocessable("lookup_unknown", "查询记录不存在，请重新查询：本节点没有该查询凭证的记录")
+      : errors.unprocessable(
+          "lookup_not_own",
+          "所引用的查询不是您本人所做：请以本人账号重新查询该从业人员，再凭查询凭证办理",
+        );
   }
 
   async function send<K extends ExchangeKind>(
@@ -134,6 +149,16 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
     }
     if (kind === "transfer" && (await m.Cases.exists({ openKey: transferOpenKey(input.practitioner.idNumber) })))
       throw transferOpen();
+    const noticeKey =
+      kind === "notice"
+        ? noticeOpenKey(input.practitioner.idNumber, (input.details as NoticeDetails).caseNumber)
+        : null;
+    const sameNotice = () =>
+      noticeKey ? m.Cases.findOne({ openKey: noticeKey }, { caseId: 1 }).lean() : Promise.resolve(null);
+    // Answers at once when the officer sends again (the first answer lost on the way); the unique
+    // open key below decides a race.
+    const earlier = await sameNotice();
+    if (earlier) throw noticeDuplicate(earlier.caseId);
     // A notice's documents must be here as it names them: their content follows it to the hub.
     const documents = kind === "notice" ? (input.details as NoticeDetails).documents : [];
     if (documents.length > 0) {
@@ -172,8 +197,9 @@ export function createProvinceExchangeService(conn: Connection, deps: ProvinceEx
           details: { idNumber: input.practitioner.idNumber, lookupId: input.lookupId ?? null },
         });
       })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         if (!isDuplicateKey(err, "openKey")) throw err;
+        if (kind === "notice") throw noticeDuplicate((await sameNotice())?.caseId ?? "");
         throw kind === "transfer" ? transferOpen() : alreadyFiled();
       });
     // One attempt at once, so a refusal the hub can already give reaches the officer as an answer.

@@ -5,11 +5,13 @@ import {
   type AckBody,
   type CaseDto,
   type CaseState,
+  type DisputeWithdrawalBody,
   type EndBody,
 } from "../contracts/exchange.js";
 import type { SignedCertificateRecord } from "../contracts/certificates.js";
 import { errors, type AppError } from "../lib/errors.js";
 import { checkEndDate, filingStart } from "./exchange-dates.js";
+import { disputeRefusals } from "./hub-case-dispute.js";
 import { officerOf } from "./province-new-case.js";
 import type { LocalCaseDoc, ProvinceExchangeModels } from "./province-exchange.models.js";
 import { agreementOn, type TransferSource } from "./transfer-source.js";
@@ -55,6 +57,20 @@ const ENDABLE = {
 /** The hub's words for the same refusal, so the officer reads one answer whoever gives it. */
 const NOTICE_NOT_WITHDRAWN = "抄告只有在对方提出异议后才能撤回";
 
+/**
+ * Why the home province's dispute of a received case cannot be taken back (null: it can): only a
+ * notice, only while it stands disputed by this province's answer. The hub's rule and words
+ * (hub-case-dispute.ts). WITHDRAWABLE is the same rule as a filter.
+ */
+function notWithdrawable(c: LocalCaseDoc): AppError | null {
+  if (c.kind !== "notice") return disputeRefusals.notANotice();
+  if (c.state === "ended") return disputeRefusals.ended();
+  if (c.state !== "problem" || (c.ack as { outcome?: string } | null)?.outcome !== "problem")
+    return disputeRefusals.notDisputed();
+  return null;
+}
+const WITHDRAWABLE = { box: "in", kind: "notice", state: "problem", "ack.outcome": "problem" };
+
 export interface FollowUpDeps {
   m: ProvinceExchangeModels;
   audit: AuditLog;
@@ -87,11 +103,11 @@ export function createFollowUps(deps: FollowUpDeps) {
   async function followUp(
     actor: AuthUser,
     c: LocalCaseDoc,
-    purpose: "answer" | "end",
+    purpose: "answer" | "end" | "dispute_withdrawal",
     change: {
-      body: AckBody | EndBody;
+      body: AckBody | EndBody | DisputeWithdrawalBody;
       set: Record<string, unknown>;
-      state: "acknowledged" | "problem" | "ended";
+      state: "acknowledged" | "problem" | "ended" | "delivered";
       note: string | null;
       allowed: Record<string, unknown>;
       refusal: (c: LocalCaseDoc) => AppError | null;
@@ -100,8 +116,11 @@ export function createFollowUps(deps: FollowUpDeps) {
     const { body, set, state, note } = change;
     const at = new Date();
     const seq = await deps.nextSeq();
+    // A case has one answer and one ending; a notice's dispute may be raised and taken back again.
+    const key = purpose === "dispute_withdrawal" ? `${purpose}:${c.caseId}:${seq}` : `${purpose}:${c.caseId}`;
     await deps.audit.transaction(async (session) => {
-      // The case as the change found it: an ending the hub refuses gives it back (outgoing-settle.ts).
+      // The case as the change found it: an ending or a dispute's taking back the hub refuses gives
+      // it back (outgoing-settle.ts).
       const was = await m.Cases.findOneAndUpdate(
         { caseId: c.caseId, ...change.allowed },
         {
@@ -110,7 +129,7 @@ export function createFollowUps(deps: FollowUpDeps) {
           // An ended filing no longer holds the person in this division.
           ...(state === "ended" ? { $unset: { openKey: 1 } } : {}),
         },
-        { session, returnDocument: "before", projection: { state: 1, openKey: 1 } },
+        { session, returnDocument: "before", projection: { state: 1, openKey: 1, ack: 1 } },
       ).lean();
       if (!was) {
         // The other press won: this one is told what a later press would be, so the officer
@@ -118,23 +137,36 @@ export function createFollowUps(deps: FollowUpDeps) {
         const now = await m.Cases.findOne({ caseId: c.caseId }).session(session).lean();
         throw (now && change.refusal(now)) ?? errors.conflict("case_busy", "该事项已被他人处理，请刷新");
       }
+      if (purpose === "dispute_withdrawal")
+        // The disputing answer's key is free for the answer the home now gives instead.
+        await m.Outgoing.updateOne(
+          { key: `answer:${c.caseId}` },
+          { $set: { key: `answer:${c.caseId}:withdrawn:${seq}` } },
+          { session },
+        );
       await m.Outgoing.create(
         [
           {
-            key: `${purpose}:${c.caseId}`,
+            key,
             seq,
             caseId: c.caseId,
             purpose,
-            path: `/cases/${c.caseId}/${purpose}`,
+            path: `/cases/${c.caseId}/${purpose === "dispute_withdrawal" ? "dispute-withdrawal" : purpose}`,
             body,
             availableAt: at,
             ...(purpose === "end" ? { prior: { state: was.state, openKey: was.openKey ?? null } } : {}),
+            ...(purpose === "dispute_withdrawal"
+              ? { prior: { state: was.state, ack: was.ack as unknown } }
+              : {}),
           },
         ],
         { session },
       );
       await deps.audit.append(session, {
-        action: `exchange.${c.kind}.${purpose === "answer" ? state : "ended"}`,
+        action:
+          purpose === "dispute_withdrawal"
+            ? "exchange.notice.dispute_withdrawn"
+            : `exchange.${c.kind}.${purpose === "answer" ? (state as "acknowledged" | "problem") : "ended"}`,
         actor,
         divisionCode: c.division,
         target: { type: "exchange_case", id: c.caseId },
@@ -146,6 +178,25 @@ export function createFollowUps(deps: FollowUpDeps) {
   }
 
   return {
+    /**
+     * The home province takes back its dispute of a received notice (撤回异议): the notice is
+     * delivered and unanswered again, here at once and at the hub and the sender once the message
+     * is through (hub-case-dispute.ts applies the same rule), and the officer answers it again.
+     */
+    async withdrawDispute(actor: AuthUser, caseId: string, input: { reason: string }) {
+      const c = await visibleCase(actor, caseId, "in");
+      const refused = notWithdrawable(c);
+      if (refused) throw refused;
+      return followUp(actor, c, "dispute_withdrawal", {
+        body: { reason: input.reason, officer: officerOf(actor) },
+        set: { ack: null },
+        state: "delivered",
+        note: `撤回异议：${input.reason}`,
+        allowed: WITHDRAWABLE,
+        refusal: notWithdrawable,
+      });
+    },
+
     /** The home province's answer to a received case, by an officer of the responsible office or above. */
     async answer(
       actor: AuthUser,
@@ -176,9 +227,12 @@ export function createFollowUps(deps: FollowUpDeps) {
         officer: officerOf(actor),
         at: new Date().toISOString(),
       };
+      // Agreed, the transfer waits on the receiving province's issuance, by a deadline the hub sets
+      // (hub-exchange.service.ts `answer`) and tells with its escalation: overdue answering is over.
+      const agreed = c.kind === "transfer" && input.outcome === "acknowledged";
       return followUp(actor, c, "answer", {
         body,
-        set: { ack },
+        set: { ack, ...(agreed ? { overdue: false, escalatedAt: null, deadlineAt: null } : {}) },
         state: input.outcome,
         note,
         allowed: ANSWERABLE,

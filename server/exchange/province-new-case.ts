@@ -1,6 +1,7 @@
 import type { AuthUser } from "../contracts/auth.js";
 import type { CaseBody, ExchangeKind } from "../contracts/exchange.js";
-import { filingOpenKey, transferOpenKey } from "./province-exchange.models.js";
+import type { NoticeDetails } from "../contracts/exchange.js";
+import { filingOpenKey, noticeOpenKey, transferOpenKey } from "./province-exchange.models.js";
 
 /** The officer as a message to the hub names them. */
 export const officerOf = (a: AuthUser) => ({ id: a.id, name: a.displayName, divisionCode: a.divisionCode });
@@ -17,7 +18,7 @@ export interface NewOutgoingCase {
 
 /**
  * The documents a new outgoing case writes in one transaction: this province's copy of the case
- * (queued; a filing or transfer holds its open key) and its outbox entries, the case first and then each
+ * (queued; each kind holds its open key) and its outbox entries, the case first and then each
  * document by its digest, in order per case.
  */
 export function newOutgoingCaseDocs(c: NewOutgoingCase) {
@@ -40,6 +41,9 @@ export function newOutgoingCaseDocs(c: NewOutgoingCase) {
     history: [{ at, state: "queued", by: officer.name, note: null }],
     ...(kind === "filing" ? { openKey: filingOpenKey(practitioner.idNumber, officer.divisionCode) } : {}),
     ...(kind === "transfer" ? { openKey: transferOpenKey(practitioner.idNumber) } : {}),
+    ...(kind === "notice"
+      ? { openKey: noticeOpenKey(practitioner.idNumber, (body.details as NoticeDetails).caseNumber) }
+      : {}),
   };
   const entries = [
     {

@@ -2,6 +2,9 @@ import type { ClientSession, Connection } from "mongoose";
 import type { QualificationRecord } from "../contracts/hub-collection.js";
 import { hubModels } from "./hub.models.js";
 
+/** The exchange's per-person order (hub-exchange.models.ts personOrderSchema, hub-case-order.ts). */
+export const PERSON_ORDER_COLLECTION = "exchange_person_order";
+
 /**
  * What the exchange interface (server/exchange) needs of the hub's records: the pointer of a
  * practitioner, the division that issued the certificate, the catalog lookup a case cites, and
@@ -62,7 +65,10 @@ export function createHubExchangePort(conn: Connection) {
     /**
      * Moves the practitioner's pointer from `from` to `to` (转籍), conditional on `from` still being
      * home, so it moves exactly once; the move is a change in the feed like any record. Resolves
-     * false when the pointer had already moved.
+     * false when the pointer had already moved. The hub operator's reassignment of a contested
+     * home (home-contests.ts) moves it too, only from the pointer `version` it decided on, and does
+     * not file the former home: that province held no valid certificate of the person (often it
+     * only published a pass under an ID number it did not own), so it gets no later changes.
      */
     async moveHome(
       idNumber: string,
@@ -70,10 +76,12 @@ export function createHubExchangePort(conn: Connection) {
       to: string,
       caseId: string,
       session: ClientSession,
+      options: { version?: number; keepFormerFiled?: boolean } = {},
     ): Promise<boolean> {
       const at = new Date();
+      const keepFormer = options.keepFormerFiled !== false;
       const pointer = await m.Pointers.findOneAndUpdate(
-        { idNumber, homeProvince: from },
+        { idNumber, homeProvince: from, ...(options.version === undefined ? {} : { version: options.version }) },
         {
           $set: { homeProvince: to, updatedAt: at },
           $inc: { version: 1 },
@@ -92,14 +100,14 @@ export function createHubExchangePort(conn: Connection) {
       if (!c) throw new Error("change counter missing");
       await m.Pointers.updateOne({ idNumber }, { $set: { lastSeq: c.value } }, { session });
       // The former home keeps receiving this practitioner's changes as if filed with it.
-      await m.Pointers.updateOne({ idNumber }, { $addToSet: { filedWith: from } }, { session });
+      if (keepFormer) await m.Pointers.updateOne({ idNumber }, { $addToSet: { filedWith: from } }, { session });
       await m.Changes.create(
         [
           {
             seq: c.value,
             idNumber,
             homeProvince: to,
-            filedWith: [...pointer.filedWith, from],
+            filedWith: keepFormer ? [...pointer.filedWith, from] : [...pointer.filedWith],
             recordId: `transfer:${caseId}`,
             recordType: "transfer",
             operation: "update",
@@ -110,6 +118,19 @@ export function createHubExchangePort(conn: Connection) {
         { session },
       );
       return true;
+    },
+    /**
+     * The exchange's per-person order write for a move of the home made outside the exchange (the
+     * operator's reassignment of a contested home, home-contests.ts), in the mover's transaction, as
+     * orderPerson (server/exchange/hub-case-order.ts) writes it when an agreed transfer moves the
+     * home: a case checked against the old home before the move commits then conflicts with it
+     * and is checked again, rather than sent to the former home. Written by collection name because
+     * the hub does not read the exchange's models (PERSON_ORDER_COLLECTION, hub-exchange.models.ts).
+     */
+    async orderHomeMove(idNumber: string, to: string, session: ClientSession): Promise<void> {
+      await conn
+        .collection<{ _id: string; changes: number; home?: string }>(PERSON_ORDER_COLLECTION)
+        .updateOne({ _id: idNumber }, { $inc: { changes: 1 }, $set: { home: to } }, { upsert: true, session });
     },
     async unfile(idNumber: string, province: string, session: ClientSession): Promise<void> {
       await m.Pointers.updateOne({ idNumber }, { $pull: { filedWith: province } }, { session });

@@ -3,6 +3,7 @@ import {
   CaseBody,
   CaseReceipt,
   CaseSourceRecord,
+  DisputeWithdrawalBody,
   EndBody,
   InboxPage,
   InboxQuery,
@@ -31,7 +32,11 @@ sending province within 30 days and having found this practitioner; 422 lookup_m
 of the person), then its pointer index, and refuses with a stable code: 404 practitioner_unknown, 422
 own_practitioner / identity_mismatch, 409 no_certificate / certificate_not_valid / certificate_expired (validTo before
 the filing's or transfer's calendar day in Beijing, though not yet cancelled) / already_filed (one open filing
-per practitioner per filing division) / transfer_open. A notice may cite no lookup; if the hub cannot deliver such a
+per practitioner per filing division) / transfer_open (one open transfer per practitioner per sending province;
+two provinces' transfers may be open at once, and once the home agrees to one, its agreement to another is refused
+home_moved) / notice_duplicate (an open notice of the sending province already reports this practitioner's penalty
+decision number, details.caseNumber; the message names that case) / lookup_used (the cited lookup backed a transfer the home answered with a problem: look the
+practitioner up again). A notice may cite no lookup; if the hub cannot deliver such a
 notice (practitioner unknown, the sender's own, or another name than the hub holds) it answers 422 lookup_required
 whatever the reason, so that a notice nobody receives tells nothing of the person without a lookup on record.
 
@@ -39,7 +44,8 @@ Delivery is store and forward by PULL: the hub holds a message for the receiving
 province asks GET /exchange/inbox with an \`after\` cursor at or past the message's seq, which confirms it stored it;
 only then is a case \`delivered\` (and its sender told). Receivers apply each messageId once. States: sent → delivered →
 acknowledged | problem (the home province's answer, POST /cases/{caseId}/answer, only by the province the case was
-sent to: 403 not_case_recipient) → ended (a filing ended or a transfer withdrawn by its sender, or a notice withdrawn
+sent to: 403 not_case_recipient; a filing answered with a problem no longer sends the filing province the
+practitioner's changes, unless it holds another filing of them not disputed) → ended (a filing ended or a transfer withdrawn by its sender, or a notice withdrawn
 by its sender once disputed, POST /cases/{caseId}/end; any other notice 409 not_endable). UUIDs (lookupId, messageId)
 and SHA-256 hex digests are accepted in either case and kept in lower case. A transfer's
 acknowledgement carries the home province's signed certificate record (record + signature with its QR); the receiving
@@ -87,7 +93,7 @@ reach the inbox as they are.`,
           responses: responses(CaseReceipt, {
             "404": "practitioner_unknown",
             "409":
-              "case_conflict (another case under this caseId) / no_certificate / certificate_not_valid / certificate_expired (validTo before the case's Beijing calendar day) / already_filed (one open filing per practitioner per filing division) / transfer_open",
+              "case_conflict (another case under this caseId) / no_certificate / certificate_not_valid / certificate_expired (validTo before the case's Beijing calendar day) / already_filed (one open filing per practitioner per filing division) / transfer_open (one open transfer per practitioner per sending province) / notice_duplicate (an open notice of the sending province already reports this penalty decision number) / lookup_used (the lookup backed a transfer the home answered with a problem)",
             "422":
               "own_practitioner / identity_mismatch / lookup_mismatch / lookup_required (a notice citing no lookup that cannot be delivered, whatever the reason) / office_division_invalid (the officer's division is not a current division of the signing province) / future_date (a notice's decidedOn after today, a filing's startDate more than 30 days after today, Beijing dates)",
           }),
@@ -123,6 +129,24 @@ reach the inbox as they are.`,
             "409": "not_endable / already_issued / case_ended / case_busy",
             "422":
               "office_division_invalid / future_date (endDate after today, a Beijing date) / invalid_date (a filing's endDate before its startDate)",
+          }),
+        },
+      },
+      "/exchange/cases/{caseId}/dispute-withdrawal": {
+        post: {
+          operationId: "withdrawNoticeDispute",
+          summary:
+            "The home province takes back its dispute of a notice (撤回异议): the notice is delivered and unanswered again, and the sender is told",
+          parameters: [...signedHeaders(), CaseId],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: schema(DisputeWithdrawalBody) } },
+          },
+          responses: responses(CaseReceipt, {
+            "403": "not_case_recipient (only the home province that disputed the notice takes it back)",
+            "404": "case_not_found",
+            "409": "not_a_notice / not_disputed / case_ended",
+            "422": "office_division_invalid (the officer is not a current division of the signing province)",
           }),
         },
       },

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
 import type { CollectionReceipt } from "../../server/contracts/hub.js";
@@ -170,7 +172,7 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       await bj.page.locator('[data-test="case-state"]').getByText(/^(已发送|已送达)$/).waitFor();
       await screenshot(bj.page, "exchange-notice-sent");
       const noticeId = bj.page.url().split("/").at(-1)!;
-      const link = bj.page.locator('[data-test="case-document"] a', { hasText: "处罚决定书.pdf" });
+      const link = bj.page.locator('[data-test="case-document"]').getByRole("button", { name: "处罚决定书.pdf" });
       // Points with their unit; the document's digest is for checking a copy, shown on hover only.
       const shown = await bj.page.locator(".el-descriptions").first().innerText();
       expect(shown).to.match(/记分\s*3 分/);
@@ -178,18 +180,21 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       expect(shown).not.to.match(/SHA-256|KB，/);
       await link.hover();
       await bj.page.locator(".el-popper", { hasText: "文件摘要：" }).waitFor();
-      const href = await link.getAttribute("href");
-      expect(Buffer.from(await (await bj.page.request.get(href!)).body()).equals(decision)).to.equal(true);
+      // Fetched by the page and saved under its Chinese name (Content-Disposition filename*).
+      const [saved] = await Promise.all([bj.page.waitForEvent("download"), link.click()]);
+      expect(saved.suggestedFilename()).to.equal("处罚决定书.pdf");
+      expect((await readFile(await saved.path())).equals(decision)).to.equal(true);
       // 江苏 reads the same bytes through its own case page (fetched from the hub on first read).
       await eventually(
         async () => {
           await js.page.goto(`/exchange/cases/${noticeId}`);
           await js.page.locator('[data-test="case-state"]').waitFor();
-          return js.page.locator('[data-test="case-document"] a').count();
+          return js.page.locator('[data-test="case-document"] button').count();
         },
         { what: "江苏's case page links the notice's document", tries: 50, everyMs: 300 },
       );
-      const jsHref = await js.page.locator('[data-test="case-document"] a').getAttribute("href");
+      const sha256 = createHash("sha256").update(decision).digest("hex");
+      const jsHref = `/api/exchange/cases/${noticeId}/documents/${sha256}`;
       // The document follows the notice to the hub: until 北京's node sent it, 江苏 is told to wait (409).
       const got = await eventually(
         async () => {
@@ -201,6 +206,12 @@ describe("cross-province exchange pages (browser, hub + two provinces)", functio
       expect(got.status()).to.equal(200);
       expect(got.headers()["content-type"]).to.equal("application/pdf");
       expect(Buffer.from(await got.body()).equals(decision)).to.equal(true);
+      const [jsSaved] = await Promise.all([
+        js.page.waitForEvent("download"),
+        js.page.locator('[data-test="case-document"]').getByRole("button", { name: "处罚决定书.pdf" }).click(),
+      ]);
+      expect(jsSaved.suggestedFilename()).to.equal("处罚决定书.pdf");
+      expect((await readFile(await jsSaved.path())).equals(decision)).to.equal(true);
       // Entries the node wrote by itself say so, not by the name of a machine.
       const history = await js.page.locator('[data-test="case-history"]').innerText();
       expect(history).to.contain("本省系统（自动）");

@@ -139,4 +139,34 @@ describe("case page: an ending the sender gave up on, sent again (browser, hub +
       await context.close();
     }
   });
+  it("when a message of any office has not reached the national centre, then the province level's escalation page counts and lists its case, naming the province it goes to", async () => {
+    const caseId = await anEndedFilingWithADeadEnding();
+    const staff = await createStaff(beijing, {
+      roles: ["officer"],
+      divisionCode: "110000",
+      displayName: "北京市厅业务员",
+    });
+    const { context, page, errors } = await openContext(browser, beijing.url, {
+      viewport: { width: 1366, height: 900 },
+    });
+    try {
+      await loginThroughForm(page, staff.username, staff.password);
+      await page.goto("/exchange/escalations");
+      // The heading shows 0 until the list has loaded: wait for the count.
+      await page
+        .locator('[data-test="undelivered-count"]', { hasText: /未送达全国中心（[1-9]\d* 件）/ })
+        .waitFor();
+      const row = page
+        .locator('[data-test="undelivered-cases"] .el-table__row', { hasText: "周重发" })
+        .first();
+      await row.waitFor();
+      expect(await row.innerText()).to.contain("发往 江苏省");
+      await screenshot(page, "exchange-escalations-undelivered");
+      await row.getByText("查看").click();
+      await page.waitForURL(`**/exchange/cases/${caseId}`);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

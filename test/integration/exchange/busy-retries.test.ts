@@ -8,7 +8,8 @@ import { aCertifiedPractitioner, aFiling, anOfficer, useExchangeNetwork } from "
  * The hub answers 409 case_busy ("该事项正被处理，请稍后重试") when another step changed the case
  * between its read and its conditional write (hub-exchange.service.ts `end`), rolling back what it
  * did. It is no judgement of the message: the sender tries again (exchange-transport.ts), counted
- * like an outage, and gives up after its attempts with the case's history saying so. Taken as a
+ * like an outage, and keeps trying past its maximum attempts with the case's history saying so
+ * (outgoing-settle.ts KEEPS_RETRYING). Taken as a
  * final refusal instead, an ending would be taken back for a race that had nothing to do with it.
  */
 describe("cross-province exchange: the hub answers case_busy", () => {
@@ -97,7 +98,7 @@ describe("cross-province exchange: the hub answers case_busy", () => {
     ]);
   });
 
-  it("when the hub answers an ending case_busy every time, then the sender gives up after its maximum attempts, says so in the case's history and sends it no more", async () => {
+  it("when the hub answers an ending case_busy every time, then the sender keeps trying past its maximum attempts (an ending is never given up), says so once in the case's history and logs it at error level", async () => {
     const caseId = await anEndingQueued();
     const hub = aBusyHub(Number.POSITIVE_INFINITY);
     const log = recordingLogger();
@@ -109,16 +110,16 @@ describe("cross-province exchange: the hub answers case_busy", () => {
       maxAttempts: 3,
     });
 
-    for (let i = 0; i < 3; i++) await sender.sendOnce();
-    expect(await endEntry(caseId)).to.deep.include({ status: "dead", attempts: 3 });
-    expect(await sender.sendOnce()).to.equal(0);
-    expect(hub.seen.calls).to.equal(3);
+    for (let i = 0; i < 4; i++) await sender.sendOnce();
+    expect(await endEntry(caseId)).to.deep.include({ status: "pending", attempts: 4 });
+    expect(hub.seen.calls).to.equal(4);
     expect(await hubCase(caseId)).to.include({ state: "sent" });
-    // The last attempt does not say "retrying later": it says the sender gave up, at error level.
+    // From the maximum on it does not say "retrying later" as for a passing outage: at error level.
     expect(log.warnings().map((w) => w.msg)).to.deep.equal([
       "exchange send failed; retrying later",
       "exchange send failed; retrying later",
-      "exchange send failed; given up after the maximum attempts",
+      "exchange send still failing after the maximum attempts; retrying at the longest backoff",
+      "exchange send still failing after the maximum attempts; retrying at the longest backoff",
     ]);
     expect(log.warnings().map((w) => w.detail)).to.deep.include({
       caseId,
@@ -127,10 +128,14 @@ describe("cross-province exchange: the hub answers case_busy", () => {
       error: "全国中心暂未受理该消息 (409 case_busy)",
       err: "hub answered 409 case_busy",
     });
-    const last = (await net.beijing.exchange.get(bjCounty, caseId)).history.at(-1);
-    expect(last).to.include({
-      by: "本省节点",
-      note: "终止未能送达全国中心，已停止自动重发（共 3 次）：全国中心暂未受理该消息 (409 case_busy)",
-    });
+    const notes = (await net.beijing.exchange.get(bjCounty, caseId)).history.filter(
+      (h) => h.by === "本省节点",
+    );
+    expect(notes.map((h) => h.note)).to.deep.equal([
+      "终止已 3 次未能送达全国中心，本省节点将继续自动重发：全国中心暂未受理该消息 (409 case_busy)",
+    ]);
+    // Back, the ending arrives.
+    await net.beijing.send();
+    expect(await hubCase(caseId)).to.include({ state: "ended" });
   });
 });

@@ -22,7 +22,10 @@ describe("cross-province exchange: messages the hub held before today's rules", 
   it("when a held case names its officer and practitioner with invisible characters and dates a penalty in the future, then the home province's pull takes it cleaned, and the case after it", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const first = await net.beijing.exchange.notify(bjOfficer, { practitioner: p, details: aNotice() });
-    const second = await net.beijing.exchange.notify(bjOfficer, { practitioner: p, details: aNotice() });
+    const second = await net.beijing.exchange.notify(bjOfficer, {
+      practitioner: p,
+      details: { ...aNotice(), caseNumber: "京交执罚〔2026〕119号" },
+    });
     // As the hub held it before it refused such names (and before it checked penalty dates).
     const held = await hubInbox().updateOne(
       { caseId: first.caseId, type: "case" },
@@ -47,7 +50,10 @@ describe("cross-province exchange: messages the hub held before today's rules", 
   it("when a held case names its practitioner and officer only with invisible characters, then the home province's pull takes it with the names marked unreadable, and the case after it", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const first = await net.beijing.exchange.notify(bjOfficer, { practitioner: p, details: aNotice() });
-    const second = await net.beijing.exchange.notify(bjOfficer, { practitioner: p, details: aNotice() });
+    const second = await net.beijing.exchange.notify(bjOfficer, {
+      practitioner: p,
+      details: { ...aNotice(), caseNumber: "京交执罚〔2026〕119号" },
+    });
     // As the hub held it before it refused such names: cleaned, nothing is left of either.
     const held = await hubInbox().updateOne(
       { caseId: first.caseId, type: "case" },
@@ -72,7 +78,10 @@ describe("cross-province exchange: messages the hub held before today's rules", 
     expect((kept?.officer as { name: string }).name).to.equal("（无法识别）");
     expect(await localCase(net.jiangsu.conn, second.caseId)).to.deep.include({ name: p.name });
     // And the inbox goes on: a later case arrives with the next pull.
-    const third = await net.beijing.exchange.notify(bjOfficer, { practitioner: p, details: aNotice() });
+    const third = await net.beijing.exchange.notify(bjOfficer, {
+      practitioner: p,
+      details: { ...aNotice(), caseNumber: "京交执罚〔2026〕120号" },
+    });
     expect(await net.jiangsu.pull()).to.equal(1);
     expect(await localCase(net.jiangsu.conn, third.caseId)).to.not.equal(null);
   });

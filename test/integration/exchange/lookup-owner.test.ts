@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { AUDIT_ACTION_LABELS } from "../../../server/contracts/audit.js";
+import { refusalOf } from "./fixtures-exchange.js";
 import { aCertifiedPractitioner, aFiling, aNotice, anOfficer, useExchangeNetwork } from "./support.js";
 
 /**
@@ -13,14 +14,6 @@ describe("cross-province exchange: a case cites its own officer's lookup", () =>
   const wang = anOfficer("110105", "朝阳区业务员王");
   const li = anOfficer("110105", "朝阳区业务员李");
 
-  const refusalOf = async (work: Promise<unknown>) => {
-    const err = await work.then(
-      () => null,
-      (e: unknown) => e as { code: string; status: number; message: string },
-    );
-    if (!err) throw new Error("expected a refusal");
-    return err;
-  };
   const counts = async () => ({
     bjCases: await net.beijing.conn.collection("exchange_local_cases").countDocuments(),
     bjOutgoing: await net.beijing.conn.collection("exchange_outgoing").countDocuments(),

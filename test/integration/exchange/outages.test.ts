@@ -141,15 +141,15 @@ describe("cross-province exchange: store and forward through outages", () => {
       expect(await entryOf(caseId)).to.deep.include({ status: "done" });
     });
 
-    it("when the request names 北京's key id but is signed with another key, then the hub's 401 counts as an attempt and is logged as a warning", async () => {
+    it("when the request names 北京's key id but is signed with another key, then the hub's 401 comes unsigned and the message waits without using up an attempt", async () => {
+      // The hub could not verify the request, so it signs no refusal: the same answer a request
+      // changed on the way gets, which must not use up a case's attempts.
       await net.beijing.send();
       const caseId = await aQueuedFiling();
       const impostor = aSender({ ...generateNodeKey(), keyId: net.beijing.key.keyId });
       await impostor.transport.sendOnce();
-      expect(await entryOf(caseId)).to.deep.include({ status: "pending", attempts: 2, lastError: "全国中心暂未受理该消息 (401 signature_invalid)" });
-      expect(impostor.warnings().map((l) => [l.msg, l.detail.caseId, l.detail.err])).to.deep.equal([
-        ["exchange send failed; retrying later", caseId, "hub answered 401 signature_invalid"],
-      ]);
+      expect(await entryOf(caseId)).to.deep.include({ status: "pending", attempts: 1, lastError: "全国中心的拒收应答未经签名，无法确认 (401 signature_invalid)，消息在本地等待" });
+      expect(impostor.warnings()).to.deep.equal([]);
       await net.beijing.send();
       expect(await entryOf(caseId)).to.deep.include({ status: "done" });
     });

@@ -1,12 +1,7 @@
 import { expect } from "chai";
 import { createExchangeTransport } from "../../../server/exchange/index.js";
 import { createLogger } from "../../../server/lib/logger.js";
-import {
-  createMessageLog,
-  createNodeClient,
-  generateNodeKey,
-  type NodeClient,
-} from "../../../server/sharing/index.js";
+import type { NodeClient } from "../../../server/sharing/index.js";
 import { recordingLogger } from "../../helpers/recording-logger.js";
 import { aCertifiedPractitioner, anOfficer, aNotice, useExchangeNetwork } from "./support.js";
 
@@ -56,18 +51,23 @@ describe("cross-province exchange: what the outgoing queue says", () => {
   it("when the hub refuses the message with a signed error, then the entry says so in Chinese with the hub's status and code, and the log keeps the details", async () => {
     const caseId = await aQueuedNotice();
     const { logger, warnings } = recordingLogger();
-    // 北京's key id, signed with another key: the real hub answers 401 signature_invalid.
-    const impostor = createNodeClient({
-      key: { ...generateNodeKey(), keyId: net.beijing.key.keyId },
-      peer: net.hub.peer,
-      log: createMessageLog(net.beijing.conn),
-    });
-    await sendWith(impostor, logger);
+    // A refusal the hub signs (the request's signature verified): a nonce it saw under another
+    // signature. A 401 of a request it could not verify comes unsigned and only waits.
+    const error = { code: "nonce_reused", message: "nonce 已被其他消息使用" };
+    const answer = {
+      status: 401,
+      body: { error },
+      error,
+      rawBody: "{}",
+      proof: { signatureInput: "", signature: "", contentDigest: "", requestSignature: "" },
+    };
+    const refusing = { call: () => Promise.resolve(answer) } as unknown as NodeClient;
+    await sendWith(refusing, logger);
     const entry = await entryOf(caseId);
     expect(entry).to.deep.include({
       status: "pending",
       attempts: 2,
-      lastError: "全国中心暂未受理该消息 (401 signature_invalid)",
+      lastError: "全国中心暂未受理该消息 (401 nonce_reused)",
     });
     expect(warnings().map((l) => l.detail.caseId)).to.deep.equal([caseId]);
     await net.beijing.send();

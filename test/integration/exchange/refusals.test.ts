@@ -8,6 +8,7 @@ import {
   generateNodeKey,
   PeerRefusal,
 } from "../../../server/sharing/index.js";
+import { lookUpAndFile, refusalOf } from "./fixtures-exchange.js";
 import { aCertifiedPractitioner, aFiling, anOfficer, useExchangeNetwork } from "./support.js";
 
 describe("cross-province exchange: bad input and forged answers", () => {
@@ -21,16 +22,21 @@ describe("cross-province exchange: bad input and forged answers", () => {
     bjOutgoing: await net.beijing.conn.collection("exchange_outgoing").countDocuments(),
   });
 
-  async function refusalOf(work: Promise<unknown>): Promise<{ code: string; status: number }> {
-    const err = await work.then(
-      () => null,
-      (e: unknown) => e as { code: string; status: number },
-    );
-    if (!err) throw new Error("expected a refusal");
-    return err;
-  }
+  /**
+   * A filing signed by 北京's node key sent straight to the hub, past the node's own check of the
+   * lookup (lookup_unknown): the hub's check of a lookup it did not log for 北京 stays tested.
+   */
+  const filedAtHub = (lookupId: string, practitioner: { idNumber: string; name: string }) =>
+    net.beijing.client.call("POST", "/api/hub/v1/exchange/cases", {
+      caseId: `direct-${Math.random().toString(36).slice(2, 10)}`,
+      kind: "filing",
+      lookupId,
+      practitioner,
+      officer: { id: bjCounty.id, name: bjCounty.displayName, divisionCode: "110105" },
+      details: aFiling(),
+    });
 
-  it("when 北京 files an ID number its lookup did not find, or cites a lookup that does not exist, then it is refused lookup_mismatch, telling nothing of the person, and nothing is written", async () => {
+  it("when 北京 files an ID number its lookup did not find, or cites a lookup that does not exist, then 北京's node refuses a lookup it has no record of (lookup_unknown) and the hub the rest, lookup_mismatch, telling nothing of the person, and nothing is written", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const found = await net.beijing.lookup(bjCounty, p.idNumber);
     const before = await counts();
@@ -44,14 +50,16 @@ describe("cross-province exchange: bad input and forged answers", () => {
     );
     expect(unknown).to.include({ code: "lookup_mismatch", status: 422 });
     // Known, with a wrong name and a lookup id made up: identity_mismatch used to confirm the ID.
-    const madeUp = await refusalOf(
-      net.beijing.exchange.file(bjCounty, {
-        lookupId: "00000000-0000-4000-8000-000000000000",
-        practitioner: { idNumber: p.idNumber, name: "王猜测" },
-        details: aFiling(),
-      }),
+    // 北京's node has no record of the id (lookup_unknown); the hub, asked past it, says no more.
+    const madeUpId = "00000000-0000-4000-8000-000000000000";
+    const guessed = { idNumber: p.idNumber, name: "王猜测" };
+    const atNode = await refusalOf(
+      net.beijing.exchange.file(bjCounty, { lookupId: madeUpId, practitioner: guessed, details: aFiling() }),
     );
-    expect(madeUp).to.include({ code: "lookup_mismatch", status: 422 });
+    expect(atNode).to.include({ code: "lookup_unknown", status: 422 });
+    const madeUp = await filedAtHub(madeUpId, guessed);
+    expect([madeUp.status, madeUp.error?.code]).to.deep.equal([422, "lookup_mismatch"]);
+    expect(JSON.stringify(madeUp.body)).to.not.contain(p.name);
     expect(await counts()).to.deep.equal(before);
   });
 
@@ -71,31 +79,38 @@ describe("cross-province exchange: bad input and forged answers", () => {
     expect(await counts()).to.deep.equal(before);
   });
 
-  it("when the lookup reference names someone else, has another reason or is another province's, then the filing is refused as lookup_mismatch", async () => {
+  it("when the lookup reference names someone else, has another reason or is another province's, then the filing is refused as lookup_mismatch (another province's first by 北京's node, as lookup_unknown)", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
     const other = await aCertifiedPractitioner(net.jiangsu);
     const before = await counts();
     const wrongPerson = await net.beijing.lookup(bjCounty, other.idNumber);
     const wrongReason = await net.beijing.lookup(bjCounty, p.idNumber, "employer_check");
     const jiangsusOwn = await net.jiangsu.lookup(anOfficer("320100"), p.idNumber);
-    for (const lookupId of [wrongPerson.lookupId, wrongReason.lookupId, jiangsusOwn.lookupId]) {
+    for (const lookupId of [wrongPerson.lookupId, wrongReason.lookupId]) {
       expect(
         await refusalOf(
           net.beijing.exchange.file(bjCounty, { lookupId, practitioner: p, details: aFiling() }),
         ),
       ).to.include({ code: "lookup_mismatch", status: 422 });
     }
+    // 江苏's lookup is none of 北京's node's: refused there; sent past it, the hub refuses it too.
+    expect(
+      await refusalOf(
+        net.beijing.exchange.file(bjCounty, {
+          lookupId: jiangsusOwn.lookupId,
+          practitioner: p,
+          details: aFiling(),
+        }),
+      ),
+    ).to.include({ code: "lookup_unknown", status: 422 });
+    const direct = await filedAtHub(jiangsusOwn.lookupId, p);
+    expect([direct.status, direct.error?.code]).to.deep.equal([422, "lookup_mismatch"]);
     expect(await counts()).to.deep.equal(before);
   });
 
   it("when the same practitioner is filed twice in the same division, then the second is refused as already_filed; another division may file", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
-    const found = await net.beijing.lookup(bjCounty, p.idNumber);
-    await net.beijing.exchange.file(bjCounty, {
-      lookupId: found.lookupId,
-      practitioner: p,
-      details: aFiling(),
-    });
+    const { found } = await lookUpAndFile(net.beijing, bjCounty, p);
     const before = await counts();
     expect(
       await refusalOf(
@@ -164,12 +179,7 @@ describe("cross-province exchange: bad input and forged answers", () => {
 
   it("when 北京 signs an answer to a filing addressed to 江苏, then the hub refuses it as not_case_recipient and the case is unchanged", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
-    const found = await net.beijing.lookup(bjCounty, p.idNumber);
-    const filed = await net.beijing.exchange.file(bjCounty, {
-      lookupId: found.lookupId,
-      practitioner: p,
-      details: aFiling(),
-    });
+    const { filed } = await lookUpAndFile(net.beijing, bjCounty, p);
     const forged = await net.beijing.client.call<CaseReceipt>(
       "POST",
       `/api/hub/v1/exchange/cases/${filed.caseId}/answer`,
@@ -192,12 +202,7 @@ describe("cross-province exchange: bad input and forged answers", () => {
 
   it("when an answer arrives signed with an unregistered key, then the gate refuses it and the case is unchanged", async () => {
     const p = await aCertifiedPractitioner(net.jiangsu);
-    const found = await net.beijing.lookup(bjCounty, p.idNumber);
-    const filed = await net.beijing.exchange.file(bjCounty, {
-      lookupId: found.lookupId,
-      practitioner: p,
-      details: aFiling(),
-    });
+    const { filed } = await lookUpAndFile(net.beijing, bjCounty, p);
     const { createNodeClient, createMessageLog, generateNodeKey } =
       await import("../../../server/sharing/index.js");
     const stranger = createNodeClient({
@@ -205,11 +210,17 @@ describe("cross-province exchange: bad input and forged answers", () => {
       peer: net.hub.peer,
       log: createMessageLog(net.beijing.conn),
     });
-    const forged = await stranger.call("POST", `/api/hub/v1/exchange/cases/${filed.caseId}/answer`, {
-      outcome: "acknowledged",
-      officer: { id: "x", name: "伪造", divisionCode: "320000" },
-    });
-    expect(forged.status).to.equal(401);
+    // Refused unsigned (the hub could not verify it): the client throws, naming the refusal.
+    const forged = await stranger
+      .call("POST", `/api/hub/v1/exchange/cases/${filed.caseId}/answer`, {
+        outcome: "acknowledged",
+        officer: { id: "x", name: "伪造", divisionCode: "320000" },
+      })
+      .then(
+        () => null,
+        (err: { refusal?: unknown }) => err.refusal,
+      );
+    expect(forged).to.deep.equal({ status: 401, code: "unknown_key" });
     expect(
       await net.hub.node.ctx.conn.collection("exchange_cases").findOne({ caseId: filed.caseId }),
     ).to.include({ state: "sent", ack: null });

@@ -23,7 +23,15 @@ describe("cross-province exchange: the sender when the node stops", () => {
     try {
       const ids: string[] = [];
       for (let i = 0; i < n; i++)
-        ids.push((await net.beijing.exchange.notify(bjCity, { practitioner: p, details: aNotice() })).caseId);
+        // Each of another penalty decision: one decision is reported once (noticeOpenKey).
+        ids.push(
+          (
+            await net.beijing.exchange.notify(bjCity, {
+              practitioner: p,
+              details: { ...aNotice(), caseNumber: `京交执罚〔2026〕${500 + i}号` },
+            })
+          ).caseId,
+        );
       return ids;
     } finally {
       net.beijing.link.down = false;

@@ -44,10 +44,16 @@ export async function aProvince(
   /** A lookup as the node makes it for its officer: audited (hub.lookup_answered names the account), then asked. */
   const lookupThroughNode = (officer: AuthUser, idNumber: string, reason: LookupReason = "filing") =>
     lookups.lookup(officer, { query: { by: "id_number", idNumber }, reason, caseReference: "测试-2" });
-  /** A catalog lookup as the province's officer makes it through sharing (the hub logs it). */
+  /**
+   * A catalog lookup as the province's officer makes it through sharing: the hub logs it, and the
+   * node records its answer for the officer's account (hub.lookup_answered), as lookup.service.ts
+   * does before showing it; a case citing a lookup the node has no record of is refused lookup_unknown.
+   */
   async function lookup(officer: AuthUser, idNumber: string, reason: LookupReason = "filing"): Promise<LookupAnswer> {
-    const answer = await client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber }, officerId: officer.id, reason, caseReference: "测试-1" });
+    const caseReference = "测试-1";
+    const answer = await client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", { query: { by: "id_number", idNumber }, officerId: officer.id, reason, caseReference });
     if (answer.status !== 200) throw new Error(`lookup failed: ${answer.rawBody}`);
+    await audit.record({ action: "hub.lookup_answered", actor: officer, divisionCode: officer.divisionCode, target: { type: "practitioner", id: idNumber }, details: { by: "id_number", reason, caseReference, lookupId: answer.body.lookupId, matches: answer.body.matches.length } });
     return answer.body;
   }
   return { provinceCode, conn, key, plain, client, link, transport, exchange, lookup, lookupThroughNode, pull: () => transport.pullOnce(provinceCode), send: () => transport.sendOnce() };
@@ -119,8 +125,13 @@ export const aFiling = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+let noticeNumber = 117;
+/**
+ * A notice's details, each with a decision number of its own: one decision is reported once per
+ * person (notice_duplicate), so a test sending two notices of one person sends two decisions.
+ */
 export const aNotice = () => ({
-  caseNumber: "京交执罚〔2026〕118号",
+  caseNumber: `京交执罚〔2026〕${++noticeNumber}号`,
   decidedOn: "2026-11-20",
   legalBasis: "《道路运输从业人员管理规定》第四十六条",
   facts: "驾驶营运车辆超时驾驶，连续驾驶超过4小时未休息",

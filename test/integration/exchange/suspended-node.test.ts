@@ -8,7 +8,7 @@ import { aCertifiedPractitioner, aFiling, agreeAndIssue, anOfficer, useExchangeN
  * node_suspended. Its endings and issuance reports were taken as refused for good, after the
  * province had moved on locally: a filing the hub never closed, a former home never told that its
  * certificate was superseded (the person held two valid certificates). They wait instead, and go
- * once the node is active again; an entry that does give up says so on its case.
+ * once the node is active again; an ending that keeps failing says so on its case and is never given up.
  */
 describe("cross-province exchange: a node the hub has suspended", () => {
   const net = useExchangeNetwork();
@@ -82,7 +82,7 @@ describe("cross-province exchange: a node the hub has suspended", () => {
     expect((await hubCase(caseId))?.issued).to.include({ serial: "BJ-2026-000321" });
   });
 
-  it("when 北京's ending cannot reach the hub within its attempts, then the entry is dead and the case's history says the ending was not delivered", async () => {
+  it("when 北京's ending cannot reach the hub within its attempts, then it is not given up (outgoing-settle.ts KEEPS_RETRYING) and the case's history says it is still being sent", async () => {
     const caseId = await aFilingAtTheHub();
     await net.beijing.exchange.end(bjCounty, caseId, { endDate: "2026-12-05", reason: "离职" });
     net.beijing.link.down = true;
@@ -91,9 +91,9 @@ describe("cross-province exchange: a node the hub has suspended", () => {
     } finally {
       net.beijing.link.down = false;
     }
-    expect(await entryOf(caseId, "end")).to.include({ status: "dead", attempts: 1 });
+    expect(await entryOf(caseId, "end")).to.include({ status: "pending", attempts: 1 });
     const last = (await net.beijing.exchange.get(bjCounty, caseId)).history.at(-1);
     expect(last).to.include({ state: "ended", by: "本省节点" });
-    expect(last?.note).to.match(/^终止未能送达全国中心，已停止自动重发（共 1 次）/);
+    expect(last?.note).to.match(/^终止已 1 次未能送达全国中心，本省节点将继续自动重发/);
   });
 });

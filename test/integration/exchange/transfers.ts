@@ -160,18 +160,44 @@ export async function twoProvincesOfHub(): Promise<TwoProvinces> {
 /**
  * The `before`/`after` pair every transfer suite needs: starts `TwoProvinces` once for the suite
  * (three whole nodes take longer than a test's timeout) and hands it to `use`, which keeps the
- * parts under the names the suite's tests read; stops it after the suite.
+ * parts under the names the suite's tests read; stops it after the suite. The network is also
+ * returned, its parts readable inside tests (`net.hub`, `net.js`).
  */
-export function useTwoProvinces(use: (net: TwoProvinces) => void): void {
+export function useTwoProvinces(use?: (net: TwoProvinces) => void): Omit<TwoProvinces, "stop"> {
   let net: TwoProvinces | undefined;
   before(async function () {
     this.timeout(180_000);
     net = await twoProvincesOfHub();
-    use(net);
+    use?.(net);
   });
   after(async () => net?.stop());
+  const started = (): TwoProvinces => {
+    if (!net) throw new Error("useTwoProvinces: the network is only available inside tests");
+    return net;
+  };
+  return {
+    get hub() {
+      return started().hub;
+    },
+    get jiangsu() {
+      return started().jiangsu;
+    },
+    get beijing() {
+      return started().beijing;
+    },
+    get js() {
+      return started().js;
+    },
+    get bj() {
+      return started().bj;
+    },
+  };
 }
 
 /** A node's stored certificate of that number (in these suites, the holder's id number). */
 export const certificateAt = (node: Awaited<ReturnType<typeof aProvinceOfHub>>, certificateNo: string) =>
   node.ctx.conn.collection("certificates").findOne({ certificateNo });
+
+/** A case as `officer`'s node shows it to them (GET /api/exchange/cases/:caseId). */
+export const caseAt = async (officer: AuthedAgent, caseId: string) =>
+  (await officer.agent.get(`/api/exchange/cases/${caseId}`).expect(200)).body as CaseDto;

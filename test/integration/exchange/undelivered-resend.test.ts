@@ -13,7 +13,8 @@ import {
 
 /**
  * A message of this province that kept failing to reach the hub is given up (`dead`) after the
- * sender's maxAttempts, and nothing sent it again: an ending that died stayed ended here while the
+ * sender's maxAttempts (a new case or a document; answers, endings and issuance reports only by
+ * versions before they kept being retried), and nothing sent it again: an ending that died stayed ended here while the
  * hub kept the case open, for good. An officer of the case's division sends the case's undelivered
  * messages again (重新发送): back in the queue in order, with an audit entry and a history line, in
  * one transaction, once however many press at once.
@@ -72,11 +73,20 @@ describe("cross-province exchange: an officer sends a message the sender gave up
     return filed.caseId;
   }
 
-  /** A delivered filing whose ending died on the way to the hub. */
+  /**
+   * A delivered filing whose ending died on the way to the hub: tried once, and given up as a version before endings kept being retried gave it up
+   * (outgoing-settle.ts KEEPS_RETRYING); such entries are still on record after the upgrade.
+   */
   async function aDeadEnding(): Promise<string> {
     const caseId = await aDeliveredFiling();
     await net.beijing.exchange.end(bjCounty, caseId, { endDate: beijingDay(0), reason: "离职" });
-    await sendUntilDead(caseId);
+    await net.beijing.conn
+      .collection("exchange_outgoing")
+      .updateOne(
+        { caseId, purpose: "end" },
+        { $set: { status: "dead", attempts: 1, lastError: "无法连接全国中心（fetch failed）" } },
+      );
+    expect((await outgoing(caseId)).map((e) => e.status)).to.include("dead");
     return caseId;
   }
 

@@ -1,4 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { createAuditService } from "../../../server/audit/index.js";
+import type { AuthUser } from "../../../server/contracts/auth.js";
 import type { CollectionReceipt, LookupAnswer } from "../../../server/contracts/hub.js";
 import { createMessageLog, createNodeClient, generateNodeKey, loadOrCreateNodeKey, type NodeClient } from "../../../server/sharing/index.js";
 import { aCertificateRecord, aNewIdNumber } from "../hub/support.js";
@@ -30,8 +32,14 @@ const officerOwn = { officer: "own" } as const;
 
 let clients: { home: NodeClient; self: NodeClient } | null = null;
 
-/** A 北京 practitioner with a valid certificate at the hub, and this node's lookup of them. */
-async function aLookedUpPractitioner(fx: RbacFixtures, reason: "filing" | "enforcement") {
+/**
+ * A 北京 practitioner with a valid certificate at the hub, and this node's lookup of them made by
+ * `actor`: asked at the hub, then recorded for the actor's account (hub.lookup_answered) as the
+ * node's lookup does before showing the answer. A case citing a lookup the node has no record of
+ * is refused lookup_unknown, one of another account's lookup_not_own. With no actor (a caller
+ * sending as no one in particular) nothing is recorded.
+ */
+async function aLookedUpPractitioner(fx: RbacFixtures, reason: "filing" | "enforcement", actor?: AuthUser) {
   if (!clients) {
     const key = generateNodeKey();
     await fx.hub.registry.register({ provinceCode: "110000", name: "北京", nodeKey: key.publicKeyX, certificateKeys: [] });
@@ -47,15 +55,22 @@ async function aLookedUpPractitioner(fx: RbacFixtures, reason: "filing" | "enfor
     records: [aCertificateRecord({ province: "110000", idNumber, name: "矩阵" })],
   });
   if (published.body.results[0]?.outcome !== "accepted") throw new Error(published.rawBody);
+  const caseReference = "RBAC";
   const found = await clients.self.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", {
-    query: { by: "id_number", idNumber }, officerId: "rbac", reason, caseReference: "RBAC",
+    query: { by: "id_number", idNumber }, officerId: actor?.id ?? "rbac", reason, caseReference,
   });
-  return { lookupId: found.body.lookupId, practitioner: { idNumber, name: "矩阵" } };
+  const { lookupId } = found.body;
+  if (actor)
+    await createAuditService(fx.node.ctx.conn).record({
+      action: "hub.lookup_answered", actor, divisionCode: actor.divisionCode, target: { type: "practitioner", id: idNumber },
+      details: { by: "id_number", reason, caseReference, lookupId, matches: found.body.matches.length },
+    });
+  return { lookupId, practitioner: { idNumber, name: "矩阵" } };
 }
 
-/** A case on this node, in the own division (南京 320100); `more` overrides its kind and details. */
+/** A case on this node, in the own division (南京 320100); `more` overrides its kind, details and answer. */
 async function aLocalCase(
-  fx: RbacFixtures, box: "in" | "out", state = box === "in" ? "delivered" : "acknowledged", more: { kind?: string; details?: object } = {},
+  fx: RbacFixtures, box: "in" | "out", state = box === "in" ? "delivered" : "acknowledged", more: { kind?: string; details?: object; ack?: object } = {},
 ): Promise<{ caseId: string; idNumber: string }> {
   const caseId = randomUUID();
   const idNumber = aNewIdNumber("320102");
@@ -149,15 +164,15 @@ let listed: string | null = null;
 export const rows: RbacRow[] = [
   {
     method: "post", path: "/exchange/filings", access: officerAll,
-    request: async (fx) => ({ url: "/api/exchange/filings", body: { ...(await aLookedUpPractitioner(fx, "filing")), details: filing } }),
+    request: async (fx, actor) => ({ url: "/api/exchange/filings", body: { ...(await aLookedUpPractitioner(fx, "filing", actor)), details: filing } }),
   },
   {
     method: "post", path: "/exchange/transfers", access: officerAll,
-    request: async (fx) => ({ url: "/api/exchange/transfers", body: { ...(await aLookedUpPractitioner(fx, "filing")), details: { reason: "户籍迁入本省" } } }),
+    request: async (fx, actor) => ({ url: "/api/exchange/transfers", body: { ...(await aLookedUpPractitioner(fx, "filing", actor)), details: { reason: "户籍迁入本省" } } }),
   },
   {
     method: "post", path: "/exchange/notices", access: officerAll,
-    request: async (fx) => ({ url: "/api/exchange/notices", body: { ...(await aLookedUpPractitioner(fx, "enforcement")), details: notice } }),
+    request: async (fx, actor) => ({ url: "/api/exchange/notices", body: { ...(await aLookedUpPractitioner(fx, "enforcement", actor)), details: notice } }),
   },
   {
     method: "post", path: "/exchange/documents", access: officerAll,
@@ -187,6 +202,15 @@ export const rows: RbacRow[] = [
   {
     method: "post", path: "/exchange/cases/:caseId/answer", access: officerOwn,
     request: async (fx) => ({ url: `/api/exchange/cases/${(await aLocalCase(fx, "in")).caseId}/answer`, body: { outcome: "acknowledged" } }),
+  },
+  // 撤回异议: a received notice this division disputed.
+  {
+    method: "post", path: "/exchange/cases/:caseId/dispute-withdrawal", access: officerOwn,
+    request: async (fx) => {
+      const ack = { outcome: "problem", problem: { code: "other", note: "决定书有误" }, officer: { id: "x", name: "某", divisionCode: fx.own.divisionCode }, at: new Date().toISOString() };
+      const { caseId } = await aLocalCase(fx, "in", "problem", { kind: "notice", details: notice, ack });
+      return { url: `/api/exchange/cases/${caseId}/dispute-withdrawal`, body: { reason: "核实无误" } };
+    },
   },
   {
     method: "post", path: "/exchange/cases/:caseId/end", access: officerOwn,

@@ -13,6 +13,15 @@ export function canEndCase(c: Pick<CaseDto, "box" | "kind" | "state" | "issued">
   return OPEN.includes(c.state);
 }
 
+/**
+ * Whether the home province may take back its dispute now (撤回异议), by the server's rule
+ * (province-follow-ups.ts notWithdrawable, hub-case-dispute.ts): a received notice only, while it
+ * stands disputed by this province's answer. Taken back, it is 已送达 and answered again.
+ */
+export function canWithdrawDispute(c: Pick<CaseDto, "box" | "kind" | "state" | "ack">): boolean {
+  return c.box === "in" && c.kind === "notice" && c.state === "problem" && c.ack?.outcome === "problem";
+}
+
 /** How the ending is worded for each kind: the button, the date's label, the send button, an example reason. */
 export const END_WORDS: Readonly<
   Record<ExchangeKind, { action: string; date: string; submit: string; example: string }>

@@ -7,6 +7,7 @@ import type {
   NewNoticeBody,
   NewTransferBody,
   OfficerAckBody,
+  OfficerDisputeWithdrawalBody,
   OfficerEndBody,
   PractitionerPageDto,
 } from "@contracts/exchange.js";
@@ -44,7 +45,18 @@ export const exchangeApi = {
     api.post<CaseDto>(`/api/exchange/cases/${caseId}/answer`, body, options),
   end: (caseId: string, body: Sent<typeof OfficerEndBody>, options?: Pick<RequestOptions, "notify">) =>
     api.post<CaseDto>(`/api/exchange/cases/${caseId}/end`, body, options),
-  escalations: () => api.get<{ cases: CaseDto[]; total: number }>("/api/exchange/escalations", { notify: false }),
+  /** 撤回异议: the home province takes back its dispute of a received notice; the notice as it now is. */
+  withdrawDispute: (
+    caseId: string,
+    body: Sent<typeof OfficerDisputeWithdrawalBody>,
+    options?: Pick<RequestOptions, "notify">,
+  ) => api.post<CaseDto>(`/api/exchange/cases/${caseId}/dispute-withdrawal`, body, options),
+  /** Overdue received cases, and the node's cases with messages stuck on the way to the hub. */
+  escalations: () =>
+    api.get<{ cases: CaseDto[]; total: number; undelivered: { cases: CaseDto[]; total: number } }>(
+      "/api/exchange/escalations",
+      { notify: false },
+    ),
   /** Issues this province's certificate on an agreed transfer (certificates feature, 转籍换发). */
   issueTransfer: (caseId: string, body: TransferIssueBody = {}, options?: Pick<RequestOptions, "notify">) =>
     api.post<{ record: CertificateRecord }>(`/api/certificate-transfers/${caseId}/issue`, body, options),
