@@ -48,8 +48,9 @@ export const HubKeys = z.object({
   /** Inter-node requests allowed per node key per minute at the hub before 429. */
   HUB_RATE_LIMIT_PER_MINUTE: envInt(1).default(6000),
   /**
-   * A province node's hub lookups allowed per officer account per minute, and per China calendar
-   * day, across every instance of the node, before 429 lookup_rate_limited
+   * A province node's hub lookups allowed per officer account in any 60 seconds (a sliding
+   * minute), and per China calendar day, across every instance of the node on the database's
+   * clock, before 429 lookup_rate_limited
    * (server/sharing/lookup-limits.ts). The hub's own limit is per node and shared with the
    * node's data sync, so it does not stop one account looping over guessed ID numbers.
    */
@@ -70,6 +71,13 @@ export const HubKeys = z.object({
    * at shutdown), so also after a burst followed by silence. In milliseconds; tests shorten it.
    */
   HUB_UNSIGNED_LOG_SUMMARY_MS: envInt(10, 3_600_000).default(60_000),
+  /**
+   * Days a practitioner whose every record was deleted keeps their home at the hub: within them
+   * only that province re-adds the person (a correction deletes, then adds again in a later
+   * batch); another province's record is refused home_contested for the operator to decide.
+   * After them the next province to publish the person becomes the home. 0: at once.
+   */
+  HUB_DELETED_HOME_GRACE_DAYS: envInt(0, 3650).default(30),
   /** Hub monthly report: a record reaching the hub within this many hours of its UpdateTime counts as timely. */
   REPORT_LATENCY_TARGET_HOURS: envDecimal(0.1, 24 * 31).default(24),
   /**
@@ -99,6 +107,7 @@ export function hubSettings(e: z.infer<typeof HubKeys>) {
     },
     reportLatencyTargetHours: e.REPORT_LATENCY_TARGET_HOURS,
     reportExemptions: e.HUB_REPORT_EXEMPTIONS,
+    deletedHomeGraceDays: e.HUB_DELETED_HOME_GRACE_DAYS,
   };
 }
 

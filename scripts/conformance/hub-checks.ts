@@ -9,8 +9,9 @@ import { generateNodeKey } from "../../server/sharing/index.js";
 import { CollectionReceipt, HubIdentity, LookupAnswer, type RejectCode } from "../../server/contracts/hub.js";
 import { catalogChecks } from "./hub-checks-catalog.js";
 import { exchangeChecks } from "./hub-checks-exchange.js";
+import { documentsCheck, signingChecks } from "./hub-checks-signing.js";
 import { COLLECT, createHubContext, LOOKUP, NAME, updateTimeNow, type Check, type HubCheckOptions, type HubContext } from "./hub-context.js";
-import { CheckFailed, conforming, errorCode, expectedRecordHash, must, refusedWith, type CheckResult } from "./kit.js";
+import { CheckFailed, conforming, errorCode, expectedRecordHash, must, refusedUnsigned, refusedWith, type CheckResult } from "./kit.js";
 import { reservedIdNumber } from "./test-identities.js";
 
 export type { CheckResult } from "./kit.js";
@@ -38,7 +39,7 @@ function collectionChecks(k: HubContext): Check[] {
   };
   return [
     ["H01", "the hub publishes its Ed25519 node key at /api/hub/v1/identity", async () => {
-      const res = await fetch(`${k.session.base}/api/hub/v1/identity`);
+      const res = await fetch(`${k.session.base}/api/hub/v1/identity`, { redirect: "error" });
       must(res.ok, `GET identity answered ${res.status}`);
       const parsed = HubIdentity.safeParse(await res.json());
       must(parsed.success, "identity lacks alg/publicKey/keyId");
@@ -114,24 +115,26 @@ function collectionChecks(k: HubContext): Check[] {
       // Another receipt is another application of the batch: the second effect a replay must not have.
       must(replayed.receiptId === receipt.receiptId, `replay answered receipt ${replayed.receiptId}, the original ${receipt.receiptId}`);
       must(again.text === first.text, "replay answered the original receipt with a different body");
+      // The stored answer, still signed and bound to the request it answers (and replays).
+      verifySigned(again);
       return `receipt ${receipt.receiptId} again`;
     }],
-    ["S02", "a body changed after signing is refused (401 content_digest_mismatch)", async () => {
+    ["S02", "a body changed after signing is refused (401 content_digest_mismatch, unsigned)", async () => {
       const body = batch([record(4)]);
       const raw = await send("POST", COLLECT, body, { sentBody: body.replace(NAME, "篡改") });
-      refusedWith(raw, 401, "content_digest_mismatch");
+      refusedUnsigned(raw, 401, "content_digest_mismatch");
       return "refused";
     }],
-    ["S03", "an unsigned request is refused (401 signature_missing)", async () => {
-      refusedWith(await send("POST", COLLECT, batch([record(5)]), { headers: {} }), 401, "signature_missing");
+    ["S03", "an unsigned request is refused (401 signature_missing, unsigned)", async () => {
+      refusedUnsigned(await send("POST", COLLECT, batch([record(5)]), { headers: {} }), 401, "signature_missing");
       return "refused";
     }],
-    ["S04", "a request signed by an unregistered key is refused (401 unknown_key)", async () => {
-      refusedWith(await send("POST", COLLECT, batch([record(5)]), { key: generateNodeKey() }), 401, "unknown_key");
+    ["S04", "a request signed by an unregistered key is refused (401 unknown_key, unsigned)", async () => {
+      refusedUnsigned(await send("POST", COLLECT, batch([record(5)]), { key: generateNodeKey() }), 401, "unknown_key");
       return "refused";
     }],
-    ["S05", "a signature created 10 minutes ago is refused (401 clock_skew)", async () => {
-      refusedWith(await send("POST", COLLECT, batch([record(5)]), { now: new Date(Date.now() - 600_000) }), 401, "clock_skew");
+    ["S05", "a signature created 10 minutes ago is refused (401 clock_skew, unsigned)", async () => {
+      refusedUnsigned(await send("POST", COLLECT, batch([record(5)]), { now: new Date(Date.now() - 600_000) }), 401, "clock_skew");
       return "refused";
     }],
     ["S06", "a nonce used again under another signature is refused (401 nonce_reused, signed), not answered", async () => {
@@ -143,11 +146,13 @@ function collectionChecks(k: HubContext): Check[] {
       verifySigned(again);
       return "refused";
     }],
-    ["S07", "a request signed for another hub's address, relayed with that Host, is refused (401 wrong_audience), not carried out", async () => {
+    ["S07", "a request signed for another hub's address, relayed with that Host, is refused (401 wrong_audience, signed), not carried out", async () => {
       const raw = await k.session.sendForAuthority("conformance-other-hub.invalid", "/api/hub/v1/catalog/changes?after=0&limit=1");
       // 421 Misdirected Request: a front end that serves only the hub's own name refused it first.
       if (raw.status === 421) return "refused by the front end (421)";
       refusedWith(raw, 401, "wrong_audience");
+      // The signature verified (for another address): the documents say the refusal is signed.
+      verifySigned(raw);
       return "refused";
     }],
   ];
@@ -185,7 +190,7 @@ export async function runHubChecks(options: HubCheckOptions): Promise<CheckResul
     }
   };
   try {
-    for (const [id, title, check] of [...collectionChecks(k), ...catalogChecks(k), ...exchangeChecks(k)])
+    for (const [id, title, check] of [...collectionChecks(k), ...signingChecks(k), ...catalogChecks(k), ...exchangeChecks(k), documentsCheck(k)])
       await run(id, title, check);
   } finally {
     await run("W01", "every record the kit published is withdrawn (delete, state invalid) and the test practitioner holds nothing", () => withdrawal(k));

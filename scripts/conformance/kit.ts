@@ -17,9 +17,9 @@ import {
   type MessageView,
   type NodeKey,
 } from "../../server/sharing/index.js";
-// The profile's parts, to sign a request with a nonce of the kit's choosing (S06): the transport
-// never reuses a nonce, which is the point, so it offers no way to.
-import { signMessage } from "../../server/sharing/http-signature.js";
+// The profile's parts, to sign a request with a nonce of the kit's choosing (S06) or outside the
+// profile (S08–S13): the transport never does either, which is the point, so it offers no way to.
+import { component, signMessage } from "../../server/sharing/http-signature.js";
 import { REQUEST_COMPONENTS, SIGNATURE_ALG, SIGNATURE_LABEL } from "../../server/sharing/signed-message.js";
 
 export interface CheckResult {
@@ -113,6 +113,49 @@ export function expectedRecordHash(record: unknown): string {
     .digest("hex");
 }
 
+/**
+ * How the kit departs from the transport's profile to sign one request: its own nonce (S06), or a
+ * request the documents say must be refused (S08–S13): components left out, a longer lifetime,
+ * another algorithm, no Content-Digest header.
+ */
+export interface SignProfile {
+  nonce?: string;
+  /** `expires - created`; the transport signs for 60 s. */
+  lifetimeSeconds?: number;
+  /** Covered components by name (default the profile's REQUEST_COMPONENTS). */
+  components?: string[];
+  alg?: string;
+  /** Sends no Content-Digest header (the components then must not name it). */
+  omitDigest?: boolean;
+}
+
+/** Headers that sign `request` as `profile` says (else as the transport signs it). */
+export function signWith(
+  key: NodeKey,
+  request: { method: string; url: string; body: string },
+  profile: SignProfile,
+  now = new Date(),
+): Record<string, string> {
+  const created = Math.floor(now.getTime() / 1000);
+  const headers: Record<string, string> = profile.omitDigest
+    ? {}
+    : { "content-digest": contentDigest(request.body) };
+  const view: MessageView = { method: request.method, targetUri: request.url, header: (n) => headers[n] };
+  const params = new Map<string, string | number>([
+    ["created", created],
+    ["expires", created + (profile.lifetimeSeconds ?? 60)],
+    ["nonce", profile.nonce ?? randomBytes(18).toString("base64url")],
+    ["keyid", key.keyId],
+    ["alg", profile.alg ?? SIGNATURE_ALG],
+  ]);
+  const components = profile.components?.map((name) => component(name)) ?? REQUEST_COMPONENTS;
+  const signed = signMessage(
+    { label: SIGNATURE_LABEL, components, params, privateKey: key.privateKey },
+    view,
+  );
+  return { ...headers, "signature-input": signed.signatureInput, signature: signed.signature };
+}
+
 /** Headers that sign `request` with the given nonce (else as the transport signs it). */
 export function signWithNonce(
   key: NodeKey,
@@ -120,21 +163,21 @@ export function signWithNonce(
   nonce: string,
   now = new Date(),
 ): Record<string, string> {
-  const created = Math.floor(now.getTime() / 1000);
-  const headers: Record<string, string> = { "content-digest": contentDigest(request.body) };
-  const view: MessageView = { method: request.method, targetUri: request.url, header: (n) => headers[n] };
-  const params = new Map<string, string | number>([
-    ["created", created],
-    ["expires", created + 60],
-    ["nonce", nonce],
-    ["keyid", key.keyId],
-    ["alg", SIGNATURE_ALG],
-  ]);
-  const signed = signMessage(
-    { label: SIGNATURE_LABEL, components: REQUEST_COMPONENTS, params, privateKey: key.privateKey },
-    view,
+  return signWith(key, request, { nonce }, now);
+}
+
+/**
+ * A refusal the documents say leaves unsigned (its request's signature did not verify): status and
+ * code as documented, and no signature, since a hub that signs it binds its word to a request that
+ * may have been changed on the way (the sender would count it as the hub's refusal).
+ */
+export function refusedUnsigned(raw: Raw, status: number, code: string): ErrorBody {
+  const error = refusedWith(raw, status, code);
+  must(
+    !raw.headers.get("signature") && !raw.headers.get("signature-input"),
+    `the ${status} ${code} is signed; the documents say it is not (its request's signature did not verify)`,
   );
-  return { ...headers, "signature-input": signed.signatureInput, signature: signed.signature };
+  return error;
 }
 
 /**
@@ -238,15 +281,20 @@ export function createHubSession(options: { hubUrl: string; key: NodeKey }, coll
       now?: Date;
       headers?: Record<string, string>;
       nonce?: string;
+      /** Signs outside the transport's profile (see SignProfile). */
+      profile?: SignProfile;
+      /** Signs for this path instead of `path` (sent to `path`). */
+      signedPath?: string;
     } = {},
   ): Promise<Raw> {
     const url = `${base}${path}`;
     const text = body ?? "";
-    const request = { method, url, body: text };
+    const request = { method, url: opts.signedPath ? `${base}${opts.signedPath}` : url, body: text };
+    const profile = opts.profile ?? (opts.nonce ? { nonce: opts.nonce } : null);
     const signed =
       opts.headers ??
-      (opts.nonce
-        ? signWithNonce(opts.key ?? options.key, request, opts.nonce, opts.now)
+      (profile
+        ? signWith(opts.key ?? options.key, request, profile, opts.now)
         : signRequest(opts.key ?? options.key, request, opts.now).headers);
     const sent = method === "POST" ? (opts.sentBody ?? text) : undefined;
     const collecting = method === "POST" && path === collectPath && sent !== undefined;
@@ -255,6 +303,9 @@ export function createHubSession(options: { hubUrl: string; key: NodeKey }, coll
       method,
       headers: { ...signed, ...(method === "POST" ? { "content-type": "application/json" } : {}) },
       body: sent,
+      // A hub answers where it was asked: a redirect would carry the signed request (signed for
+      // this URL) elsewhere, and the answer judged would not be the hub's.
+      redirect: "error",
       signal: AbortSignal.timeout(15_000),
     });
     const raw = {

@@ -167,7 +167,11 @@ export async function runProvinceChecks(options: {
     const body = TrustListBody.parse(loaded.list.body);
     must(new Date(body.generatedAt) <= new Date(now.getTime() + 120_000), "generatedAt lies in the future");
     must(new Date(body.validUntil) > now, "the trust list has expired");
-    must(body.keys.some((k) => !k.validTo), "no current (open) certificate key on the list");
+    // In force now (its window covers now), not merely open: an open key that starts tomorrow signs
+    // nothing today, and a current key with its end already scheduled (a rotation ahead) still signs.
+    const inForce = (k: TrustListKey) =>
+      Date.parse(k.validFrom) <= now.getTime() && (k.validTo === null || Date.parse(k.validTo) > now.getTime());
+    must(body.keys.some(inForce), "no certificate key on the list is in force now (validFrom ≤ now < validTo)");
     trustKeys = body.keys.filter((k) => !k.demo);
     return `${body.keys.length} key(s), valid until ${body.validUntil}`;
   });
@@ -204,10 +208,15 @@ export async function runProvinceChecks(options: {
       const loaded = loadTrustList(r.body, [
         { name: "全国中心", kid: typeof kid === "string" ? kid : "", suite: "ed25519", publicKey: hubKey, provinces: "*" },
       ]);
+      // Without the province's code and keys (P01, P02 failed) there is nothing to compare: passing
+      // then said the hub carried every key of a province the kit never read.
+      must(provinceCode && trustKeys.length > 0, "no province code or certificate keys to look for (P01/P02 failed)");
       must(loaded.ok, `the hub's trust list refused with the hub's key: ${loaded.ok ? "" : loaded.reason}`);
       const body = loaded.list.body;
       const national = new Map(body.keys.filter((k) => k.provinceCode === provinceCode).map((k) => [`${k.kid}:${k.publicKey}`, k]));
-      const missing = trustKeys.filter((k) => !k.validTo && !national.has(`${k.kid}:${k.publicKey}`));
+      // Every key the province may still sign with: open, or ending later (a scheduled rotation).
+      const stillSigning = (k: TrustListKey) => k.validTo === null || Date.parse(k.validTo) > now.getTime();
+      const missing = trustKeys.filter((k) => stillSigning(k) && !national.has(`${k.kid}:${k.publicKey}`));
       must(missing.length === 0, `not on the national list: ${missing.map((k) => k.kid).join(", ")}`);
       // A verifier with only the national list refuses what a key signed outside the national dates
       // (key_not_valid_at_issue), so they must cover the province's (a day on the hub's list is UTC midnight).

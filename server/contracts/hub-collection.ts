@@ -44,7 +44,16 @@ export const QualificationRecord = z
         "数据来源省份: must be the province whose node key signed the batch (else provenance_mismatch). " +
         "Only the practitioner's home province (the first to publish them, or the one a transfer moved " +
         "them to) writes new records of them (else not_home_province); a former home may still update " +
-        "the records it published.",
+        "the records it published, but not make a valid certificate of one that is not (a cancelled, " +
+        "revoked, withdrawn or deleted certificate, or an exam pass): such an update is judged as a new " +
+        "record. A new valid record from another province while the home holds " +
+        "records of the person but no valid certificate within its dates (only cancelled, revoked, " +
+        "withdrawn or expired ones, or only exam passes) is rejected home_contested instead and " +
+        "recorded as a contest for the hub operator, who may reassign the home; it is never moved " +
+        "automatically. Once every record of a practitioner is deleted, the home keeps them for a grace " +
+        "period (hub setting, 30 days by default) in which only it re-adds them and another province's " +
+        "record is rejected home_contested; after it they have no home, and the next province to publish " +
+        "a record of them becomes it.",
     }),
     /** Flag: add / update / delete. */
     operation: RecordOperation.meta({
@@ -171,6 +180,8 @@ export const REJECT_CODE_LABELS = {
   inconsistent: "内容前后不一致",
   provenance_mismatch: "来源省份与签名节点不符",
   not_home_province: "非归属省份写入",
+  home_contested: "主管省份存在争议，已登记待全国中心核实",
+  certificate_number_in_use: "证件号码已属他人",
   version_conflict: "同版本内容不同",
   too_many_records: "该人员记录数已达上限",
   conflict_retry: "并发冲突待重发",

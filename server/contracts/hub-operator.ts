@@ -1,3 +1,6 @@
+import { z } from "zod";
+import { ProvinceCode } from "./hub-base.js";
+import { wholeNumber } from "./validation.js";
 import type { RejectReason } from "./hub-collection.js";
 
 /** What the hub operator's pages list: the message log and the rejected records. */
@@ -31,3 +34,73 @@ export interface RejectionEntryDto {
   version: number | null;
   reasons: RejectReason[];
 }
+
+/**
+ * How the operator decided a home contest: still open, the home reassigned to the claimant, or
+ * dismissed (the current home is right, it stays).
+ */
+export const HomeContestState = z.enum(["open", "reassigned", "dismissed"]);
+export type HomeContestState = z.infer<typeof HomeContestState>;
+
+/**
+ * A home contest (主管省份争议) as the hub operator's page lists it (GET /api/hub/home-contests): a
+ * province's record refused home_contested because the practitioner's home holds no valid
+ * certificate of them. `stale`: the pointer changed since the last refusal, so the contest waits
+ * for the claimant's re-send before the home can be reassigned (it may still be dismissed).
+ */
+export interface HomeContestDto {
+  contestId: string;
+  idNumber: string;
+  name: string;
+  homeProvince: string;
+  claimant: string;
+  recordType: "exam_pass" | "certificate";
+  firstAt: string;
+  lastAt: string;
+  attempts: number;
+  state: HomeContestState;
+  stale: boolean;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  reason: string | null;
+}
+
+/** The operator's filter of the contest list. */
+export const HomeContestQuery = z
+  .strictObject({
+    state: HomeContestState.default("open"),
+    limit: wholeNumber(1, 200).default(50),
+    /** One claimant province's contests. */
+    claimant: ProvinceCode.optional(),
+    /** One practitioner's contests. */
+    idNumber: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^\d{17}[\dX]$/, "须为 18 位身份证号码")
+      .optional(),
+    /** The next page: contests last refused before this time (the last row's `lastAt`). */
+    beforeLastAt: z.iso.datetime({ offset: true, message: "须为 ISO 8601 时间" }).optional(),
+    /**
+     * With `beforeLastAt`, the last row's `contestId`: the contests one batch raised share one refusal
+     * time, so a page ending among them lost the rest to a time cursor alone.
+     */
+    beforeContestId: z.uuid().optional(),
+  })
+  .refine((q) => !q.beforeContestId || q.beforeLastAt, {
+    path: ["beforeContestId"],
+    message: "须与 beforeLastAt 一同给出",
+  });
+export type HomeContestQuery = z.infer<typeof HomeContestQuery>;
+
+/** The operator's reassignment of a contested home: why, as the audit log keeps it. */
+export const ReassignHomeBody = z.strictObject({
+  reason: z.string().trim().min(2, "请说明改定主管省份的依据").max(500),
+});
+export type ReassignHomeBody = z.infer<typeof ReassignHomeBody>;
+
+/** The operator's dismissal of a contest (the current home is right): why, as the audit log keeps it. */
+export const DismissContestBody = z.strictObject({
+  reason: z.string().trim().min(2, "请说明驳回争议、维持现主管省份的依据").max(500),
+});
+export type DismissContestBody = z.infer<typeof DismissContestBody>;

@@ -63,6 +63,26 @@ export interface CleaningReason {
   message: string;
 }
 
+/**
+ * The stable codes of the problems of a register file as a whole (`fileProblems`), in the order
+ * they are named: columns missing, repeated or unknown, cells under no column, too many rows, none.
+ */
+export const REGISTER_FILE_PROBLEM_CODES = [
+  "register_missing_columns",
+  "register_repeated_columns",
+  "register_unknown_columns",
+  "register_unlabelled_cells",
+  "register_too_many_rows",
+  "register_no_rows",
+] as const;
+export type RegisterFileProblemCode = (typeof REGISTER_FILE_PROBLEM_CODES)[number];
+
+/** A problem of the register file as a whole, by its stable code and its Chinese message. */
+export interface RegisterFileProblem {
+  code: RegisterFileProblemCode;
+  message: string;
+}
+
 /** The cleaning report of a checked register: how many rows are clean, and why each other row was refused. */
 export interface CleaningReport {
   rows: number;
@@ -73,7 +93,7 @@ export interface CleaningReport {
    */
   refused: { line: number; name: string; idNumberMasked: string | null; reasons: CleaningReason[] }[];
   /** Problems of the file as a whole (header, size); when any, no row was read. */
-  fileProblems: string[];
+  fileProblems: RegisterFileProblem[];
 }
 
 /** The outcome of publishing a clean register: the hub's answer counted per outcome. */

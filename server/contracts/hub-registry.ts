@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Ed25519PublicKey, ProvinceCode, Timestamp } from "./hub-base.js";
-import { KeyBound } from "./certificate-trust.js";
+import { KeyBound, TrustListKey } from "./certificate-trust.js";
 import { visibleName } from "./validation.js";
 
 /**
@@ -13,10 +13,12 @@ import { visibleName } from "./validation.js";
 export const CertificateKeySuite = z.enum(["ed25519", "sm2-sm3"]);
 export const CertificateSigningKey = z
   .object({
-    kid: z.string().min(1).max(64),
+    // The trust list's own fields (one definition): a key the national list's format refuses made
+    // every verifier refuse the whole list (loadTrustList), so it is refused here, at the door.
+    kid: TrustListKey.shape.kid,
     suite: CertificateKeySuite,
     /** base64url: raw Ed25519 key (32 B) or uncompressed SM2 point (65 B). */
-    publicKey: z.string().min(1).max(300),
+    publicKey: TrustListKey.shape.publicKey,
     /**
      * When the key starts signing: the province's own list's validFrom, as sent (an instant; a day,
      * from older nodes, means from its UTC midnight). Absent, the hub dates the key from the instant
@@ -87,7 +89,8 @@ export const MAX_CERTIFICATE_KEYS = 20;
 /**
  * A province's own certificate signing keys, announced by the province (POST /certificate-keys,
  * signed with its node key) ahead of the time it signs with a new one: the hub adds keys it does not
- * list and ends listed keys earlier, never later, never removes one (RegistryService.announceCertificateKeys).
+ * list and ends listed keys earlier, never later, and never removes one except, in a full list, a
+ * key ended more than seven years ago (RegistryService.announceCertificateKeys).
  */
 export const CertificateKeysAnnouncement = z
   .object({ certificateKeys: z.array(CertificateSigningKey).min(1).max(MAX_CERTIFICATE_KEYS) })

@@ -1,20 +1,24 @@
 import type { Connection } from "mongoose";
-import {
-  isConformanceRecord,
-  type QualificationRecord,
-  type RecordResult,
-  type RejectCode,
-} from "../contracts/hub-collection.js";
+import { isConformanceRecord, type RecordResult, type RejectCode } from "../contracts/hub-collection.js";
 import { isDuplicateKey } from "../lib/mongo.js";
+import type { BatchInfo, ValidRecord } from "./collection-batch.js";
 import { hubModels, type HubRecordDoc } from "./hub.models.js";
 import { holdNodeForWrite } from "./node.model.js";
 import {
+  claimedNumber,
+  createNumberCheck,
+  holdsOwnNumber,
+  writeCertificateClaims,
+} from "./certificate-claims.js";
+import { homeContest, recordContests, type ContestClaim } from "./home-contests.js";
+import {
   POINTER_FACTS_PROJECTION,
+  ROUND_POINTER_PROJECTION,
   pointerFrom,
   transferCancellationAhead,
   type PointerFacts,
 } from "./pointer-view.js";
-import { TOO_MANY_RECORDS } from "./record-validation.js";
+import { HOME_CONTESTED, TOO_MANY_RECORDS, revivesCertificate } from "./record-validation.js";
 import { intakeRow, type IntakeLedger } from "./report/intake-ledger.js";
 
 /**
@@ -36,23 +40,9 @@ function recordKey(r: { sourceProvince: string; recordId: string }): string {
  */
 export const CONFLICT_RETRY: RejectCode = "conflict_retry";
 
-/** A record of the batch that passed the checks, with what its ledger row needs. */
-export interface ValidRecord {
-  index: number;
-  record: QualificationRecord;
-  hash: string;
-  raw: unknown;
-}
-export type BatchInfo = {
-  batchId: string;
-  sourceProvince: string;
-  receivedAt: Date;
-  /**
-   * The node key the batch was signed with (the gate's); absent for in-process callers, whose
-   * node must still be registered and active.
-   */
-  keyId?: string;
-};
+// Moved to collection-batch.ts; still exported from here, where the collection service imports them.
+export { rounds, type BatchInfo, type ValidRecord } from "./collection-batch.js";
+
 /** A held record as a round reads it: what judging a re-send needs, and the pointer's facts. */
 type HeldRecord = Pick<
   HubRecordDoc,
@@ -62,29 +52,16 @@ type HeldRecord = Pick<
 };
 
 /**
- * The records in rounds of distinct practitioners and record ids, in batch order: a person's (or
- * a record id's) next record goes to the round after the one holding their previous record, so
- * order per practitioner is kept and nothing in a round depends on another record of the round.
- */
-export function rounds(records: ValidRecord[]): ValidRecord[][] {
-  const out: ValidRecord[][] = [];
-  const lastRound = new Map<string, number>();
-  for (const v of records) {
-    const keys = [`p:${v.record.practitioner.idNumber}`, `r:${v.record.recordId}`];
-    const r = Math.max(...keys.map((k) => lastRound.get(k) ?? -1)) + 1;
-    (out[r] ??= []).push(v);
-    for (const k of keys) lastRound.set(k, r);
-  }
-  return out;
-}
-
-/**
  * The round applier of one collection service: `applyRoundOrEach` applies a round (see rounds) in
  * one transaction, falling back to record by record when the round lost a write race.
  */
-export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedger; maxRecords: number }) {
+export function createRoundApplier(
+  conn: Connection,
+  deps: { ledger?: IntakeLedger; maxRecords: number; deletedHomeGraceDays: number },
+) {
   const m = hubModels(conn);
   const maxRecords = deps.maxRecords;
+  const graceMs = deps.deletedHomeGraceDays * 86_400_000;
 
   /**
    * This instance's rounds apply one at a time. Every round takes the hub's one change counter in
@@ -145,13 +122,19 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
       )
         .session(session)
         .lean<HeldRecord[]>();
+      // With the pointers showing a certificate number the round's records carry (one number, one
+      // holder: certificate-claims.ts), in the same read.
+      const numbers = [...new Set(round.flatMap((v) => claimedNumber(v.record) ?? []))];
       const pointers = await m.Pointers.find(
-        { idNumber: { $in: people } },
-        { idNumber: 1, homeProvince: 1, filedWith: 1 },
+        numbers.length
+          ? { $or: [{ idNumber: { $in: people } }, { certificateNumber: { $in: numbers } }] }
+          : { idNumber: { $in: people } },
+        ROUND_POINTER_PROJECTION,
       )
         .session(session)
         .lean();
-      const pointerOf = new Map(pointers.map((p) => [p.idNumber, p]));
+      const ofRound = new Set(people);
+      const pointerOf = new Map(pointers.filter((p) => ofRound.has(p.idNumber)).map((p) => [p.idNumber, p]));
       // Indexed once per round: scanning `held` for each record made a round cost its size squared.
       const heldByKey = new Map(held.map((r) => [recordKey(r), r]));
       const heldOfPerson = new Map<string, typeof held>();
@@ -160,6 +143,19 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
         if (list) list.push(r);
         else heldOfPerson.set(r.idNumber, [r]);
       }
+      // One certificate number, one holder: who else holds the numbers this round's records carry.
+      const records = round.map((v) => v.record);
+      // Read before the round writes: whether each record's number was its person's already.
+      const ownNumber = new Set(
+        records.filter((r) =>
+          holdsOwnNumber(r, heldByKey.get(recordKey(r)), pointerOf.get(r.practitioner.idNumber)),
+        ),
+      );
+      const holdsOwn = (r: (typeof records)[number]) => ownNumber.has(r);
+      const numberRefusal = await createNumberCheck(m, records, pointers, session, holdsOwn);
+      const contests: ContestClaim[] = [];
+      // Beijing's calendar day, as certificates print their validity (record-validation.ts).
+      const today = new Date(batch.receivedAt.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
       const results: RecordResult[] = [];
       const accepted: {
         v: ValidRecord;
@@ -170,6 +166,8 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
         /** Neither the record nor the practitioner is held yet: plain inserts (a race meets the unique index). */
         newRecord: boolean;
         newPerson: boolean;
+        /** The pointer was nobody's (every record deleted): the signer becomes its home, in this write. */
+        claimsHome: boolean;
       }[] = [];
       for (const v of round) {
         const { index, record, hash } = v;
@@ -211,13 +209,31 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
           continue;
         }
         const pointer = pointerOf.get(idNumber);
-        // The home province writes; a former home (after a transfer) may still update records it published.
-        if (pointer && pointer.homeProvince !== signer && !existing) {
-          reject(
-            "not_home_province",
-            "sourceProvince",
-            `该从业人员的资格由 ${pointer.homeProvince} 管理，其他省份不得写入`,
-          );
+        // A pointer whose every record was deleted (live false) is nobody's: kept as the deleting
+        // province's, the person's real home was refused not_home_province for ever. The first
+        // province to publish a record of the person again becomes the home (absent: live).
+        // Within the grace period after the deletion (updatedAt: the deleting change) the home stays:
+        // between a correction's delete and its re-add, any province could take the person.
+        const inGrace =
+          pointer?.live === false && pointer.updatedAt.getTime() > batch.receivedAt.getTime() - graceMs;
+        const owned = pointer !== undefined && (pointer.live !== false || inGrace);
+        // The home province writes; a former home (after a transfer) may still update records it
+        // published, but not make a valid certificate of one that was none (revivesCertificate).
+        if (
+          owned &&
+          pointer.homeProvince !== signer &&
+          (!existing || revivesCertificate(record, existing.record))
+        ) {
+          // Refused; a home holding no valid certificate of the person is contested (home-contests.ts).
+          const contested = homeContest(record, heldOfPerson.get(idNumber) ?? [], pointer, signer, today);
+          if (contested) contests.push(contested.contest);
+          if (contested) reject(HOME_CONTESTED, "sourceProvince", contested.message);
+          else
+            reject(
+              "not_home_province",
+              "sourceProvince",
+              `该从业人员的资格由 ${pointer.homeProvince} 管理，其他省份不得写入`,
+            );
           continue;
         }
         // Counted from the read above (a round holds one record of a person), for new records only:
@@ -231,7 +247,12 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
           );
           continue;
         }
-        const home = pointer?.homeProvince ?? signer;
+        const taken = numberRefusal(record);
+        if (taken) {
+          reject(taken.code, taken.field, taken.message);
+          continue;
+        }
+        const home = owned ? pointer.homeProvince : signer;
         const others = (heldOfPerson.get(idNumber) ?? []).filter((r) => r !== existing);
         const all = [...others, { record, version: record.version }];
         accepted.push({
@@ -241,8 +262,10 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
           view: transferCancellationAhead(record, home, others) ? null : pointerFrom(all, record, home),
           newRecord: !existing,
           newPerson: !pointer,
+          claimsHome: pointer !== undefined && !owned && pointer.homeProvince !== signer,
         });
       }
+      await recordContests(m, contests, batch.receivedAt, session);
       if (accepted.length === 0) return results;
       // The batch's arrival, as the intake ledger dates it: stamped with the round's commit time, a
       // batch arriving at 23:59:59 on the 31st counted in January in the ledger and in February in
@@ -284,8 +307,14 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
         { session, ordered: true },
       );
       await m.Pointers.collection.bulkWrite(
-        rows.map(({ v, view, hubSeq, idNumber, newPerson }) => {
-          const fields = { ...(view ?? {}), recordHash: v.hash, lastSeq: hubSeq, updatedAt: at };
+        rows.map(({ v, view, hubSeq, idNumber, newPerson, claimsHome }) => {
+          const fields = {
+            ...(view ?? {}),
+            ...(claimsHome ? { homeProvince: signer } : {}),
+            recordHash: v.hash,
+            lastSeq: hubSeq,
+            updatedAt: at,
+          };
           return newPerson
             ? {
                 insertOne: {
@@ -296,6 +325,8 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
         }),
         { session, ordered: true },
       );
+      const acceptedRecords = rows.map((r) => r.v.record);
+      await writeCertificateClaims(m, acceptedRecords, at, session, holdsOwn);
       await m.Changes.collection.insertMany(
         rows.map(({ v: { record }, hubSeq, idNumber, home, filedWith }) => ({
           seq: hubSeq,
@@ -325,7 +356,9 @@ export function createRoundApplier(conn: Connection, deps: { ledger?: IntakeLedg
       // national hub would otherwise see its test's deliberate refusals in its signed report.
       await deps.ledger?.write(
         done.flatMap((r, i) =>
-          isConformanceRecord(rows[i]?.v.raw) ? [] : [intakeRow(batch, r, rows[i]?.v.raw)],
+          isConformanceRecord(rows[i]?.v.raw)
+            ? []
+            : [intakeRow(batch, r, rows[i]?.v.raw, { created: rows[i]?.newRecord === true })],
         ),
         session,
       );

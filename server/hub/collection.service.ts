@@ -40,6 +40,8 @@ export function createCollectionService(
     now?: () => Date;
     ledger?: IntakeLedger;
     maxRecordsPerPractitioner?: number;
+    /** Days a deleted practitioner keeps their home (config `hub.deletedHomeGraceDays`); default 30. */
+    deletedHomeGraceDays?: number;
     /** The record check (record-validation.ts); swapped only by tests of the receipt guard below. */
     check?: (raw: unknown, ctx: { signerProvince: string; now: Date }) => RecordCheck;
   },
@@ -49,7 +51,11 @@ export function createCollectionService(
   const maxRecords = deps.maxRecordsPerPractitioner ?? MAX_RECORDS_PER_PRACTITIONER;
   const check = deps.check ?? checkRecord;
   // One applier per service: its queue of rounds is this instance's (see createRoundApplier).
-  const { applyRoundOrEach } = createRoundApplier(conn, { ledger: deps.ledger, maxRecords });
+  const { applyRoundOrEach } = createRoundApplier(conn, {
+    ledger: deps.ledger,
+    maxRecords,
+    deletedHomeGraceDays: deps.deletedHomeGraceDays ?? 30,
+  });
 
   return {
     /**

@@ -79,6 +79,9 @@ const changeSchema = new Schema(
 );
 changeSchema.index({ homeProvince: 1, seq: 1 });
 changeSchema.index({ filedWith: 1, seq: 1 });
+// The monthly report counts a month's changes by date (report.service.ts changesAccepted): without
+// it every report read the whole change log.
+changeSchema.index({ at: 1 });
 
 const counterSchema = new Schema({ _id: { type: String, required: true }, value: { type: Number, required: true } }, { versionKey: false });
 
@@ -123,11 +126,66 @@ lookupSchema.index({ requestingProvince: 1, seq: 1 });
 // Only the few lookups not numbered yet carry the flag: the check before every read is one index probe.
 lookupSchema.index({ unnumbered: 1 }, { sparse: true });
 
+/**
+ * Which practitioner a certificate number belongs to (`_id`: the number, trimmed, upper case). A
+ * certificate number names one holder (in practice it is the holder's ID number), but the pointer
+ * index holds it non-unique: a province published a certificate of X carrying Y's number, and a
+ * lookup by number found both. Every accepted certificate record writes its number's claim in its
+ * round's transaction, so two rounds claiming one number for two people conflict and the later
+ * decides again from what the first committed (collection-rounds.ts, certificate-claims.ts).
+ */
+const certificateClaimSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    idNumber: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+/**
+ * A province's record refused because another province is the practitioner's home while holding
+ * no valid certificate of them (home_contested): the first province to publish a person stays
+ * their home for good, so an old register's cancelled certificate, or an exam pass published by
+ * any province under an unpublished ID number, made the person's real province unable to publish.
+ * The hub operator sees open contests and may reassign the home or dismiss the contest, keeping
+ * the home (home-contests.ts); one open contest per person and claiming province, refreshed by
+ * each refused re-send.
+ */
+const homeContestSchema = new Schema(
+  {
+    contestId: { type: String, required: true, unique: true },
+    idNumber: { type: String, required: true },
+    name: { type: String, required: true },
+    homeProvince: { type: String, required: true },
+    claimant: { type: String, required: true },
+    /** The pointer's version when the claim was last refused: a reassignment needs it unchanged. */
+    pointerVersion: { type: Number, required: true },
+    recordId: { type: String, required: true },
+    recordType: { type: String, required: true },
+    firstAt: { type: Date, required: true },
+    lastAt: { type: Date, required: true },
+    attempts: { type: Number, required: true },
+    state: { type: String, enum: ["open", "reassigned", "dismissed"], required: true },
+    resolvedAt: { type: Date, default: null },
+    resolvedBy: { type: { _id: false, id: String, name: String }, default: null },
+    reason: { type: String, default: null },
+  },
+  { minimize: false, versionKey: false },
+);
+homeContestSchema.index(
+  { idNumber: 1, claimant: 1 },
+  { unique: true, partialFilterExpression: { state: "open" } },
+);
+// The list's order and cursor: a batch's contests share one lastAt, the id orders them.
+homeContestSchema.index({ state: 1, lastAt: -1, contestId: -1 });
+
 export type HubRecordDoc = InferSchemaType<typeof recordSchema>;
 export type PointerDoc = InferSchemaType<typeof pointerSchema>;
 export type ChangeDoc = InferSchemaType<typeof changeSchema>;
 export type RejectionDoc = InferSchemaType<typeof rejectionSchema>;
 export type LookupDoc = InferSchemaType<typeof lookupSchema>;
+export type HomeContestDoc = InferSchemaType<typeof homeContestSchema>;
 
 export function hubModels(conn: Connection) {
   return {
@@ -137,6 +195,13 @@ export function hubModels(conn: Connection) {
     Counters: modelOn<{ _id: string; value: number }>(conn, "HubCounter", counterSchema, "hub_counters"),
     Rejections: modelOn<RejectionDoc>(conn, "HubRejection", rejectionSchema, "hub_rejections"),
     Lookups: modelOn<LookupDoc>(conn, "HubLookup", lookupSchema, "hub_lookups"),
+    CertificateClaims: modelOn<{ _id: string; idNumber: string; at: Date }>(
+      conn,
+      "HubCertificateClaim",
+      certificateClaimSchema,
+      "hub_certificate_numbers",
+    ),
+    HomeContests: modelOn<HomeContestDoc>(conn, "HubHomeContest", homeContestSchema, "hub_home_contests"),
   };
 }
 export type HubModels = ReturnType<typeof hubModels>;

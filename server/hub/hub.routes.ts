@@ -6,9 +6,12 @@ import {
   ChangesPage,
   ChangesQuery,
   CollectionReceipt,
+  DismissContestBody,
+  HomeContestQuery,
   LookupAnswer,
   LookupBody,
   LookupNoticesPage,
+  ReassignHomeBody,
   RegisterNodeBody,
   StatusListReceipt,
   type HubIdentityDto,
@@ -16,6 +19,7 @@ import {
 import { wholeNumber } from "../contracts/validation.js";
 import { actorOf, type Access } from "../access/index.js";
 import { errors } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
 import { noQuery, noQueryOnWrites, parse, strictRouter } from "../lib/http.js";
 import {
   authenticatedNode,
@@ -26,6 +30,7 @@ import {
 } from "../sharing/index.js";
 import type { CatalogService } from "./catalog.service.js";
 import type { CollectionService } from "./collection.service.js";
+import type { HomeContestService } from "./home-contests.js";
 import { OPENAPI_DOCUMENTS } from "./openapi.js";
 import { toMessageLogEntryDto, toRejectionEntryDto } from "./presenters.js";
 import type { RegistryService } from "./registry.service.js";
@@ -46,6 +51,8 @@ export function hubNodeRouter(deps: {
   catalog: CatalogService;
   registry: RegistryService;
   statusLists: StatusListService;
+  /** Warns of a stored certificate key left off the national trust list (buildTrustList). */
+  logger?: Pick<Logger, "warn">;
 }): Router {
   const { gate } = deps;
   const r = strictRouter();
@@ -73,7 +80,7 @@ export function hubNodeRouter(deps: {
   });
   // Public: verifiers anywhere fetch it; its own signature, not the transport, makes it trustworthy.
   r.get(`${HUB_API_PREFIX}/trust-list`, noQuery, async (_req, res) => {
-    const list = await buildTrustList(deps.registry, deps.key);
+    const list = await buildTrustList(deps.registry, deps.key, new Date(), deps.logger);
     res
       .set("cache-control", `public, max-age=${TRUST_LIST_REFRESH_SECONDS}`)
       .set("last-modified", list.generatedAt.toUTCString())
@@ -148,11 +155,15 @@ const ListQuery = z.strictObject({
  */
 const MessagesQuery = ListQuery.extend({ kind: z.enum(["submit", "read"]).optional() });
 
-/** The hub operator's pages: registered provinces and keys, the message log, rejected records, lookups. */
+/**
+ * The hub operator's pages: registered provinces and keys, the message log, rejected records,
+ * lookups, and contested homes (home-contests.ts) with their audited reassignment or dismissal.
+ */
 export function hubAdminRouter(deps: {
   registry: RegistryService;
   collection: CollectionService;
   catalog: CatalogService;
+  contests: HomeContestService;
   log: MessageLog;
   access: Access;
 }): Router {
@@ -184,6 +195,19 @@ export function hubAdminRouter(deps: {
   r.get("/hub/lookups", operator, async (req, res) => {
     const q = parse(ListQuery, req.query);
     res.json(await deps.catalog.recentLookups({ limit: q.limit, province: q.province, beforeSeq: q.beforeSeq }));
+  });
+  r.get("/hub/home-contests", operator, async (req, res) => {
+    res.json(await deps.contests.list(parse(HomeContestQuery, req.query)));
+  });
+  r.post("/hub/home-contests/:contestId/reassign", operator, noQuery, async (req, res) => {
+    const contestId = parse(z.uuid(), req.params.contestId);
+    const body = parse(ReassignHomeBody, req.body);
+    res.json(await deps.contests.reassign(contestId, body, actorOf(req)));
+  });
+  r.post("/hub/home-contests/:contestId/dismiss", operator, noQuery, async (req, res) => {
+    const contestId = parse(z.uuid(), req.params.contestId);
+    const body = parse(DismissContestBody, req.body);
+    res.json(await deps.contests.dismiss(contestId, body, actorOf(req)));
   });
   return r;
 }

@@ -22,6 +22,7 @@ import {
 import { createCatalogService } from "./catalog.service.js";
 import { createCollectionService } from "./collection.service.js";
 import { hubAdminRouter, hubNodeRouter } from "./hub.routes.js";
+import { createHomeContestService } from "./home-contests.js";
 import { createRegistryService } from "./registry.service.js";
 import { createStatusListService } from "./status-lists.js";
 import { createHubReport, createIntakeLedger, type ExchangeFactsPort } from "./report/index.js";
@@ -77,7 +78,11 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
   });
   // Every record received also feeds the intake ledger of the monthly report (report/), an
   // accepted one inside its own transaction.
-  const collection = createCollectionService(conn, { logger, ledger: createIntakeLedger(conn) });
+  const collection = createCollectionService(conn, {
+    logger,
+    ledger: createIntakeLedger(conn),
+    deletedHomeGraceDays: config.hub.deletedHomeGraceDays,
+  });
   const report = createHubReport({
     conn,
     logger,
@@ -92,12 +97,14 @@ export function createHubFeature(ctx: FeatureContext, options: HubFeatureOptions
     exchange: options.exchangeFacts,
   });
   const catalog = createCatalogService(conn);
-  const statusLists = createStatusListService(conn, { timeZone: config.timeZone });
+  const statusLists = createStatusListService(conn, { timeZone: config.timeZone, audit: options.audit });
   const router = strictRouter();
   // The published reports are public and must come before the node gate that guards /hub/v1.
   router.use(report.publicRouter);
-  router.use(hubNodeRouter({ gate, key, collection, catalog, registry, statusLists }));
-  router.use(hubAdminRouter({ registry, collection, catalog, log, access: options.access }));
+  router.use(hubNodeRouter({ gate, key, collection, catalog, registry, statusLists, logger }));
+  // Contested homes: listed for the operator, reassigned with an audit entry in the same transaction.
+  const contests = createHomeContestService(conn, { audit: options.audit });
+  router.use(hubAdminRouter({ registry, collection, catalog, contests, log, access: options.access }));
   router.use(report.operatorRouter);
   logger.info({ keyId: key.keyId }, "hub node key loaded");
   // The gate's refusal summary is written before the connection closes (main stops features first).

@@ -46,7 +46,9 @@ RFC 9530 \`Content-Digest\` (sha-256) over the exact body bytes (an empty body t
 Request signature \`sig1\` covers \`("@method" "@target-uri" "@authority" "content-digest")\` with the
 parameters \`created\`, \`expires\` (at most 300 s after created), \`nonce\` (16–128 characters, never
 reused), \`keyid\` (RFC 7638 JWK thumbprint of the node's Ed25519 key) and \`alg="ed25519"\`.
-The receiver refuses a \`created\` more than the configured skew (default 120 s) from its clock.
+The receiver refuses a \`created\` more than the configured skew (default 120 s) from its clock
+(\`clock_skew\`), and an \`expires\` more than that skew behind its clock (\`signature_expired\`): a
+sender whose clock runs behind by up to the skew is served whatever lifetime it signed.
 \`@target-uri\` must name the receiver's own public origin (the hub's published URL, the provinces'
 \`HUB_URL\`; scheme and host compared case-insensitively, default ports left out) and the path sent:
 a request signed for another address (another hub, a staging hub) is refused 401 \`wrong_audience\`
@@ -60,11 +62,24 @@ and has no second effect; the same nonce with another signature is refused (\`no
 Authentication failures answer 401/403 with a stable \`error.code\`: \`signature_missing\`,
 \`signature_malformed\`, \`signature_components_missing\`, \`signature_params_missing\`,
 \`signature_alg_unsupported\`, \`clock_skew\`, \`signature_expired\`, \`content_digest_mismatch\`,
-\`unknown_key\`, \`signature_invalid\`, \`wrong_audience\`, \`nonce_reused\`, \`node_suspended\`; 429
+\`unknown_key\`, \`signature_invalid\`, \`wrong_audience\`, \`nonce_reused\`, \`node_suspended\`.
+An answer is signed (and bound to its request with \`;req\`) only when the request's signature
+verified under a registered key: \`wrong_audience\`, \`nonce_reused\` and \`node_suspended\` are
+signed; every other 401 is NOT signed (no \`Signature-Input\` or \`Signature\`; a \`Content-Digest\`
+over its body), as its request may have been changed on the way: a sender must not take it as the
+hub's word (it is no more than a failed delivery; send again with a new nonce). An \`unknown_key\`
+is signed only in the rare case that the key was withdrawn while its signature was checked. 429
 \`rate_limited\` when the node sent more than its per-minute limit, with \`error.details.retryAfterSeconds\`
 (whole seconds, at least 1, until the node's limit admits a message again) and the same number in
 \`Retry-After\`. The header is not among the signed components; the body that carries the number is.
-Send again after the wait with a new nonce: the refused one keeps its 429 answer.
+Send again after the wait with a new nonce: the refused one keeps its 429 answer. The limit is
+counted per node key by each hub instance (the collection, catalog and exchange interfaces of one
+instance share one count); behind a load balancer with several instances a node may send up to the
+limit to each.
+
+500 \`internal_error\` when the hub fails on a request: signed when the request's signature
+verified (the nonce is released, so the same signed request may be sent again), unsigned when the
+hub failed before it could check the signature.
 
 Refusals before authentication, NOT signed: a request path that is not valid percent-encoding is
 refused 400 \`invalid_path_encoding\`; the HTTP layer reads a JSON body (\`Content-Type:
@@ -75,7 +90,8 @@ levels), 413 \`payload_too_large\` (a body of more than ${MAX_REQUEST_BODY_BYTES
 is never decompressed, as the digest is over the bytes sent). These answers are not signed
 (no \`Signature-Input\`, \`Signature\` or \`Content-Digest\`), carry the one error body, are not
 written to the hub's message log and are not stored against the nonce, which stays unused: correct
-the request and send it signed again. Every other answer, every other refusal included, is signed.
+the request and send it signed again. Every other answer to a request whose signature verified,
+every refusal included, is signed.
 A correctly signed request for a path or method the hub has not got (paths are matched exactly: no
 trailing slash, case-sensitive) is refused 404 \`route_not_found\`, signed, logged and stored
 against its nonce like any answer.
@@ -111,12 +127,18 @@ const BODY_REFUSALS: Record<string, string> = {
 /** What every signed operation may answer whatever it does (the node gate's refusals). */
 const GATE_REFUSALS: Record<string, string> = {
   "400": "Malformed request (validation_failed)",
-  "401": "Node authentication failed (stable error.code, see description)",
+  "401":
+    "Node authentication failed (stable error.code, see description): signed only for wrong_audience and nonce_reused (their signature verified); every other 401 is unsigned",
   "403": "Node suspended (node_suspended)",
   "409": "The same nonce is still being processed (replay_in_progress)",
   "429":
-    "Per-node rate limit (rate_limited); error.details.retryAfterSeconds and Retry-After say how many seconds to wait",
+    "Per-node rate limit (rate_limited), counted per hub instance; error.details.retryAfterSeconds and Retry-After say how many seconds to wait",
+  "500":
+    "The hub failed on the request (internal_error): signed when the request's signature verified, else unsigned",
 };
+
+/** Statuses the gate may answer unsigned (the request's signature not verified): their signature headers are optional. */
+const MAYBE_UNSIGNED = new Set(["401", "500"]);
 
 /** Only the gate's rate-limit refusal names a wait (node-gate.ts), in the body and this header. */
 const RETRY_AFTER = {
@@ -140,9 +162,16 @@ export function responses(ok: z.ZodType, extra: Record<string, string> = {}): Js
     Signature: { schema: { type: "string" }, required: true },
     "Content-Digest": { schema: { type: "string" }, required: true },
   };
+  const maybeUnsigned = Object.fromEntries(
+    Object.entries(signed).map(([name, h]) => [
+      name,
+      name === "Content-Digest" ? h : { ...h, required: false },
+    ]),
+  );
   const error = (status: string, description: string) => ({
     description,
-    headers: status === "429" ? { ...signed, ...RETRY_AFTER } : signed,
+    headers:
+      status === "429" ? { ...signed, ...RETRY_AFTER } : MAYBE_UNSIGNED.has(status) ? maybeUnsigned : signed,
     content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } },
   });
   const statuses = [...new Set([...Object.keys(GATE_REFUSALS), ...Object.keys(extra)])].sort();

@@ -46,6 +46,21 @@ export const POINTER_FACTS_PROJECTION = Object.fromEntries(
   ].map((path) => [`record.${path}`, 1 as const]),
 );
 
+/**
+ * What a collection round reads of each pointer: the home rules (home, filings, live), a contest
+ * (version, name), the certificate number (one holder) and the deletion's grace (updatedAt).
+ */
+export const ROUND_POINTER_PROJECTION = {
+  idNumber: 1,
+  homeProvince: 1,
+  filedWith: 1,
+  live: 1,
+  version: 1,
+  name: 1,
+  certificateNumber: 1,
+  updatedAt: 1,
+} as const;
+
 /** Oldest first by (updateTime, version): UpdateTime says when the source changed it. */
 const byUpdateTimeThenVersion = (a: PointerFacts, b: PointerFacts) =>
   a.updateTime === b.updateTime ? a.version - b.version : a.updateTime < b.updateTime ? -1 : 1;

@@ -14,6 +14,34 @@ export type RecordCheck =
 export const TOO_MANY_RECORDS: RejectCode = "too_many_records";
 
 /**
+ * The reason of a new record refused because its practitioner's home holds no valid certificate of
+ * them and another province publishes them (home-contests.ts): recorded for the hub operator.
+ */
+export const HOME_CONTESTED: RejectCode = "home_contested";
+
+/**
+ * True when `record` makes a valid certificate of a held record that was none (cancelled by a
+ * transfer away, revoked, withdrawn, deleted, or an exam pass). A former home (转籍) may keep
+ * updating the records it published, but not so: the hub would then hold a valid certificate of the
+ * former home beside the home's, and lookups could show both (one licence per person). Judged by
+ * state, as checkRecord ties a certificate's state to its status.
+ */
+export function revivesCertificate(
+  record: Pick<QualificationRecord, "recordType" | "state" | "operation">,
+  held: Pick<QualificationRecord, "recordType" | "state" | "operation">,
+): boolean {
+  const validCertificate = (r: typeof record) =>
+    r.recordType === "certificate" && r.state === "valid" && r.operation !== "delete";
+  return validCertificate(record) && !validCertificate(held);
+}
+
+/**
+ * One certificate number, one holder: the reason a certificate record is refused when its number
+ * is already another practitioner's (certificate-claims.ts).
+ */
+export const CERTIFICATE_NUMBER_IN_USE: RejectCode = "certificate_number_in_use";
+
+/**
  * Records one province may hold of one practitioner (by record id; versions replace each other).
  * A person has a pass per category (seven) and a certificate or a few per province, so this leaves
  * room for decades of re-examinations and re-issues; without a bound, every new record of a person

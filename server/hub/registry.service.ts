@@ -219,7 +219,9 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
      * hub does not list is added, dated from no earlier than now (the hub never vouches for a key
      * before it learned of it, so a stolen node key cannot back-date one), and a listed key may be
      * ended earlier, never later (a key ended because it leaked stays ended), to the instant sent.
-     * Nothing is removed; the operator's registration still replaces the whole list. `keyId` is the
+     * Nothing is removed, except to make room in a full list for a new key: a key ended so long ago
+     * that no certificate it signed is still valid (mergeAnnouncedKeys); the operator's registration
+     * still replaces the whole list. `keyId` is the
      * node key the gate authenticated: the change is refused when that key was retired or the node
      * suspended since (holdNodeForWrite); only in-process callers holding no key leave it out.
      */
@@ -257,7 +259,11 @@ export function createRegistryService(conn: Connection, deps: { audit?: AuditLog
               actor: { id: `node:${provinceCode}`, kind: "system", name: `${divisionName(provinceCode) ?? provinceCode}节点（节点密钥签名）` },
               divisionCode: provinceCode,
               target: { type: "hub_node", id: provinceCode },
-              details: { kidsAdded: merged.added, kidsEnded: merged.ended },
+              details: {
+                kidsAdded: merged.added,
+                kidsEnded: merged.ended,
+                ...(merged.dropped.length ? { kidsDropped: merged.dropped } : {}),
+              },
             });
           return doc;
         });

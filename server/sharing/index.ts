@@ -10,11 +10,14 @@
 export { contentDigest, contentDigestMatches, SignatureError, type MessageView } from "./http-signature.js";
 export { createMessageLog, type MessageLog, type MessageLogDoc, type MessageLogInput } from "./message-log.js";
 export {
+  clockRefusedAtPeer,
   createNodeClient,
   notRegisteredAtPeer,
   suspendedAtPeer,
   PeerRefusal,
   TransportError,
+  unsignedClockRefusal,
+  unverifiedRefusal,
   type NodeClient,
   type PeerNode,
   type SignedAnswer,
@@ -33,6 +36,7 @@ export { createNonceStore, type NonceStore } from "./nonce-store.js";
 export {
   DEFAULT_WINDOW,
   keyIdOf,
+  nonceKeepSeconds,
   publicKeyFromX,
   signRequest,
   signResponse,

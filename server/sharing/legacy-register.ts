@@ -7,13 +7,16 @@ import {
 import {
   LEGACY_RECORD_PREFIX,
   QualificationRecord,
+  REGISTER_FILE_PROBLEM_CODES,
   type CleaningReport,
   type CleaningReason,
+  type RegisterFileProblem,
+  type RegisterFileProblemCode,
 } from "../contracts/hub.js";
 import { AppError } from "../lib/errors.js";
 import { FileRefusal } from "../lib/file-refusal.js";
 import { readSheetFile } from "../lib/sheet-file.js";
-import { looksLikeXlsx } from "../lib/xlsx-rows.js";
+import { columnLetters, looksLikeXlsx } from "../lib/xlsx-rows.js";
 import { checkIdNumber, maskIdNumber } from "../lib/id-number.js";
 import { chinaDate } from "../lib/local-time.js";
 import { isLapsed } from "../certificates/index.js";
@@ -53,6 +56,55 @@ export interface RegisterRow {
 
 export type { CleaningReport };
 
+// The stable codes are the contract's (CleaningReport.fileProblems), re-exported for the tests.
+export { REGISTER_FILE_PROBLEM_CODES };
+export type { RegisterFileProblem, RegisterFileProblemCode };
+
+/**
+ * What makes the file unreadable as a register, by its header and the cells under no column: a
+ * column the cleaning does not read, or a value under no column name, was dropped without a word
+ * (the registration import refuses the same file with import_bad_header).
+ */
+export function registerFileProblems(header: string[], body: RegisterRow[]): RegisterFileProblem[] {
+  const problems: RegisterFileProblem[] = [];
+  const add = (code: RegisterFileProblemCode, message: string) => problems.push({ code, message });
+  const known = new Set<string>(REGISTER_COLUMNS);
+  const missing = REGISTER_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length > 0) add("register_missing_columns", `缺少列：${missing.join("、")}（第一行须为列名）`);
+  // Which of two 「证号」 columns is the certificate's? Reading the first was a guess.
+  const repeated = REGISTER_COLUMNS.filter((c) => header.indexOf(c) !== header.lastIndexOf(c));
+  if (repeated.length > 0)
+    add("register_repeated_columns", `列重复：${repeated.join("、")}（每列只能出现一次）`);
+  const unknown = header.filter((h) => h !== "" && !known.has(h));
+  if (unknown.length > 0)
+    add(
+      "register_unknown_columns",
+      `未知的列${unknown
+        .slice(0, 5)
+        .map((h) => `「${h.slice(0, 40)}」`)
+        .join("、")}${unknown.length > 5 ? ` 等 ${unknown.length} 列` : ""}：` +
+        `登记册只有以下各列：${REGISTER_COLUMNS.join("、")}，请删除或改正该列后重新上传`,
+    );
+  const unlabelled: string[] = [];
+  let count = 0;
+  for (const row of body)
+    row.fields.forEach((field, i) => {
+      if ((header[i] ?? "") !== "" || field.trim() === "") return;
+      count++;
+      if (unlabelled.length < 5) unlabelled.push(`第 ${row.line} 行 ${columnLetters(i + 1)} 列`);
+    });
+  if (count > 0)
+    add(
+      "register_unlabelled_cells",
+      `${unlabelled.join("、")}${count > unlabelled.length ? ` 等 ${count} 处` : ""}有内容，但该列没有列名：` +
+        "请填写列名或删除该列后重新上传",
+    );
+  if (body.length > REGISTER_MAX_ROWS)
+    add("register_too_many_rows", `超过 ${REGISTER_MAX_ROWS} 行，请拆分为多个文件`);
+  if (body.length === 0) add("register_no_rows", "文件中没有数据行");
+  return problems;
+}
+
 /**
  * The rows of an uploaded register file: XLSX by its ZIP signature (never by name), else CSV in
  * any encoding the other imports read (UTF-8, GBK/GB18030 as Excel saves CSV on a Chinese
@@ -63,8 +115,11 @@ export async function readRegisterFile(bytes: Buffer): Promise<RegisterRow[]> {
   const rows: RegisterRow[] = [];
   try {
     // Blank rows count toward the XLSX reader's bound too, so a padded sheet stays bounded.
+    // A number cell reads as Excel shows it (0032010012345678 under 0000000000000000), as the
+    // question import reads it; a format the reader cannot show is a note, which refuses the row.
     const sheet = readSheetFile(bytes, looksLikeXlsx(bytes) ? "xlsx" : "csv", {
       dates: true,
+      numberFormats: true,
       maxRows: REGISTER_MAX_ROWS * 10,
     });
     for await (const r of sheet.rows) {
@@ -115,14 +170,7 @@ export function cleanRegister(
   const report: CleaningReport = { rows: 0, clean: 0, refused: [], fileProblems: [] };
   const [header, ...body] = rows;
   const names = header?.fields.map((f) => f.replace(/^\uFEFF/, "").trim()) ?? [];
-  const missing = REGISTER_COLUMNS.filter((c) => !names.includes(c));
-  if (missing.length > 0) report.fileProblems.push(`缺少列：${missing.join("、")}（第一行须为列名）`);
-  // Which of two 「证号」 columns is the certificate's? Reading the first was a guess.
-  const repeated = REGISTER_COLUMNS.filter((c) => names.indexOf(c) !== names.lastIndexOf(c));
-  if (repeated.length > 0) report.fileProblems.push(`列重复：${repeated.join("、")}（每列只能出现一次）`);
-  if (body.length > REGISTER_MAX_ROWS)
-    report.fileProblems.push(`超过 ${REGISTER_MAX_ROWS} 行，请拆分为多个文件`);
-  if (body.length === 0) report.fileProblems.push("文件中没有数据行");
+  report.fileProblems = registerFileProblems(names, body);
   if (report.fileProblems.length > 0) return { report, records: [] };
 
   const col = (row: RegisterRow, name: (typeof REGISTER_COLUMNS)[number]) =>
@@ -139,8 +187,13 @@ export function cleanRegister(
       reasons.push({ code, field, message });
     // A number cell Excel cut to 15 digits: 320102199001011234 reads as …1200. Checked as text, a
     // cut 证号 passed its pattern and went to the hub as another certificate's number.
+    // A note that says what to do (a number format: 设为文本) is shown as it is; a formula's is not.
     for (const note of row.notes ?? [])
-      add("cell_note", null, `${note}：登记册须填写数值本身，请把公式「粘贴为数值」后重新上传`);
+      add(
+        "cell_note",
+        null,
+        note.includes("请") ? note : `${note}：登记册须填写数值本身，请把公式「粘贴为数值」后重新上传`,
+      );
     const cut = new Set(row.imprecise.map((i) => names[i]));
     for (const f of REGISTER_COLUMNS)
       if (cut.has(f))

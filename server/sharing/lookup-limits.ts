@@ -1,6 +1,5 @@
-import { Schema, type Connection, type Model } from "mongoose";
+import { Schema, type Connection, type Model, type mongo } from "mongoose";
 import { AppError } from "../lib/errors.js";
-import { chinaDate } from "../lib/local-time.js";
 import { isDuplicateKey, modelOn } from "../lib/mongo.js";
 
 const MINUTE = 60_000;
@@ -11,14 +10,19 @@ const CHINA_OFFSET_MS = 8 * 3_600_000;
 /**
  * An officer's lookup counts, kept in the node's database like the login counts
  * (server/auth/login-rates.ts): every instance behind the load balancer counts into the same
- * number (in each instance's memory, N instances let an officer look N times the limit, and a
- * restart forgot it). One row per account and window (`_id` `<account>:m:<minute>` or
- * `<account>:d:<China date>`), dropped by the TTL index once its window is over.
+ * numbers (in each instance's memory, N instances let an officer look N times the limit, and a
+ * restart forgot it). One row per account (`_id` `<account>:lookups`): the times of its lookups in
+ * the last minute, and its count for one China calendar day. Dropped by the TTL index a day after
+ * the account's last lookup, when both are over anyway.
  */
 const lookupRateSchema = new Schema(
   {
     _id: { type: String, required: true },
-    count: { type: Number, required: true },
+    recent: { type: [Date], default: [] },
+    day: { type: String, default: "" },
+    dayCount: { type: Number, default: 0 },
+    at: { type: Date },
+    admitted: { type: Boolean },
     expireAt: { type: Date, required: true },
   },
   { collection: "lookup_rates", versionKey: false },
@@ -27,7 +31,14 @@ lookupRateSchema.index({ expireAt: 1 }, { expireAfterSeconds: 0 });
 
 interface LookupRateDoc {
   _id: string;
-  count: number;
+  /** The database's times of the account's admitted lookups in the minute before `at`. */
+  recent: Date[];
+  /** The China calendar date (YYYY-MM-DD) `dayCount` counts. */
+  day: string;
+  dayCount: number;
+  /** The database's time of the last attempt, and whether it was admitted. */
+  at: Date;
+  admitted: boolean;
   expireAt: Date;
 }
 
@@ -35,75 +46,117 @@ function lookupRateModel(conn: Connection): Model<LookupRateDoc> {
   return modelOn<LookupRateDoc>(conn, "LookupRate", lookupRateSchema, "lookup_rates");
 }
 
-/** The per-account limits (LOOKUP_LIMIT_PER_MINUTE, LOOKUP_LIMIT_PER_DAY in server/config.ts). */
+/** The per-account limits (LOOKUP_LIMIT_PER_MINUTE, LOOKUP_LIMIT_PER_DAY in server/config-hub.ts). */
 interface LookupLimits {
+  /** In any 60 seconds (a sliding minute). */
   perMinute: number;
   /** Per China calendar day: the day an officer's shift and the audit's daily review count in. */
   perDay: number;
 }
 
-interface Window {
-  id: string;
-  limit: number;
-  /** When the window ends (epoch ms): the wait a refusal names, and the row's expiry. */
-  endsAt: number;
-  refusal: (seconds: number) => string;
+/**
+ * One attempt as a single atomic update of the account's row, on the clock of `now` (the
+ * database's `$$NOW` in service): times older than a minute leave `recent`, a new China day
+ * starts `dayCount` again, and the attempt is admitted, and counted in both, only if both are
+ * below their limits. A refusal counts nothing, so looping past the limit does not push the wait
+ * further out. Stages see the row as the previous stage left it, each field of one `$set` the
+ * row before that `$set`.
+ */
+function attemptPipeline(limits: LookupLimits, now: unknown) {
+  const chinaDay = { $dateToString: { date: "$at", format: "%Y-%m-%d", timezone: "+08:00" } };
+  return [
+    { $set: { at: now } },
+    {
+      $set: {
+        recent: {
+          $filter: {
+            input: { $ifNull: ["$recent", []] },
+            cond: { $gt: ["$$this", { $subtract: ["$at", MINUTE] }] },
+          },
+        },
+        dayCount: { $cond: [{ $eq: ["$day", chinaDay] }, { $ifNull: ["$dayCount", 0] }, 0] },
+        day: chinaDay,
+      },
+    },
+    {
+      $set: {
+        admitted: {
+          $and: [{ $lt: [{ $size: "$recent" }, limits.perMinute] }, { $lt: ["$dayCount", limits.perDay] }],
+        },
+      },
+    },
+    {
+      $set: {
+        recent: { $cond: ["$admitted", { $concatArrays: ["$recent", ["$at"]] }, "$recent"] },
+        dayCount: { $cond: ["$admitted", { $add: ["$dayCount", 1] }, "$dayCount"] },
+        // A day after the last attempt both the minute and its China day are over. The TTL
+        // monitor runs on the database's clock, as `at` is.
+        expireAt: { $add: ["$at", DAY] },
+      },
+    },
+  ];
 }
 
 /**
- * Counts an officer's lookups per minute and per China calendar day, across every instance of the
- * node. A lookup is counted into both windows or into neither: one refused by the day's limit
- * gives back the minute's count it took, and a refusal writes nothing else, so looping past the
- * limit does not push the wait further out. Fixed windows: across a minute's turn an officer may
- * look up to twice the minute's limit in a moment, never more than the day's limit in a day.
- * A lookup that cannot be counted is refused (`lookup_limit_unavailable`): a database outage must
- * not lift the limit.
+ * Counts an officer's lookups per sliding minute and per China calendar day, across every
+ * instance of the node, on the database's clock: instances behind the load balancer disagree about
+ * the time, and windows taken from each one's own clock let an officer count twice in the moments
+ * they disagree. A sliding minute (the times of the last minute's lookups, at most the limit of
+ * them), not fixed minute windows: across a fixed window's turn an officer could look up twice the
+ * limit in two seconds. A lookup that cannot be counted is refused (`lookup_limit_unavailable`):
+ * a database outage must not lift the limit.
+ *
+ * `now` stands in for the database's clock (tests only); in service it is the database's `$$NOW`,
+ * read inside the update itself.
  */
-export function createLookupLimiter(
-  conn: Connection,
-  limits: LookupLimits,
-  now: () => Date = () => new Date(),
-) {
-  const Rates = lookupRateModel(conn);
+export function createLookupLimiter(conn: Connection, limits: LookupLimits, now?: () => Date) {
+  // Through the driver: the update is a pipeline the database evaluates on its own clock.
+  const Rates = lookupRateModel(conn).collection as unknown as mongo.Collection<LookupRateDoc>;
 
-  /** Counts one more into `w` unless it holds its limit already (one atomic upsert, retried once). */
-  async function addBelow(w: Window): Promise<boolean> {
-    try {
-      await Rates.updateOne(
-        { _id: w.id, count: { $lt: w.limit } },
-        // Kept a minute past its window: the TTL monitor runs on the database's clock, not ours.
-        { $inc: { count: 1 }, $setOnInsert: { expireAt: new Date(w.endsAt + MINUTE) } },
-        { upsert: true },
+  /** One attempt on the account's row (created on its first), retried once on a racing insert. */
+  async function attempt(accountId: string): Promise<LookupRateDoc> {
+    const run = () =>
+      Rates.findOneAndUpdate(
+        { _id: `${accountId}:lookups` },
+        attemptPipeline(limits, now ? { $literal: now() } : "$$NOW"),
+        { upsert: true, returnDocument: "after" },
       );
-      return true;
+    let row;
+    try {
+      row = await run();
     } catch (err) {
+      // The account's first two lookups both upserted and one insert collided: the row is there now.
       if (!isDuplicateKey(err)) throw err;
-      // The row is there: at its limit, or made a moment ago by a lookup racing this one (the first
-      // two of a new window both upsert, one insert collides). Counted again without the insert:
-      // only a row at its limit refuses.
-      const again = await Rates.updateOne({ _id: w.id, count: { $lt: w.limit } }, { $inc: { count: 1 } });
-      return again.modifiedCount === 1;
+      row = await run();
     }
+    if (!row) throw new Error("lookup rate row missing after its upsert");
+    return row as unknown as LookupRateDoc;
   }
 
-  function windowsOf(accountId: string, t: number): Window[] {
-    const minute = Math.floor(t / MINUTE);
-    const day = chinaDate(new Date(t));
-    const dayEnds = Math.floor((t + CHINA_OFFSET_MS) / DAY + 1) * DAY - CHINA_OFFSET_MS;
-    return [
-      {
-        id: `${accountId}:m:${minute}`,
-        limit: limits.perMinute,
-        endsAt: (minute + 1) * MINUTE,
-        refusal: (s) => `全国库查询过于频繁：每个账号每分钟最多查询 ${limits.perMinute} 次，请 ${s} 秒后再试`,
-      },
-      {
-        id: `${accountId}:d:${day}`,
-        limit: limits.perDay,
-        endsAt: dayEnds,
-        refusal: () => `今日全国库查询次数已达每个账号 ${limits.perDay} 次的上限，请明日再查询`,
-      },
-    ];
+  function refusal(row: LookupRateDoc): AppError {
+    const t = row.at.getTime();
+    const dayFull = row.dayCount >= limits.perDay;
+    if (dayFull) {
+      const dayEnds = Math.floor((t + CHINA_OFFSET_MS) / DAY + 1) * DAY - CHINA_OFFSET_MS;
+      const seconds = Math.max(1, Math.ceil((dayEnds - t) / 1000));
+      return new AppError(
+        "lookup_rate_limited",
+        429,
+        `今日全国库查询次数已达每个账号 ${limits.perDay} 次的上限，请明日再查询`,
+        { retryAfterSeconds: seconds },
+      );
+    }
+    // The minute frees a place when its oldest lookup is a minute old.
+    // Never Infinity: refused with the day not full means recent.length ≥ perMinute ≥ 1
+    // (config-hub's envInt(1, …) for LOOKUP_LIMIT_PER_MINUTE).
+    const oldest = Math.min(...row.recent.map((d) => d.getTime()));
+    const seconds = Math.max(1, Math.ceil((oldest + MINUTE - t) / 1000));
+    return new AppError(
+      "lookup_rate_limited",
+      429,
+      `全国库查询过于频繁：每个账号每分钟最多查询 ${limits.perMinute} 次，请 ${seconds} 秒后再试`,
+      { retryAfterSeconds: seconds },
+    );
   }
 
   return {
@@ -113,26 +166,15 @@ export function createLookupLimiter(
      * counts cannot be read or written.
      */
     async admit(accountId: string): Promise<void> {
-      const t = now().getTime();
-      const windows = windowsOf(accountId, t);
-      const added: Window[] = [];
+      let row: LookupRateDoc;
       try {
-        for (const w of windows) {
-          if (!(await addBelow(w))) {
-            await Promise.all(added.map((a) => Rates.updateOne({ _id: a.id }, { $inc: { count: -1 } })));
-            const seconds = Math.max(1, Math.ceil((w.endsAt - t) / 1000));
-            throw new AppError("lookup_rate_limited", 429, w.refusal(seconds), {
-              retryAfterSeconds: seconds,
-            });
-          }
-          added.push(w);
-        }
+        row = await attempt(accountId);
       } catch (err) {
-        if (err instanceof AppError) throw err;
         throw new AppError("lookup_limit_unavailable", 503, "暂时无法核对查询次数，请稍后再试", undefined, {
           cause: err,
         });
       }
+      if (!row.admitted) throw refusal(row);
     },
   };
 }

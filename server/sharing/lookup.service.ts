@@ -41,7 +41,8 @@ function rateRefusal(answer: Pick<SignedAnswer, "error" | "retryAfterSeconds">):
  * before asking: a lookup that cannot be accounted for here is not made (Prüm: the official, the
  * purpose and the case are kept at both ends). Once the hub has answered, a second entry records
  * the outcome: the hub's `lookupId` and how many it found, or the code it was refused with (the
- * log is hash-chained, so the attempt's entry is completed by another, never edited).
+ * log is hash-chained, so the attempt's entry is completed by another, never edited). An answer
+ * is shown only once its entry is written (503 lookup_not_recorded otherwise).
  *
  * Each account's lookups are limited per minute and per day (`limiter`, counted in the node's
  * database across its instances) before anything is logged or sent: the hub only limits the node
@@ -76,11 +77,11 @@ export function createLookupService(deps: {
   }
 
   /**
-   * The outcome's entry. The attempt is on record already and the hub has logged its side, so a
-   * failure to write the outcome does not take the answer from the officer (who would only look
-   * again): it is logged loudly instead.
+   * A refusal's outcome entry. The attempt is on record already and no lookup id came back that a
+   * case could cite, so a failure to write it does not hide the refusal from the officer: it is
+   * logged loudly instead.
    */
-  async function recordOutcome(input: Parameters<LookupAuditPort["record"]>[0]): Promise<void> {
+  async function recordRefusal(input: Parameters<LookupAuditPort["record"]>[0]): Promise<void> {
     await deps.audit.record(input).catch((err: unknown) => {
       deps.logger.error({ err, action: input.action }, "lookup outcome not recorded in the audit log");
     });
@@ -105,14 +106,25 @@ export function createLookupService(deps: {
         answer = parsed.data;
       } catch (err) {
         const code = err instanceof AppError ? err.code : "internal_error";
-        await recordOutcome({ ...entry, action: "hub.lookup_refused", details: { ...asked, code } });
+        await recordRefusal({ ...entry, action: "hub.lookup_refused", details: { ...asked, code } });
         throw err;
       }
-      await recordOutcome({
-        ...entry,
-        action: "hub.lookup_answered",
-        details: { ...asked, lookupId: answer.lookupId, matches: answer.matches.length },
-      });
+      // Written before the answer is shown, or the answer is not shown: a case may cite only a
+      // lookup this entry names the account of (lookup_unknown otherwise), and an answer the node
+      // cannot account for is one Prüm-style logging forbids. The hub has logged its side; the
+      // officer looks again.
+      await deps.audit
+        .record({
+          ...entry,
+          action: "hub.lookup_answered",
+          details: { ...asked, lookupId: answer.lookupId, matches: answer.matches.length },
+        })
+        .catch((err: unknown) => {
+          deps.logger.error({ err, lookupId: answer.lookupId }, "lookup outcome not recorded: answer withheld");
+          throw new AppError("lookup_not_recorded", 503, "查询结果未能记入本节点审计日志，请重新查询", undefined, {
+            cause: err,
+          });
+        });
       return answer;
     },
   };

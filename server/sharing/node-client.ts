@@ -34,15 +34,51 @@ export interface SignedAnswer<T = unknown> {
 /** Every refusal a node answers: the one error body, under `error`. */
 const Refusal = z.object({ error: ErrorBody });
 
+/** A refusal as an answer that failed verification claims it: its status and code, trusted for nothing. */
+export interface UnverifiedRefusal {
+  status: number;
+  code: string | null;
+}
+
 export class TransportError extends Error {
+  /**
+   * On `response_unverified` with a non-2xx status: what the unsigned answer claims. The hub signs
+   * no refusal of a request whose signature it did not verify (a request changed on the way, a key
+   * it does not know), so a queue may only wait on it, never count it (see unverifiedRefusal).
+   */
+  readonly refusal: UnverifiedRefusal | null;
   constructor(
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; refusal?: UnverifiedRefusal },
   ) {
     super(message, options);
     this.name = "TransportError";
+    this.refusal = options?.refusal ?? null;
   }
+}
+
+/** The unsigned 401 a failed call met (see TransportError.refusal), else null. */
+export function unverifiedRefusal(err: unknown): UnverifiedRefusal | null {
+  return err instanceof TransportError && err.refusal?.status === 401 ? err.refusal : null;
+}
+
+/**
+ * The code of an unsigned 401 saying this node's clock is off from the peer's (the hub judges a
+ * signature's time before the signature itself, so such a refusal never comes signed), else null.
+ */
+export function unsignedClockRefusal(err: unknown): "clock_skew" | "signature_expired" | null {
+  const code = unverifiedRefusal(err)?.code;
+  return code === "clock_skew" || code === "signature_expired" ? code : null;
+}
+
+/**
+ * Whether a refusal says this node's clock is off from the peer's by more than its skew (created
+ * too far off, or expired): nothing is wrong with what was sent, so a queue waits uncounted and
+ * tells the operator to check the node's clock.
+ */
+export function clockRefusedAtPeer(answer: { status: number; error: { code: string } | null }): boolean {
+  return answer.status === 401 && (answer.error?.code === "clock_skew" || answer.error?.code === "signature_expired");
 }
 
 /** Whether a refusal says the peer does not know this node's key: expected until the hub operator registers the node. */
@@ -58,7 +94,10 @@ export function suspendedAtPeer(answer: { status: number; error: { code: string 
   return answer.status === 403 && answer.error?.code === "node_suspended";
 }
 
-/** A peer's signed refusal, thrown by a caller that needed a 2xx; `code` is the peer's own. */
+/**
+ * A peer's signed refusal, thrown by a caller that needed a 2xx; `code` is the peer's own. (A
+ * caller may also throw an unsigned 401 unknown_key as one, for what only waits or logs on it.)
+ */
 export class PeerRefusal extends Error {
   readonly error: ErrorBody | null;
   readonly status: number;
@@ -70,6 +109,15 @@ export class PeerRefusal extends Error {
   }
   get notRegistered(): boolean {
     return notRegisteredAtPeer(this);
+  }
+}
+
+/** The error code an unverified answer's body claims, or null. */
+function claimedCode(rawBody: string): string | null {
+  try {
+    return Refusal.safeParse(JSON.parse(rawBody)).data?.error.code ?? null;
+  } catch {
+    return null;
   }
 }
 
@@ -151,6 +199,9 @@ export function createNodeClient(options: {
           method,
           headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
           body: body === undefined ? undefined : text,
+          // The request is signed for this URL: a redirect (a misconfigured proxy, a hijacked name)
+          // must not carry its body and signature elsewhere. Failing, it is no answer (unreachable).
+          redirect: "error",
           signal: limit.signal,
         });
         rawBody = await boundedText(res, MAX_PEER_ANSWER_BYTES);
@@ -180,7 +231,8 @@ export function createNodeClient(options: {
           ...base, status: res.status, responseDigest: res.headers.get("content-digest"),
           responseSignature: res.headers.get("signature"), outcome: "failed", code: `response_${code}`,
         });
-        throw new TransportError("response_unverified", `${options.peer.name} 的应答签名无效 (${code})`, { cause: err });
+        const refusal = res.ok ? undefined : { status: res.status, code: claimedCode(rawBody) };
+        throw new TransportError("response_unverified", `${options.peer.name} 的应答签名无效 (${code})`, { cause: err, refusal });
       }
       let parsed: unknown;
       try {

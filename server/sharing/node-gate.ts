@@ -4,14 +4,10 @@ import passportModule, { type Strategy, type StrategyCreated } from "passport";
 import { AppError, isDatabaseClosed, isUnexpected, retryAfterSecondsOf, toAppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { contentDigest, SignatureError, type MessageView } from "./http-signature.js";
-import type { MessageLog, MessageLogInput } from "./message-log.js";
+import type { MessageLog } from "./message-log.js";
 import type { NonceReservation, NonceStore } from "./nonce-store.js";
-import { createRefusalBudget, type RefusalBudget, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
-import {
-  createRefusalSummaries,
-  type RefusalSummaries,
-  type RefusalSummary,
-} from "../lib/refusal-summary.js";
+import type { RefusalBudgetOptions } from "../lib/refusal-budget.js";
+import { budgetFor, takeToken } from "./node-gate-shared.js";
 import {
   signResponse,
   verifyRequest,
@@ -66,40 +62,7 @@ export interface NodeGateOptions {
   now?: () => Date;
 }
 
-/** The message-log entry summing up unsigned refusals the budget only counted. */
-export function unsignedSummaryEntry(summary: RefusalSummary): MessageLogInput {
-  return {
-    direction: "in",
-    peer: "unknown",
-    keyId: null,
-    nonce: null,
-    method: "*",
-    target: `未逐条记录的未认证请求 ${summary.count} 条，来自 ${summary.sources} 个来源`,
-    requestDigest: null,
-    requestSignature: null,
-    status: null,
-    responseDigest: null,
-    responseSignature: null,
-    outcome: "refused",
-    code: "unauthenticated_not_logged",
-  };
-}
-
-/**
- * One budget and one summary writer per message log in the process, shared by every gate writing
- * to it (hub and exchange).
- */
-const budgets = new WeakMap<MessageLog, { budget: RefusalBudget; summaries: RefusalSummaries }>();
-function budgetFor(log: MessageLog, options: RefusalBudgetOptions, logger: Logger) {
-  let entry = budgets.get(log);
-  if (!entry) {
-    const budget = createRefusalBudget(options);
-    const write = (summary: RefusalSummary) => log.append(unsignedSummaryEntry(summary));
-    entry = { budget, summaries: createRefusalSummaries({ budget, write, logger }) };
-    budgets.set(log, entry);
-  }
-  return entry;
-}
+export { unsignedSummaryEntry } from "./node-gate-shared.js";
 
 /** How a received request looks to the signature checker. */
 export function requestView(req: Request): MessageView {
@@ -140,6 +103,12 @@ export function createNodeGate(options: NodeGateOptions) {
   const passport = new passportModule.Passport();
   /** Nonce claims made while the sender's key was being confirmed, taken up by `admit`. */
   const earlyClaims = new WeakMap<Request, Promise<NonceReservation>>();
+  /**
+   * Requests whose signature verified: only their answers are signed and bound (`;req`). Signed, a
+   * refusal of an unverified request (a byte changed on the way) was bound to the genuine request,
+   * and its sender counted it as the hub's word.
+   */
+  const verifiedRequests = new WeakSet<Request>();
 
   /** Gives a claim back when the request it was made for is refused (nothing was done with it). */
   async function abandon(claim: Promise<NonceReservation>, verified: VerifiedRequest): Promise<void> {
@@ -192,6 +161,7 @@ export function createNodeGate(options: NodeGateOptions) {
         },
       })
         .then(async (verified) => {
+          verifiedRequests.add(req);
           // Assigned inside resolveKey, which the compiler cannot see run.
           const guess = kept as KnownNode | null;
           return {
@@ -210,6 +180,8 @@ export function createNodeGate(options: NodeGateOptions) {
             } satisfies AuthenticatedNode as never);
           },
           (err: unknown) => {
+            // wrong_audience is checked after the signature (verifyRequest): the key did sign it.
+            if (err instanceof SignatureError && err.code === "wrong_audience") verifiedRequests.add(req);
             if (err instanceof SignatureError) this.fail({ code: err.code, message: err.message }, 401);
             else this.error(err instanceof Error ? err : new Error(String(err)));
           },
@@ -217,23 +189,6 @@ export function createNodeGate(options: NodeGateOptions) {
     },
   };
   passport.use(strategy);
-
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  /**
-   * Takes one of the node's tokens: 0 when there was one, else the whole seconds until the bucket
-   * holds one again (at least 1), which the refusal tells the sender (RFC 9110 §10.2.3 Retry-After).
-   */
-  function takeToken(keyId: string): number {
-    const t = Date.now();
-    const perMs = options.ratePerMinute / 60_000;
-    const b = buckets.get(keyId) ?? { tokens: options.ratePerMinute, at: t };
-    b.tokens = Math.min(options.ratePerMinute, b.tokens + (t - b.at) * perMs);
-    b.at = t;
-    buckets.set(keyId, b);
-    if (b.tokens < 1) return Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000));
-    b.tokens -= 1;
-    return 0;
-  }
 
   /** Sends `body` as the signed answer, stores it with the nonce and logs the message. */
   async function reply(
@@ -245,13 +200,10 @@ export function createNodeGate(options: NodeGateOptions) {
     code: string | null = null,
   ): Promise<void> {
     const text = JSON.stringify(body);
-    let headers: Record<string, string>;
-    try {
-      headers = signResponse(options.key, { status, body: text }, requestView(req), now());
-    } catch {
-      // The request's own signature is missing or unusable: nothing to bind the answer to.
-      headers = { "content-digest": contentDigest(text) };
-    }
+    // Unsigned unless the request's signature verified (the documents say which refusals).
+    const headers: Record<string, string> = verifiedRequests.has(req)
+      ? signResponse(options.key, { status, body: text }, requestView(req), now())
+      : { "content-digest": contentDigest(text) };
     // Outside the signature's components, like Content-Type; the same number is in the signed
     // body (details.retryAfterSeconds), which is what a node should believe.
     const retryAfter = retryAfterSecondsOf(status, (body as { error?: { details?: unknown } } | null)?.error?.details);
@@ -349,7 +301,7 @@ export function createNodeGate(options: NodeGateOptions) {
       return false;
     }
     res.locals.nonceReserved = true;
-    const retryAfterSeconds = takeToken(node.keyId);
+    const retryAfterSeconds = takeToken(options.key.keyId, node.keyId, options.ratePerMinute);
     if (retryAfterSeconds > 0) {
       const e = new AppError("rate_limited", 429, "节点请求过于频繁，请稍后再试", { retryAfterSeconds });
       await reply(req, res, e.status, { error: e.toBody() }, "refused", e.code);

@@ -6,7 +6,14 @@ import type { Logger } from "../lib/logger.js";
 import { createOutboxConsumer, type Delivery, type OutboxConsumerOptions, type OutboxEntry } from "../lib/outbox.js";
 import { retryAfterSecondsOf } from "../lib/errors.js";
 import { HOLD_REASONS } from "../lib/queue-hold.js";
-import { notRegisteredAtPeer, suspendedAtPeer, type NodeClient } from "./node-client.js";
+import {
+  clockRefusedAtPeer,
+  notRegisteredAtPeer,
+  suspendedAtPeer,
+  unsignedClockRefusal,
+  unverifiedRefusal,
+  type NodeClient,
+} from "./node-client.js";
 import { sharingModels } from "./outbound.model.js";
 import { hubAnswerCode, SEND_WORDS, sendFailure } from "./send-words.js";
 import { certificateRecord, passRecord, voidedPassRecord } from "./record-mapper.js";
@@ -58,6 +65,12 @@ export const QUEUE_WORDS = {
   refused: (status: number, code: string | undefined) => `全国中心拒收本批记录 (${hubAnswerCode(status, code)})`,
   away: (status: number, code: string | undefined) =>
     `全国中心暂时无法接收 (${hubAnswerCode(status, code)})，记录在本地等待`,
+  /** A signed 401 clock_skew or signature_expired: this node's clock, not the records. */
+  clock: (code: string | undefined) =>
+    `全国中心按时间拒收本批记录 (401 ${code ?? "clock_skew"})，请检查本节点服务器的时钟（时间同步），记录在本地等待`,
+  /** A 401 the hub did not sign (a request changed on the way, or a key it does not know). */
+  unsignedRefusal: (code: string | null) =>
+    `全国中心的拒收应答未经签名，无法确认 (${hubAnswerCode(401, code)})，记录在本地等待`,
   notAReceipt: "全国中心的回执不符合接口规范",
   noResult: "全国中心的回执缺少本条记录的结果",
   rejected: "全国中心拒收该记录，见拒收原因",
@@ -98,7 +111,8 @@ export interface PublisherOptions
  * outbox-subjects.ts). Only the hub's judgement parks an entry: a record it rejects is parked at
  * once with its reasons (except its own write races, conflict_retry, sent again), and a refusal
  * of the whole batch (4xx) counts toward maxAttempts. A hub that is away (not configured,
- * unreachable, 5xx, 429) is waited for uncounted: the queue pauses and parks nothing, however long
+ * unreachable, 5xx but 500, 429), a refusal for this node's clock (401 clock_skew,
+ * signature_expired) and a 401 nobody signed are waited for uncounted: the queue pauses and parks nothing, however long
  * the outage. The signed receipt of every batch is kept.
  */
 export function createPublisher(options: PublisherOptions) {
@@ -128,7 +142,22 @@ export function createPublisher(options: PublisherOptions) {
       // nothing of the records, so they wait uncounted (the pause logs it, see queue-hold.ts).
       // Counted, an outage of about 37 minutes parked every person's next record for good.
       options.logger.debug({ err, batchId, count: sendable.length }, "hub publish failed; holding");
-      for (const s of sendable) outcomes[s.entryIndex] = { kind: "hold", reason: sendFailure(err), cause: "unavailable" };
+      // An unsigned 401 is no word of the hub's either (it signs only answers to requests whose
+      // signature it verified): it waits too. Claiming unknown_key, it is the expected answer to a
+      // node not registered yet, and says so; anything it claims can only make records wait.
+      // The hub judges a signature's time before the signature itself, so its clock refusals come
+      // unsigned too: only their words send the operator to the clock (nothing counts either way).
+      const unsigned = unverifiedRefusal(err);
+      const clock = unsignedClockRefusal(err);
+      const hold: Delivery =
+        unsigned?.code === "unknown_key"
+          ? { kind: "hold", reason: HOLD_REASONS.unknownKey("记录"), cause: "unregistered" }
+          : clock
+            ? { kind: "hold", reason: QUEUE_WORDS.clock(clock), cause: "clock" }
+          : unsigned
+            ? { kind: "hold", reason: QUEUE_WORDS.unsignedRefusal(unsigned.code), cause: "unavailable" }
+            : { kind: "hold", reason: sendFailure(err), cause: "unavailable" };
+      for (const s of sendable) outcomes[s.entryIndex] = hold;
       return outcomes;
     }
     // Signed by the hub (the answer was verified against its pinned key): it does not know this
@@ -137,11 +166,20 @@ export function createPublisher(options: PublisherOptions) {
     // (maxAttempts at the capped, jittered backoff) parked every record and the hub never learned of
     // those certificates. A hub that is down or busy (502, 503, 504, 429) waits the same way, at least
     // as long as it asked (Retry-After). A 500 is the hub failing on what was sent, perhaps one record
-    // every time: counted, so it parks rather than pausing every record for good. Any other refusal (a key it knows with a wrong signature, a batch
-    // it finds malformed) is a failure and says so.
+    // every time: counted, so it parks rather than pausing every record for good. Any other signed refusal (a batch it finds
+    // malformed, a nonce it saw under another signature) is a failure and says so; the hub signs
+    // no refusal of a request it could not verify (see the catch above).
     const held = notRegisteredAtPeer(answer) ? HOLD_REASONS.unknownKey("记录") : suspendedAtPeer(answer) ? HOLD_REASONS.suspended("记录") : null;
     if (held) {
       for (const s of sendable) outcomes[s.entryIndex] = { kind: "hold", reason: held };
+      return outcomes;
+    }
+    // This node's clock is off from the hub's by more than its skew: every batch would be refused
+    // alike, so records wait uncounted (counted, they parked after maxAttempts) and the reason
+    // sends the operator to the clock.
+    if (clockRefusedAtPeer(answer)) {
+      const reason = QUEUE_WORDS.clock(answer.error?.code);
+      for (const s of sendable) outcomes[s.entryIndex] = { kind: "hold", reason, cause: "clock" };
       return outcomes;
     }
     if (WAIT_STATUSES.has(answer.status)) {

@@ -169,13 +169,33 @@ export async function verifyRequest(
   return { keyId, nonce, created, expires, signature: view.header("signature") ?? "" };
 }
 
+/**
+ * How long a receiver must keep a used nonce: the longest span of moments at which one signature
+ * passes checkWindow (created within the skew either way: 2 × skew; expiry plus the skew never
+ * reaches further, see there), with the lifetime on top as margin. After it, the time check alone
+ * refuses a replay.
+ */
+export function nonceKeepSeconds(window: TimeWindow): number {
+  return window.maxSkewSeconds * 2 + window.maxLifetimeSeconds;
+}
+
+/**
+ * The time checks. The skew is allowed on `expires` too (expires + skew ≥ now): `expires` is on
+ * the sender's clock, which may run behind the receiver's by the documented skew; without it, a
+ * province 61–120 s slow signing for 60 s was refused `signature_expired` although the documents
+ * promised the skew. The window this leaves is bounded by `created` alone (created ≥ now − skew
+ * implies expires + skew > now), so every accepted moment lies within 2 × skew of the first,
+ * which the kept nonce covers (nonceKeepSeconds). Compared in milliseconds so the last accepted
+ * moment is exactly expires + skew, not a second later.
+ */
 function checkWindow(created: number, expires: number, now: Date, window: TimeWindow): void {
-  const nowSec = Math.floor(now.getTime() / 1000);
-  if (Math.abs(nowSec - created) > window.maxSkewSeconds)
+  const nowMs = now.getTime();
+  const skewMs = window.maxSkewSeconds * 1000;
+  if (nowMs < created * 1000 - skewMs || nowMs > created * 1000 + skewMs)
     throw new SignatureError("clock_skew", "签名时间超出允许的时钟偏差");
   if (expires <= created || expires - created > window.maxLifetimeSeconds)
     throw new SignatureError("signature_params_missing", "签名有效期不合法");
-  if (nowSec > expires) throw new SignatureError("signature_expired", "签名已过期");
+  if (nowMs > expires * 1000 + skewMs) throw new SignatureError("signature_expired", "签名已过期");
 }
 
 /** Headers that sign a response to `request` (which must carry its own signature). */

@@ -84,7 +84,8 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       await loginThroughForm(page, login.username, login.password);
       await page.goto("/hub/report");
       await page.locator('[data-test="report-table"]').getByText("江苏省").waitFor();
-      const t = new Date(Date.now() + 8 * 3600_000);
+      // The latest month whose exchange deadlines (240 h at most) and settling time have passed.
+      const t = new Date(Date.now() - 240 * 3600_000 - 15 * 60_000 + 8 * 3600_000);
       const lastMonth = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
       // Months read as the dates beside them (2026年11月), in the picker as in the lists.
       const lastMonthShown = `${Number(lastMonth.slice(0, 4))}年${Number(lastMonth.slice(5, 7))}月`;
@@ -100,7 +101,20 @@ describe("hub monthly report and live dashboard pages (browser)", function () {
       await published.getByText(lastMonthShown, { exact: true }).waitFor();
       expect(await published.innerText()).to.not.include(lastMonth);
       expect(await published.getByText("签名文件").count()).to.equal(1);
+      // The signed file and the CSV are fetched by the page and saved under the server's names.
+      const [signed] = await Promise.all([
+        page.waitForEvent("download"),
+        published.getByRole("button", { name: "签名文件" }).click(),
+      ]);
+      expect(signed.suggestedFilename()).to.equal(`monthly-report-${lastMonth}.signed.json`);
+      const [csv] = await Promise.all([page.waitForEvent("download"), page.locator('[data-test="report-csv"]').click()]);
+      expect(csv.suggestedFilename()).to.equal(`monthly-report-${lastMonth}.csv`);
       expect(await page.locator('[data-test="report-publish"]').textContent()).to.include("已发布");
+      // The page now shows the signed figures and says so, with the start of the published hash.
+      const sha256 = (await published.locator("code.hash").first().innerText()).trim();
+      const banner = page.locator('[data-test="report-signed-version"]');
+      await banner.waitFor();
+      expect(await banner.innerText()).to.include("已发布版本").and.to.include(sha256.slice(0, 12));
       await screenshot(page, "hub-report-published");
       expect(errors).to.deep.equal([]);
     } finally {

@@ -44,7 +44,13 @@ export interface HubReportDeps {
 
 export function createHubReport(deps: HubReportDeps) {
   const reports = createReportService(deps.conn, deps);
-  const publications = createPublicationService(deps.conn, { reports, key: deps.key, audit: deps.audit, timeZone: deps.timeZone });
+  const publications = createPublicationService(deps.conn, {
+    reports,
+    key: deps.key,
+    audit: deps.audit,
+    timeZone: deps.timeZone,
+    exchange: deps.exchange,
+  });
   const dashboard = createDashboardService(deps.conn, deps);
   return {
     reports,

@@ -21,6 +21,25 @@ export function updateTimeInstant(value: unknown): Date | null {
   return same ? at : null;
 }
 
+/**
+ * The end of a record's own date (an exam pass's `exam.passedOn`, a certificate's
+ * `certificate.issueDate`; a day in Beijing time) as an instant: the latest the record's event can
+ * have happened. Null when the record carries no such day.
+ */
+export function recordDateEnd(obj: Record<string, unknown>): Date | null {
+  const part = (key: string) =>
+    obj[key] && typeof obj[key] === "object" ? (obj[key] as Record<string, unknown>) : null;
+  const day =
+    obj.recordType === "exam_pass"
+      ? part("exam")?.passedOn
+      : obj.recordType === "certificate"
+        ? part("certificate")?.issueDate
+        : null;
+  if (typeof day !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
+  const start = updateTimeInstant(`${day.replaceAll("-", "")}000000`);
+  return start ? new Date(start.getTime() + 24 * 3600_000) : null;
+}
+
 /** One ledger row: what the monthly report needs of one record the hub received. */
 export interface IntakeRow {
   at: Date;
@@ -36,6 +55,13 @@ export interface IntakeRow {
   elements: Record<string, boolean>;
   /** SHA-256 of a rejected record's canonical content: its re-sends count once (see the report's tallies). */
   contentHash: string | null;
+  /** True when an accepted row's record was new at the hub (its first version the hub took). */
+  created: boolean;
+  /**
+   * For a new record, the end of its exam or issue day (recordDateEnd): timeliness starts no later
+   * than this, whatever UpdateTime it claims (the UpdateTime is the province's own word).
+   */
+  recordDateAt: Date | null;
 }
 
 /**
@@ -66,10 +92,13 @@ export function intakeRow(
   batch: { batchId: string; sourceProvince: string; receivedAt: Date },
   result: Pick<RecordResult, "index" | "recordId" | "version" | "outcome" | "reasons">,
   raw: unknown,
+  options: { created?: boolean } = {},
 ): IntakeRow {
   const obj = raw && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
   const recordType =
     obj.recordType === "exam_pass" || obj.recordType === "certificate" ? obj.recordType : null;
+  const registerEntry = isRegisterEntry(obj, result.recordId);
+  const created = result.outcome === "accepted" && options.created === true;
   return {
     at: batch.receivedAt,
     sourceProvince: batch.sourceProvince,
@@ -82,9 +111,11 @@ export function intakeRow(
     reasonCodes: [...new Set(result.reasons.map((x) => x.code))],
     // A register entry's updateTime is its issue date: publishing a register of old certificates
     // is not years of lateness (it sank the month's timeliness score to nothing).
-    sourceAt: isRegisterEntry(obj, result.recordId) ? null : updateTimeInstant(obj.updateTime),
+    sourceAt: registerEntry ? null : updateTimeInstant(obj.updateTime),
     elements: result.outcome === "accepted" ? completenessOf(obj) : {},
     contentHash: result.outcome === "rejected" ? contentHash(raw ?? null) : null,
+    created,
+    recordDateAt: created && !registerEntry ? recordDateEnd(obj) : null,
   };
 }
 

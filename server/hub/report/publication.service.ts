@@ -1,7 +1,12 @@
 import { createHash, sign } from "node:crypto";
 import type { Connection } from "mongoose";
 import type { AuthUser } from "../../contracts/auth.js";
-import type { PublishedReport, PublishedReportSummary } from "../../contracts/hub-report.js";
+import {
+  CurrentMonthReport,
+  MonthReport,
+  type PublishedReport,
+  type PublishedReportSummary,
+} from "../../contracts/hub-report.js";
 import { canonicalJson, type AuditService } from "../../audit/index.js";
 import { errors } from "../../lib/errors.js";
 import { calendarMonthText } from "../../contracts/calendar-text.js";
@@ -9,8 +14,9 @@ import { formatShown } from "../../lib/local-time.js";
 import { isDuplicateKey } from "../../lib/mongo.js";
 import type { NodeKey } from "../../sharing/index.js";
 import { monthWindow } from "./month.js";
+import { conformingReport } from "./report-contract.js";
 import { reportModels } from "./report.models.js";
-import type { ReportService } from "./report.service.js";
+import type { ExchangeFactsPort, ReportService } from "./report.service.js";
 
 /**
  * Who published, as the public list of reports says it: the role and the organisation, never the
@@ -31,7 +37,14 @@ export const REPORT_SETTLE_MS = 15 * 60_000;
  */
 export function createPublicationService(
   conn: Connection,
-  deps: { reports: ReportService; key: NodeKey; audit: AuditService; timeZone: string; now?: () => Date },
+  deps: {
+    reports: ReportService;
+    key: NodeKey;
+    audit: AuditService;
+    timeZone: string;
+    now?: () => Date;
+    exchange?: ExchangeFactsPort;
+  },
 ) {
   const { Published } = reportModels(conn);
   const now = deps.now ?? (() => new Date());
@@ -42,6 +55,31 @@ export function createPublicationService(
     payload: doc.payload,
     signature: doc.signature,
   });
+
+  /**
+   * A cross-province case counts in the month it was sent once it is answered or its deadline has
+   * passed (exchange-stats.ts): published earlier, the report would leave out every case of the
+   * month's last days still within its deadline, and no later month counts them. So a month waits
+   * for its last case's deadline (month end + the longest deadline + the settling time), and then
+   * for any case still open within a longer deadline of its own (set before the setting was lowered).
+   */
+  async function assertExchangeDecided(window: { month: string; from: Date; to: Date }): Promise<void> {
+    if (!deps.exchange) return;
+    const hours = deps.exchange.longestAnswerHours ?? 0;
+    const decided = new Date(window.to.getTime() + hours * 3_600_000 + REPORT_SETTLE_MS);
+    if (now() < decided)
+      throw errors.conflict(
+        "exchange_answers_pending",
+        `${calendarMonthText(window.month)} 月末发出的跨省协同案件最长有 ${hours} 小时确认期限，期满后方能计入协同响应率；请于 ${formatShown(decided, deps.timeZone, "minute")} 之后发布通报`,
+      );
+    const rows = await deps.exchange.stats(window);
+    const pending = rows.reduce((n, r) => n + r.waitingOpen - r.overdueOpen, 0);
+    if (pending > 0)
+      throw errors.conflict(
+        "exchange_answers_pending",
+        `${calendarMonthText(window.month)} 发出的跨省协同案件中仍有 ${pending} 件未答复且未到确认期限；待其答复或逾期后方可发布通报`,
+      );
+  }
 
   /** The published reports, newest first, naming the operator who published each (the hub's pages). */
   async function list(): Promise<PublishedReportSummary[]> {
@@ -65,7 +103,9 @@ export function createPublicationService(
         );
       const alreadyPublished = () => errors.conflict("report_already_published", `${calendarMonthText(month)} 的通报已发布，不可更改`);
       if (await Published.exists({ month })) throw alreadyPublished();
-      const report = await deps.reports.monthReport(month);
+      await assertExchangeDecided(window);
+      // Parsed before it is signed: what verifiers read (verifyPublishedReport) must be what is signed.
+      const report = conformingReport(CurrentMonthReport, await deps.reports.monthReport(month));
       const bytes = Buffer.from(canonicalJson(report), "utf8");
       const sha256 = createHash("sha256").update(bytes).digest("hex");
       const doc = {
@@ -107,6 +147,23 @@ export function createPublicationService(
       const doc = await Published.findOne({ month }).lean();
       if (!doc) throw errors.notFound(`${calendarMonthText(month)} 的月度通报`, "report_not_published");
       return toEnvelope(doc);
+    },
+
+    /**
+     * The figures of a published month as signed, read from the stored bytes (null when the month
+     * is unpublished): a published figure never changes, so the hub's pages and CSV show these, not
+     * figures recomputed since (late exchange answers, provinces registered later, other settings).
+     */
+    async signedReport(month: string): Promise<MonthReport | null> {
+      const doc = await Published.findOne({ month }, { _id: 0, payload: 1 }).lean();
+      if (!doc) return null;
+      let stored: unknown;
+      try {
+        stored = JSON.parse(Buffer.from(doc.payload, "base64url").toString("utf8"));
+      } catch {
+        stored = undefined;
+      }
+      return conformingReport(MonthReport, stored);
     },
   };
 }

@@ -1,6 +1,8 @@
 import type { MonthReport, ProvinceMonthFigures, ProvinceMonthReport } from "../../contracts/hub-report.js";
 import { toCsvText, type CsvValue } from "../../lib/csv.js";
 import { REJECT_CODE_LABELS } from "../../contracts/hub-collection.js";
+import { percentOf } from "../../contracts/report-percent.js";
+import { SCORE_WEIGHTS, type ScoreKey } from "./figures.js";
 
 const EXCHANGE_LABELS = { filing: "异地备案", transfer: "转籍", notice: "抄告" } as const;
 
@@ -9,7 +11,9 @@ const wallTime = (iso: string, zone: string) =>
   new Intl.DateTimeFormat("zh-CN", { timeZone: zone, dateStyle: "medium", timeStyle: "medium", hourCycle: "h23" }).format(new Date(iso));
 /** A month "2026-11" as "2026年11月" (anything else as it is). */
 const monthName = (month: string) => month.replace(/^(\d{4})-(\d{2})$/, (_, y: string, m: string) => `${y}年${Number(m)}月`);
-const percent = (present: number, of: number): CsvValue => (of === 0 ? "" : Math.round((1000 * present) / of) / 10);
+/** A score component's value as a percentage, rounded as the page rounds it (contracts/report-percent.ts). */
+const percent = (ratio: number | null): CsvValue => percentOf(ratio) ?? "";
+const COMPONENTS = Object.keys(SCORE_WEIGHTS) as ScoreKey[];
 const seconds = (v: number | null): CsvValue => (v === null ? "" : Math.round(v));
 /** A rejection reason as the pages name it (the contract's words); a code unknown there shown as itself, marked. */
 const reasonLabel = (code: string): string =>
@@ -23,7 +27,10 @@ export function monthReportCsv(report: MonthReport): string {
   const header: CsvValue[] = [
     "月份", "省份", "省级代码", "上报状态", "上报记录", "接收", "重复", "过期版本", "被拒", "被拒原因",
     "考试至中心时延中位数(秒)", "考试至中心时延P95(秒)", "记录时延中位数(秒)", "记录时延P95(秒)",
-    `${report.latencyTargetHours}小时内到达`, "数据完整率(%)",
+    // Counts, named as counts: the page's column "N 小时内到达" is the share. The denominator and the
+    // score's components let a reader check the score (数据完整率 is the completeness component).
+    "计入及时率的记录（条）", `${report.latencyTargetHours}小时内到达（条）`,
+    ...COMPONENTS.map((k) => `${SCORE_WEIGHTS[k].label}(%)`),
   ];
   const kinds = ["filing", "transfer", "notice"] as const;
   if (report.exchangeIncluded)
@@ -33,7 +40,6 @@ export function monthReportCsv(report: MonthReport): string {
 
   // Reports of format /1 (published before the status existed) have no status: the cell stays empty.
   const row = (p: ProvinceMonthFigures | ProvinceMonthReport): CsvValue[] => {
-    const elements = p.completeness.reduce((a, e) => ({ present: a.present + e.present, of: a.of + e.applicable }), { present: 0, of: 0 });
     const cells: CsvValue[] = [
       // The status by its name: 未上报 and 豁免 must not read alike as a row of zeros.
       // "2026年11月", not "2026-11": Excel and WPS open that as a date (2026/11/1).
@@ -42,7 +48,8 @@ export function monthReportCsv(report: MonthReport): string {
       p.rejectedByReason.map((r) => `${reasonLabel(r.code)}：${r.count}`).join("；"),
       seconds(p.examLatency.medianSeconds), seconds(p.examLatency.p95Seconds),
       seconds(p.recordLatency.medianSeconds), seconds(p.recordLatency.p95Seconds),
-      p.recordLatency.withinTarget, percent(elements.present, elements.of),
+      p.recordLatency.count, p.recordLatency.withinTarget,
+      ...COMPONENTS.map((k) => percent(p.components.find((c) => c.key === k)?.value ?? null)),
     ];
     if (report.exchangeIncluded)
       for (const k of kinds) {

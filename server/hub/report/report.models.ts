@@ -23,6 +23,10 @@ const intakeSchema = new Schema(
     elements: { type: Schema.Types.Mixed, default: {} },
     /** SHA-256 of a rejected record's canonical content (null otherwise, and on rows written before it). */
     contentHash: { type: String, default: null },
+    /** An accepted row whose record was new at the hub (false otherwise; absent on rows written before it). */
+    created: { type: Boolean, default: false },
+    /** A new record's exam or issue day's end (intake-ledger.ts recordDateEnd): bounds its timeliness start. */
+    recordDateAt: { type: Date, default: null },
   },
   { minimize: false, versionKey: false },
 );

@@ -1,10 +1,8 @@
 import type { Connection } from "mongoose";
-import type { ExchangeStatsRow } from "../../contracts/exchange.js";
 import { CONFORMANCE_RECORD_FILTER } from "../../contracts/hub-collection.js";
 import {
   REPORTING_STATUS_LABELS,
   type CurrentMonthReport,
-  type ExchangeFigures,
   type LatencySummary,
   type ProvinceMonthReport,
   type ReportingExemption,
@@ -25,52 +23,9 @@ import {
 } from "./figures.js";
 import { monthWindow, type MonthWindow } from "./month.js";
 import { reportModels } from "./report.models.js";
+import { exchangeByProvince, type ExchangeFactsPort, type ProvinceExchange } from "./report-exchange.js";
 
-/**
- * What the cross-province exchange (issue 13) tells the report: per province and kind, the cases
- * sent and received in a window, answered, problems, overdue, and answer times. The composition
- * root plugs in the exchange feature's `createExchangeStats`; without it the report says it has no
- * exchange figures instead of showing zeros.
- */
-export interface ExchangeFactsPort {
-  /** With `province`, that province's rows only (a one-province report computes no other's). */
-  stats(range: { from: Date; to: Date }, province?: string): Promise<ExchangeStatsRow[]>;
-  /** Per province, the cases waiting for its answer at `at` and those of them overdue (the dashboard's). */
-  backlog(at: Date): Promise<{ province: string; waiting: number; overdue: number }[]>;
-}
-
-/** A province's exchange figures in the report's shape, and its response rate's two counts. */
-interface ProvinceExchange {
-  figures: ExchangeFigures[];
-  answeredInTime: number;
-  due: number;
-}
-
-/** The exchange rows of a window, by province, in the report's shape. */
-export async function exchangeByProvince(
-  port: ExchangeFactsPort,
-  range: { from: Date; to: Date },
-  province?: string,
-): Promise<Map<string, ProvinceExchange>> {
-  const out = new Map<string, ProvinceExchange>();
-  for (const r of await port.stats(range, province)) {
-    const p = out.get(r.province) ?? { figures: [], answeredInTime: 0, due: 0 };
-    p.answeredInTime += r.answeredInTime;
-    p.due += r.due;
-    p.figures.push({
-      kind: r.kind,
-      sent: r.sent,
-      received: r.received,
-      answered: r.answered,
-      problems: r.problems,
-      overdue: r.overdue,
-      ackMedianSeconds: r.ackMedianMs === null ? null : r.ackMedianMs / 1000,
-      ackP95Seconds: r.ackP95Ms === null ? null : r.ackP95Ms / 1000,
-    });
-    out.set(r.province, p);
-  }
-  return out;
-}
+export type { ExchangeFactsPort } from "./report-exchange.js";
 
 export interface ReportDeps {
   registry: RegistryService;
@@ -122,23 +77,90 @@ export function reportingStatus(
   return "not_reported";
 }
 
+/** The month's last judgement of one record (acceptance, completeness: each record once). */
+interface Judgement {
+  at: number;
+  index: number;
+  accepted: boolean;
+  elements: Record<string, boolean>;
+}
+
+/** The first version of a record accepted in the month, and when its latency starts (timeliness: each record once). */
+interface FirstAccepted {
+  at: number;
+  index: number;
+  start: Date | null;
+  recordType: string | null;
+}
+
 interface Tally {
   published: number;
   outcomes: Record<"accepted" | "duplicate" | "stale" | "rejected", number>;
   reasons: Map<string, number>;
-  examLatency: number[];
-  recordLatency: number[];
-  elements: Map<string, { applicable: number; present: number }>;
+  judged: Map<string, Judgement>;
+  firstAccepted: Map<string, FirstAccepted>;
 }
 
 const emptyTally = (): Tally => ({
   published: 0,
   outcomes: { accepted: 0, duplicate: 0, stale: 0, rejected: 0 },
   reasons: new Map(),
-  examLatency: [],
-  recordLatency: [],
-  elements: new Map(),
+  judged: new Map(),
+  firstAccepted: new Map(),
 });
+
+/**
+ * A rejection that judges who holds the practitioner, not the record: the record passed every
+ * check, and another province's earlier records (possibly its mistake) decided the refusal, or the
+ * home is contested and waits for the hub operator (home_contested). Shown under its reason, never
+ * counted against the refused province's acceptance.
+ */
+const OWNERSHIP_ONLY = new Set(["not_home_province", "home_contested"]);
+
+/** Whether `a` came before `b` in the ledger (arrival, then place in the batch). */
+const earlier = (a: { at: number; index: number }, b: { at: number; index: number }) =>
+  a.at < b.at || (a.at === b.at && a.index < b.index);
+
+/**
+ * When an accepted row's latency starts: its UpdateTime (the province's own word), no later than
+ * the end of its exam or issue day when the record was new at the hub (recordDateAt): a pass from
+ * an exam weeks ago stamped with the UpdateTime of its sending was counted as minutes late.
+ */
+function latencyStart(row: { sourceAt?: Date | null; recordDateAt?: Date | null }): Date | null {
+  const claimed = row.sourceAt ?? null;
+  const bound = row.recordDateAt ?? null;
+  if (!bound) return claimed;
+  return claimed && claimed.getTime() < bound.getTime() ? claimed : bound;
+}
+
+/** A tally's per-record figures: acceptance, completeness elements and latencies, each record once. */
+function perRecord(t: Tally) {
+  let accepted = 0;
+  let rejected = 0;
+  const elements = new Map<string, { applicable: number; present: number }>();
+  for (const j of t.judged.values()) {
+    if (!j.accepted) {
+      rejected++;
+      continue;
+    }
+    accepted++;
+    for (const [key, present] of Object.entries(j.elements)) {
+      const e = elements.get(key) ?? { applicable: 0, present: 0 };
+      e.applicable++;
+      if (present) e.present++;
+      elements.set(key, e);
+    }
+  }
+  const recordLatency: number[] = [];
+  const examLatency: number[] = [];
+  for (const f of t.firstAccepted.values()) {
+    if (!f.start) continue;
+    const seconds = Math.max(0, (f.at - f.start.getTime()) / 1000);
+    recordLatency.push(seconds);
+    if (f.recordType === "exam_pass") examLatency.push(seconds);
+  }
+  return { accepted, rejected, elements, recordLatency, examLatency };
+}
 
 function latencySummary(seconds: number[], targetSeconds: number): LatencySummary {
   return {
@@ -179,6 +201,8 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
         _id: 0, sourceProvince: 1, outcome: 1, reasonCodes: 1, recordType: 1, at: 1, sourceAt: 1, elements: 1,
         // What a rejection is recognised by when it is re-sent.
         recordId: 1, version: 1, contentHash: 1,
+        // What tells one record from another, and a new record's own date (timeliness).
+        batchId: 1, index: 1, recordDateAt: 1,
       },
     )
       .lean()
@@ -201,18 +225,27 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
       t.published++;
       t.outcomes[row.outcome]++;
       if (row.outcome === "rejected") for (const code of row.reasonCodes) t.reasons.set(code, (t.reasons.get(code) ?? 0) + 1);
+      // The score judges records, not sendings: each record once, by the month's last judgement
+      // of it (its versions re-sent one by one counted each as another accepted record). A record
+      // without an id (unreadable) is its own record.
+      const record = row.recordId ?? `\u0000${row.batchId}#${row.index}`;
+      const place = { at: row.at.getTime(), index: row.index };
+      // Left out only when every reason is ownership: a rejection with no reason code is still one.
+      const ownershipOnly = row.reasonCodes.length > 0 && row.reasonCodes.every((c) => OWNERSHIP_ONLY.has(c));
+      const judged = row.outcome === "accepted" || (row.outcome === "rejected" && !ownershipOnly);
+      if (judged) {
+        const last = t.judged.get(record);
+        if (!last || !earlier(place, last))
+          t.judged.set(record, {
+            ...place,
+            accepted: row.outcome === "accepted",
+            elements: row.outcome === "accepted" ? ((row.elements ?? {}) as Record<string, boolean>) : {},
+          });
+      }
       if (row.outcome !== "accepted") continue;
-      if (row.sourceAt) {
-        const seconds = Math.max(0, (row.at.getTime() - row.sourceAt.getTime()) / 1000);
-        t.recordLatency.push(seconds);
-        if (row.recordType === "exam_pass") t.examLatency.push(seconds);
-      }
-      for (const [key, present] of Object.entries((row.elements ?? {}) as Record<string, boolean>)) {
-        const e = t.elements.get(key) ?? { applicable: 0, present: 0 };
-        e.applicable++;
-        if (present) e.present++;
-        t.elements.set(key, e);
-      }
+      const first = t.firstAccepted.get(record);
+      if (!first || earlier(place, first))
+        t.firstAccepted.set(record, { ...place, start: latencyStart(row), recordType: row.recordType ?? null });
     }
     return out;
   }
@@ -241,15 +274,16 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
   ): ProvinceMonthReport {
     const code = province.code;
     const status = reportingStatus(province, window, t.published, deps.exemptions ?? []);
+    const records = perRecord(t);
     const completeness = COMPLETENESS_ELEMENTS.map((e) => ({
       key: e.key,
       label: e.label,
-      applicable: t.elements.get(e.key)?.applicable ?? 0,
-      present: t.elements.get(e.key)?.present ?? 0,
+      applicable: records.elements.get(e.key)?.applicable ?? 0,
+      present: records.elements.get(e.key)?.present ?? 0,
     }));
-    const recordLatency = latencySummary(t.recordLatency, targetSeconds);
+    const recordLatency = latencySummary(records.recordLatency, targetSeconds);
     const values: Record<ScoreKey, number | null> = {
-      acceptance: ratio(t.outcomes.accepted, t.outcomes.accepted + t.outcomes.rejected),
+      acceptance: ratio(records.accepted, records.accepted + records.rejected),
       timeliness: ratio(recordLatency.withinTarget, recordLatency.count),
       completeness: ratio(
         completeness.reduce((n, e) => n + e.present, 0),
@@ -267,7 +301,7 @@ export function createReportService(conn: Connection, deps: ReportDeps) {
       rejectedByReason: [...t.reasons.entries()]
         .map(([reason, count]) => ({ code: reason, count }))
         .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
-      examLatency: latencySummary(t.examLatency, targetSeconds),
+      examLatency: latencySummary(records.examLatency, targetSeconds),
       recordLatency,
       completeness,
       exchange: exchange?.figures ?? [],

@@ -1,7 +1,9 @@
 import { createPublicKey, verify } from "node:crypto";
 import { MonthReport, PublishedReport } from "../../contracts/hub-report.js";
+import { keyIdOf } from "../../sharing/index.js";
 
 export type ReportVerdict =
+  /** `keyId`: the trusted key's thumbprint (keyIdOf), the key the signature was checked with. */
   | { ok: true; report: MonthReport; keyId: string }
   | { ok: false; code: "malformed" | "wrong_key" | "bad_signature" | "bad_payload"; message: string };
 
@@ -29,5 +31,6 @@ export function verifyPublishedReport(document: unknown, trustedHubKeyX: string)
   }
   const report = MonthReport.safeParse(parsed);
   if (!report.success) return { ok: false, code: "bad_payload", message: "签名有效，但内容不是月度通报格式" };
-  return { ok: true, report: report.data, keyId: signer.keyId };
+  // The thumbprint of the key that verified, not the envelope's keyId, which nothing signs.
+  return { ok: true, report: report.data, keyId: keyIdOf(trustedHubKeyX) };
 }

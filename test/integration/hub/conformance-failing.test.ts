@@ -129,6 +129,29 @@ describe("conformance kit: checks that must be able to fail", () => {
     });
   });
 
+  describe("redirects", () => {
+    it("when a hub redirects a signed batch elsewhere, then the kit does not follow it (the request was signed for the hub) and C01 fails", async () => {
+      const elsewhere = { hits: 0 };
+      const other = express();
+      other.use((_req, res) => {
+        elsewhere.hits += 1;
+        res.json({});
+      });
+      const target = await listen(other);
+      try {
+        const result = await hubCheck("C01", (app) =>
+          app.post("/api/hub/v1/collection/records", (_req, res) => {
+            res.redirect(307, `${target.url}/api/hub/v1/collection/records`);
+          }),
+        );
+        expect(result.ok).to.equal(false);
+        expect(elsewhere.hits).to.equal(0);
+      } finally {
+        target.server.close();
+      }
+    });
+  });
+
   describe("S01 (a replayed request gets the original answer again)", () => {
     it("when a hub refuses a batch and refuses its replay the same way, then S01 fails: the original was no answer to replay", async () => {
       const result = await hubCheck("S01", (app) =>

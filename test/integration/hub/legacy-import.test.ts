@@ -76,11 +76,12 @@ describe("legacy register import (数据清洗)", function () {
     expect(await suite.hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber: people[2] })).to.include({ certificateStatus: "revoked" });
   });
 
-  it("when the file is not a register, then it is refused whole with the reason", async () => {
+  it("when the file is not a register, then it is refused whole with the reason and its stable code", async () => {
     const res = await suite.officer.agent.post("/api/sharing/legacy-register/check").send(upload("name,id\n张三,1\n")).expect(200);
-    expect((res.body as CleaningReport).fileProblems[0]).to.match(/缺少列/);
+    expect((res.body as CleaningReport).fileProblems[0]?.code).to.equal("register_missing_columns");
+    expect((res.body as CleaningReport).fileProblems[0]?.message).to.match(/缺少列/);
     const twice = await suite.officer.agent.post("/api/sharing/legacy-register/check").send(upload(`${HEADER},证号\n${row(aNewIdNumber())},X1\n`)).expect(200);
-    expect((twice.body as CleaningReport).fileProblems).to.deep.equal(["列重复：证号（每列只能出现一次）"]);
+    expect((twice.body as CleaningReport).fileProblems).to.deep.equal([{ code: "register_repeated_columns", message: "列重复：证号（每列只能出现一次）" }]);
     const binary = await suite.officer.agent.post("/api/sharing/legacy-register/check").send({ fileName: "r.csv", dataBase64: Buffer.from([0x00, 0x01, 0x02, 0xff, 0xfe, 0x80]).toString("base64") });
     expect(binary.status).to.equal(400);
     expect((binary.body as { error: { code: string } }).error.code).to.equal("register_unreadable");

@@ -16,11 +16,14 @@ export interface ProxiedRequest {
   body: string;
 }
 
-/** Another answer than the hub's (`body` sent as JSON), or undefined to pass the hub's on. */
+/**
+ * Another answer than the hub's (`body` sent as JSON; signed with the hub's key unless `unsigned`),
+ * or undefined to pass the hub's on.
+ */
 export type Rewrite = (
   req: ProxiedRequest,
   upstream: Upstream,
-) => { status: number; body: unknown } | undefined;
+) => { status: number; body: unknown; unsigned?: boolean } | undefined;
 
 function readAll(stream: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -90,7 +93,9 @@ export async function aMisbehavingHub(
           return Array.isArray(v) ? v.join(", ") : v;
         },
       };
-      const signed = signResponse(hubKey, { status: replaced.status, body: text }, view);
+      const signed = replaced.unsigned
+        ? {}
+        : signResponse(hubKey, { status: replaced.status, body: text }, view);
       res.writeHead(replaced.status, { ...signed, "content-type": "application/json" });
       res.end(text);
     })().catch((err: unknown) => {

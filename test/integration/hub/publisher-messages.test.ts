@@ -98,7 +98,19 @@ describe("province publisher: what the delivery queue says", () => {
   }
 
   it("when the hub refuses the batch with a signed error, then the queue shows a Chinese reason with the hub's status and code", async () => {
-    // A key id the hub knows, signed with another key: the real hub answers 401 signature_invalid.
+    const client = fakeHub(() => ({
+      status: 400,
+      body: { error: { code: "validation_failed", message: "请求不合法" } },
+      error: { code: "validation_failed", message: "请求不合法" },
+    }));
+    expect(await onePass(client)).to.include({
+      status: "pending",
+      attempts: 1,
+      lastError: "全国中心拒收本批记录 (400 validation_failed)",
+    });
+  });
+
+  it("when the hub refuses a batch it could not verify (a key id it knows, signed with another key), then its refusal is unsigned and the records wait uncounted, saying so", async () => {
     const owner = generateNodeKey();
     await hub.registry.register({
       provinceCode: "340000",
@@ -114,8 +126,8 @@ describe("province publisher: what the delivery queue says", () => {
     const state = await onePass(client);
     expect(state).to.include({
       status: "pending",
-      attempts: 1,
-      lastError: "全国中心拒收本批记录 (401 signature_invalid)",
+      attempts: 0,
+      lastError: "全国中心的拒收应答未经签名，无法确认 (401 signature_invalid)，记录在本地等待",
     });
   });
 

@@ -234,21 +234,21 @@ describe("province publisher (the outbox's hub consumer)", () => {
       expect(requests).to.equal(1);
     });
 
-    it("when a request names a registered key id but is signed with another key, then the hub's 401 counts as a failed attempt and is logged as a warning", async () => {
+    it("when a request names a registered key id but is signed with another key, then the hub's 401 comes unsigned and the records wait uncounted, parking nothing", async () => {
+      // The hub could not verify the request, so it does not sign its refusal: the same answer a
+      // request changed on the way gets, which must not park a province's records.
       const owner = generateNodeKey();
       await register("340000", owner);
       const impostor = { ...generateNodeKey(), keyId: owner.keyId };
       const client = clientOf(impostor);
       const { logger, warnings } = recordingLogger();
-      const publisher = createPublisher({ conn: db.conn, logger, client: () => client, backoffMs: () => 0, maxAttempts: 1 });
+      const publisher = createPublisher({ conn: db.conn, logger, client: () => client, backoffMs: () => 0, maxAttempts: 1, holdMs: { first: 0, max: 0 } });
       const idNumber = aNewIdNumber("340102");
       await anOutboxEvent(db.conn, "exam.passed", anExamPassed({ idNumber, province: "340000" }), `wrong:${idNumber}`);
-      await publisher.drainOnce();
-      const refused = "全国中心拒收本批记录 (401 signature_invalid)";
-      expect(await state(`wrong:${idNumber}`)).to.include({ status: "failed", attempts: 1, lastError: refused });
-      expect(warnings().map((l) => [l.msg, l.detail.error])).to.deep.equal([
-        ["outbox entry parked; it waits until it is retried", refused],
-      ]);
+      for (let i = 0; i < 3; i++) await publisher.drainOnce();
+      const waiting = "全国中心的拒收应答未经签名，无法确认 (401 signature_invalid)，记录在本地等待";
+      expect(await state(`wrong:${idNumber}`)).to.include({ status: "pending", attempts: 0, lastError: waiting });
+      expect(warnings().map((l) => l.msg)).to.not.include("outbox entry parked; it waits until it is retried");
     });
 
     it("when the hub stops knowing a key it took records under (the operator registered another), then the next records wait and the wait is logged as a warning", async () => {

@@ -5,7 +5,6 @@ import {
   buildStatusList,
   createSigner,
   emptyStatusBits,
-  loadTrustList,
   sealClaims,
   verifyQrText,
 } from "../../../server/certificates/index.js";
@@ -14,7 +13,7 @@ import { AppError } from "../../../server/lib/errors.js";
 import { eventually } from "../../helpers/eventually.js";
 import { NODE_TIME_ZONE } from "../../helpers/time-zone.js";
 import { anotherInstance, aPass } from "../certificates/support.js";
-import { anOutboxEvent, aProvinceOfHub, startTestHub, type TestHub } from "./support.js";
+import { anOutboxEvent, aProvinceOfHub, nationalTrustList, startTestHub, type TestHub } from "./support.js";
 
 /**
  * A key ended by a rotation (possibly because it leaked) must stop being vouched for by the hub's
@@ -39,23 +38,8 @@ describe("the hub's national list ends a rotated key when the node ended it", fu
     await hub?.node.stop();
   });
 
-  /** The hub's national list as an offline verifier holds it: fetched, checked with the pinned hub key. */
-  const national = async () => {
-    const doc = (await (await fetch(`${hub.node.url}/api/hub/v1/trust-list`)).json()) as {
-      signer: { kid: string };
-    };
-    const loaded = loadTrustList(doc, [
-      {
-        name: "全国中心",
-        kid: doc.signer.kid,
-        suite: "ed25519",
-        publicKey: hub.identity.publicKey,
-        provinces: "*",
-      },
-    ]);
-    if (!loaded.ok) throw new Error(loaded.reason);
-    return loaded.list;
-  };
+  /** The hub's national list as an offline verifier holds it. */
+  const national = () => nationalTrustList(hub);
 
   /**
    * Rotates the province's certificate key with no lead (the key in use ends now, as after a leak)

@@ -2,13 +2,7 @@ import { expect } from "chai";
 import type { CollectionReceipt, LookupAnswer } from "../../../server/contracts/hub.js";
 import { commandsDuring } from "../../helpers/commands.js";
 import { useTestDatabase } from "../../helpers/database.js";
-import {
-  aCertificateRecord,
-  aNewIdNumber,
-  aRegisteredProvince,
-  startTestHub,
-  type TestHub,
-} from "./support.js";
+import { aCertificateRecord, aNewIdNumber, useHubWithProvinces } from "./support.js";
 
 /**
  * Issue 12: what one lookup and one collected batch cost the hub in database round trips, counted
@@ -16,23 +10,15 @@ import {
  */
 describe("hub database round trips per lookup and per batch", () => {
   const provinceDb = useTestDatabase("prov_rt");
-  let hub: TestHub;
-  let jiangsu: Awaited<ReturnType<typeof aRegisteredProvince>>;
-  let beijing: Awaited<ReturnType<typeof aRegisteredProvince>>;
-
+  const net = useHubWithProvinces(provinceDb, { jiangsu: "320000", beijing: "110000" }, { monitorCommands: true });
   before(async () => {
-    hub = await startTestHub({}, { monitorCommands: true });
-    jiangsu = await aRegisteredProvince(hub, "320000", provinceDb.conn);
-    beijing = await aRegisteredProvince(hub, "110000", provinceDb.conn);
     // Each node's first message reads its key from the registry; later ones only the registry's version.
-    for (const province of [jiangsu, beijing]) await province.client.call("GET", "/api/hub/v1/catalog/changes?after=0");
-  });
-  after(async () => {
-    await hub.node.stop();
+    for (const province of [net.jiangsu, net.beijing])
+      await province.client.call("GET", "/api/hub/v1/catalog/changes?after=0");
   });
 
   const publish = async (records: unknown[]) => {
-    const answer = await jiangsu.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+    const answer = await net.jiangsu.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
       batchId: `rt-${Math.random()}`,
       records,
     });
@@ -45,7 +31,7 @@ describe("hub database round trips per lookup and per batch", () => {
    * message) are sorted: each pair runs at once, so its order is not fixed.
    */
   const commands = async (work: () => Promise<unknown>) => {
-    const seen = await commandsDuring(hub.node.ctx.conn, work);
+    const seen = await commandsDuring(net.hub.node.ctx.conn, work);
     return [...seen.slice(0, 2).sort(), ...seen.slice(2, -2), ...seen.slice(-2).sort()];
   };
 
@@ -59,7 +45,7 @@ describe("hub database round trips per lookup and per batch", () => {
   };
 
   it("when a known node sends a message, then the hub reads the registry version and claims the nonce at once, not one after the other", async () => {
-    const client = hub.node.ctx.conn.getClient();
+    const client = net.hub.node.ctx.conn.getClient();
     const events: string[] = [];
     const names = new Map<number, string>();
     const started = (e: { commandName: string; requestId: number; command: Record<string, unknown> }) => {
@@ -71,7 +57,7 @@ describe("hub database round trips per lookup and per batch", () => {
     client.on("commandStarted", started);
     client.on("commandSucceeded", ended);
     try {
-      expect((await beijing.client.call("GET", "/api/hub/v1/catalog/changes?after=0")).status).to.equal(200);
+      expect((await net.beijing.client.call("GET", "/api/hub/v1/catalog/changes?after=0")).status).to.equal(200);
     } finally {
       client.off("commandStarted", started);
       client.off("commandSucceeded", ended);
@@ -92,7 +78,7 @@ describe("hub database round trips per lookup and per batch", () => {
     };
     let answer: { body: LookupAnswer } | undefined;
     const seen = await commands(async () => {
-      answer = await beijing.client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", body);
+      answer = await net.beijing.client.call<LookupAnswer>("POST", "/api/hub/v1/catalog/lookups", body);
     });
     expect(answer?.body.matches).to.have.length(1);
     // The log's sequence number is given when the home province reads the log (cursors.test.ts).
@@ -116,6 +102,8 @@ describe("hub database round trips per lookup and per batch", () => {
       "update hub_nodes",
       "find hub_records",
       "find hub_practitioners",
+      // The certificate's number is already this person's (their pointer shows it): no claim to
+      // read or write (certificate-claims.ts).
       "findAndModify hub_counters",
       "update hub_records",
       "update hub_practitioners",
@@ -135,14 +123,14 @@ describe("hub database round trips per lookup and per batch", () => {
   });
 
   it("when eight batches arrive at once, then no round's transaction meets a write conflict and repeats its round trips", async () => {
-    const client = hub.node.ctx.conn.getClient();
+    const client = net.hub.node.ctx.conn.getClient();
     const conflicts: string[] = [];
     const failed = (e: { commandName: string; failure: unknown }) => {
       if ((e.failure as { code?: number }).code === 112) conflicts.push(e.commandName);
     };
     client.on("commandFailed", failed);
     let receipts: CollectionReceipt[] = [];
-    const seen = await commandsDuring(hub.node.ctx.conn, async () => {
+    const seen = await commandsDuring(net.hub.node.ctx.conn, async () => {
       try {
         receipts = await Promise.all(
           Array.from({ length: 8 }, () => publish(Array.from({ length: 20 }, () => aCertificateRecord({ idNumber: aNewIdNumber("320106") })))),
@@ -167,7 +155,7 @@ describe("hub database round trips per lookup and per batch", () => {
     const seqs = receipt?.results.map((r) => r.hubSeq ?? 0) ?? [];
     expect(seqs).to.deep.equal([...seqs].sort((a, b) => a - b));
     expect(seen.filter((c) => c === "commitTransaction")).to.have.length(3);
-    const pointer = await hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
+    const pointer = await net.hub.node.ctx.conn.collection("hub_practitioners").findOne({ idNumber });
     expect(pointer?.version).to.equal(4);
   });
 });

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Connection } from "mongoose";
 import type { DomainEvents } from "../../../server/contracts/domain-events.js";
-import { RegisterNodeBody, type HubIdentityDto, type QualificationRecord } from "../../../server/contracts/hub.js";
+import {
+  RegisterNodeBody,
+  type CollectionReceipt,
+  type HubIdentityDto,
+  type QualificationRecord,
+  type RecordResult,
+} from "../../../server/contracts/hub.js";
+import { loadTrustList } from "../../../server/certificates/index.js";
 import { createRegistryService } from "../../../server/hub/index.js";
 import { makeIdNumber } from "../../../server/lib/id-number.js";
 import { enqueueEvent } from "../../../server/lib/outbox.js";
@@ -16,8 +23,10 @@ import {
   type NodeKey,
   type PeerNode,
 } from "../../../server/sharing/index.js";
+import type { CleaningReport } from "../../../server/sharing/legacy-register.js";
 import { certificateKeysOf } from "../../../scripts/demo-hub-registration.js";
 import { staffAgent, type AuthedAgent } from "../../helpers/auth.js";
+import { eventually } from "../../helpers/eventually.js";
 import { startTestNode, type TestNodeOptions } from "../../helpers/node.js";
 
 export type TestHub = Awaited<ReturnType<typeof startTestHub>>;
@@ -74,6 +83,67 @@ export function useHubWithJiangsu(provinceDb: { readonly conn: Connection }) {
   };
 }
 
+/** What `useHubWithProvinces` hands a suite: the hub, its operator, each province by name. */
+export type HubWithProvinces<K extends string> = {
+  readonly hub: TestHub;
+  readonly operator: AuthedAgent;
+  /** `who` publishes `records` in one batch; the hub's per-record results, in order. */
+  publish: (who: RegisteredProvince, records: unknown[]) => Promise<RecordResult[]>;
+  /** The hub's pointer (home province, live) for the person `idNumber`. */
+  pointer: (idNumber: string) => Promise<Record<string, unknown> | null>;
+} & { readonly [name in K]: RegisteredProvince };
+
+/**
+ * A test hub started before the suite with the provinces `codes` registered under the names
+ * given (`{ jiangsu: "320000" }`), logging to `provinceDb`, and a hub operator signed in; the hub
+ * is stopped after; `monitorCommands` for suites counting the hub's database commands. Shared
+ * because the home-province and round-trip suites set this up alike. Call it after
+ * `useTestDatabase` so the hooks keep their order (the database's run first).
+ */
+export function useHubWithProvinces<K extends string>(
+  provinceDb: { readonly conn: Connection },
+  codes: Record<K, string>,
+  options: Pick<TestNodeOptions, "monitorCommands"> = {},
+): HubWithProvinces<K> {
+  const state: { hub?: TestHub; operator?: AuthedAgent; provinces: Partial<Record<K, RegisteredProvince>> } = {
+    provinces: {},
+  };
+  before(async () => {
+    state.hub = await startTestHub({}, options);
+    for (const name of Object.keys(codes) as K[])
+      state.provinces[name] = await aRegisteredProvince(state.hub, codes[name], provinceDb.conn);
+    state.operator = await staffAgent(state.hub.node, { roles: ["hub_operator"] });
+  });
+  after(async () => {
+    await state.hub?.node.stop();
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (!value) throw new Error(`useHubWithProvinces: ${what} is only available inside tests`);
+    return value;
+  };
+  const net = {
+    get hub() {
+      return started(state.hub, "the hub");
+    },
+    get operator() {
+      return started(state.operator, "the operator");
+    },
+    publish: async (who: RegisteredProvince, records: unknown[]) => {
+      const res = await who.client.call<CollectionReceipt>("POST", "/api/hub/v1/collection/records", {
+        batchId: `b-${Math.random().toString(36).slice(2, 12)}`,
+        records,
+      });
+      if (!Array.isArray(res.body.results)) throw new Error(`no results: ${res.rawBody}`);
+      return res.body.results;
+    },
+    pointer: (idNumber: string) =>
+      started(state.hub, "the hub").node.ctx.conn.collection("hub_practitioners").findOne({ idNumber }),
+  };
+  for (const name of Object.keys(codes) as K[])
+    Object.defineProperty(net, name, { get: () => started(state.provinces[name], name), enumerable: true });
+  return net as HubWithProvinces<K>;
+}
+
 /**
  * A test hub and 江苏's own province node registered with it, with an officer of 江苏 signed in;
  * both nodes stop after the suite. Shared because the legacy register suites set this up alike.
@@ -103,6 +173,13 @@ export function useHubWithJiangsuOfficer() {
     },
     /** How many of the hub's records match `filter`. */
     hubRecords: (filter: object) => hub().node.ctx.conn.collection("hub_records").countDocuments(filter),
+    /** The officer checks a register upload (`{ fileName, dataBase64 }`): the cleaning's report. */
+    check: async (file: object): Promise<CleaningReport> => {
+      if (!state.officer) throw new Error("useHubWithJiangsuOfficer: the officer is only available inside tests");
+      const res = await state.officer.agent.post("/api/sharing/legacy-register/check").send(file);
+      if (res.status !== 200) throw new Error(`check answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return res.body as CleaningReport;
+    },
   };
 }
 
@@ -166,6 +243,29 @@ export function aCertificateRecord(
 }
 
 /**
+ * A certificate record as a province publishes it once the certificate is cancelled (注销): what a
+ * home holding only this is contested with by another province's valid certificate.
+ */
+export function aCancelledCertificateRecord(
+  overrides: Omit<Parameters<typeof aCertificateRecord>[0], "status">,
+): QualificationRecord {
+  const r = aCertificateRecord(overrides);
+  return { ...r, state: "invalid", certificate: { ...r.certificate!, status: "cancelled" } };
+}
+
+/** A certificate record of `province` for `idNumber` carrying `certificateNumber`, issued by that province. */
+export function aCertificate(
+  province: string,
+  idNumber: string,
+  certificateNumber: string,
+  version = 1,
+  status: "valid" | "revoked" = "valid",
+): QualificationRecord {
+  const r = aCertificateRecord({ province, idNumber, version, status });
+  return { ...r, issuingDivision: province, certificate: { ...r.certificate!, certificateNumber } };
+}
+
+/**
  * A province node of the demo network in-process: its own database and key directories, the hub
  * pinned (HUB_URL, HUB_PUBLIC_KEY), its node key registered at the hub as the operator would.
  */
@@ -189,7 +289,26 @@ export async function aProvinceOfHub(hub: TestHub, provinceCode: string, env: Re
   // as a real province does. Waited for: a transfer out of the province reads it at the hub.
   for (let i = 0; i < 200 && !(await hub.node.ctx.conn.collection("hub_status_lists").findOne({ provinceCode })); i++)
     await new Promise((r) => setTimeout(r, 100));
+  // The node issues only once the hub lists its certificate key, which it learns from the receipt
+  // of that push: waited for, so a test may issue at once.
+  await hubListsKeysOf(node);
   return Object.assign(node, { nodeKeyDir });
+}
+
+/**
+ * Waits until the hub's answer to `node`'s key announcement is kept on each of its certificate
+ * keys: a node with a hub issues only with a key the hub lists (signing_key_not_at_hub before;
+ * hub-keys.ts, its first key too), and its push after the hub registered it may come up to its
+ * retry backoff (30 s) later. aProvinceOfHub waits with it; a node registered otherwise may too.
+ */
+export async function hubListsKeysOf(node: { readonly ctx: { readonly conn: Connection } }): Promise<void> {
+  const keys = node.ctx.conn.collection<{ purpose: string; hub?: unknown }>("certificate_keys");
+  await eventually(
+    async () =>
+      (await keys.countDocuments({ purpose: "certificate" })) > 0 &&
+      (await keys.countDocuments({ purpose: "certificate", hub: null })) === 0,
+    { what: "the hub lists the node's certificate keys", tries: 600 },
+  );
 }
 
 /** A province node registered with a test hub (see aProvinceOfHub). */
@@ -239,4 +358,22 @@ export function aCertificateEvent(overrides: { idNumber: string; version?: numbe
 export function aStatusChange(overrides: { idNumber: string; version?: number; status: "revoked" }): DomainEvents["certificate.status_changed"] {
   const { record, signature } = aCertificateEvent(overrides);
   return { record, signature, flag: 2, change: { from: "valid", to: overrides.status, reason: "测试", at: record.statusChangedAt, by: "测试经办" } };
+}
+
+/**
+ * The hub's national trust list as an offline verifier loads it: fetched, checked with the pinned
+ * hub key (the verdict, for a test of a refusal; see nationalTrustList for the list itself).
+ */
+export async function loadNationalTrustList(hub: TestHub): Promise<ReturnType<typeof loadTrustList>> {
+  const doc = (await (await fetch(`${hub.node.url}/api/hub/v1/trust-list`)).json()) as { signer: { kid: string } };
+  return loadTrustList(doc, [
+    { name: "全国中心", kid: doc.signer.kid, suite: "ed25519", publicKey: hub.identity.publicKey, provinces: "*" },
+  ]);
+}
+
+/** The hub's national trust list as an offline verifier holds it; a refusal throws. */
+export async function nationalTrustList(hub: TestHub) {
+  const loaded = await loadNationalTrustList(hub);
+  if (!loaded.ok) throw new Error(`hub trust list refused: ${loaded.reason}`);
+  return loaded.list;
 }

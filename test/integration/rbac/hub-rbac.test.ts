@@ -26,7 +26,7 @@ const key = (row: HubRbacRow) => `${row.method.toUpperCase()} ${row.path}`;
  * log and exchange pages) are guarded by their own features and may add tables; listing a prefix
  * here makes its coverage enforced.
  */
-const ENFORCED_PREFIXES = ["/hub/report/", "/hub/v1/reports"];
+const ENFORCED_PREFIXES = ["/hub/report/", "/hub/v1/reports", "/hub/home-contests"];
 
 describe("hub RBAC matrix: every report route × hub role", function () {
   this.timeout(120_000);

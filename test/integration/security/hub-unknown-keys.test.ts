@@ -43,6 +43,7 @@ const GETS: Record<string, { caller: Caller; url: string }> = {
   "/hub/messages/verify": { caller: "operator", url: "/api/hub/messages/verify" },
   "/hub/rejections": { caller: "operator", url: "/api/hub/rejections" },
   "/hub/lookups": { caller: "operator", url: "/api/hub/lookups" },
+  "/hub/home-contests": { caller: "operator", url: "/api/hub/home-contests" },
   "/hub/exchange/cases": { caller: "operator", url: "/api/hub/exchange/cases" },
   "/hub/report/months/:month": { caller: "operator", url: "/api/hub/report/months/2020-06" },
   "/hub/report/months/:month/report.csv": {

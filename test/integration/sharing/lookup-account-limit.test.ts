@@ -79,8 +79,9 @@ describe("sharing: the per-account limit of an officer's hub lookups", function 
     await b.service.lookup(anOfficer("officer-m"), aLookup(2));
     const err = await refusalOf(b.service.lookup(anOfficer("officer-m"), aLookup(3)));
     expect(err).to.include({ code: "lookup_rate_limited", status: 429 });
-    expect(err.details).to.deep.equal({ retryAfterSeconds: 15 });
-    expect(err.message).to.match(/每分钟.*2.*15 秒后再试/);
+    // A sliding minute: the first of the two leaves it a minute after it was made.
+    expect(err.details).to.deep.equal({ retryAfterSeconds: 60 });
+    expect(err.message).to.match(/每分钟.*2.*60 秒后再试/);
     expect(a.hub.calls + b.hub.calls).to.equal(2);
     // Another officer of the same node keeps their own allowance.
     await a.service.lookup(anOfficer("officer-other"), aLookup(4));
@@ -106,40 +107,36 @@ describe("sharing: the per-account limit of an officer's hub lookups", function 
     await a.service.lookup(anOfficer("officer-d"), aLookup(5));
   });
 
-  it("when an officer's first two lookups of a new minute and day arrive together and one's upsert loses the insert, then both are admitted (the limit is 2)", async () => {
+  it("when an officer's first two lookups arrive together and one's upsert loses the insert, then both are admitted (the limit is 2)", async () => {
     const now = () => new Date("2026-12-08T02:00:10.000Z");
     const limits = { perMinute: 2, perDay: 2 };
     const limiter = createLookupLimiter(db.conn, limits, now);
-    const Rates = db.conn.models.LookupRate as Model<{ _id: string; count: number }>;
-    // What the database does to the second of two upserts racing on a counter not yet made: the
+    const other = createLookupLimiter(db.conn, limits, now);
+    const Rates = db.conn.models.LookupRate as Model<{ _id: string; recent: Date[]; dayCount: number }>;
+    // What the database does to the second of two upserts racing on a row not yet made: the
     // other's insert lands between its match (nothing) and its insert, which then collides.
-    const rows = db.conn.collection<{ _id: string; count: number; expireAt?: Date }>(
-      Rates.collection.collectionName,
-    );
-    const upsert = Rates.updateOne.bind(Rates);
+    const rows = Rates.collection;
+    const upsert = rows.findOneAndUpdate.bind(rows);
     let collided = 0;
-    Rates.updateOne = (async (filter: { _id: string }, update: unknown, options: unknown) => {
-      if (
-        (options as { upsert?: boolean } | undefined)?.upsert &&
-        !(await Rates.exists({ _id: filter._id }))
-      ) {
+    rows.findOneAndUpdate = (async (...args: Parameters<typeof upsert>) => {
+      if (collided === 0) {
         collided++;
-        await rows.insertOne({ _id: filter._id, count: 1, expireAt: new Date("2026-12-09T00:00:00Z") });
-        await rows.insertOne({ _id: filter._id, count: 1 });
+        rows.findOneAndUpdate = upsert as typeof rows.findOneAndUpdate;
+        await other.admit("officer-race");
+        rows.findOneAndUpdate = upsert as typeof rows.findOneAndUpdate;
+        throw Object.assign(new Error("E11000 duplicate key error"), { code: 11000 });
       }
-      return upsert(filter as never, update as never, options as never);
-    }) as unknown as typeof Rates.updateOne;
+      return upsert(...args);
+    }) as typeof rows.findOneAndUpdate;
     try {
       await limiter.admit("officer-race");
     } finally {
-      Rates.updateOne = upsert as typeof Rates.updateOne;
+      rows.findOneAndUpdate = upsert as typeof rows.findOneAndUpdate;
     }
-    expect(collided).to.equal(2);
-    // Both windows hold the racing instance's lookup and this one.
-    const counts = await Rates.find({ _id: /^officer-race:/ })
-      .sort({ _id: 1 })
-      .lean();
-    expect(counts.map((c) => c.count)).to.deep.equal([2, 2]);
+    expect(collided).to.equal(1);
+    // The row holds the racing instance's lookup and this one, in the minute and in the day.
+    const row = await Rates.findById("officer-race:lookups").lean();
+    expect([row?.recent.length, row?.dayCount]).to.deep.equal([2, 2]);
     // The limit still holds: a third is refused.
     const err = await refusalOf(limiter.admit("officer-race"));
     expect(err).to.include({ code: "lookup_rate_limited", status: 429 });

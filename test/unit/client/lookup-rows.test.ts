@@ -1,23 +1,6 @@
 import { expect } from "chai";
-import type { PractitionerView } from "../../../server/contracts/hub.js";
 import { certificateTag, selectRefusal } from "../../../client/src/features/sharing/lookup-rows.js";
-
-function aMatch(overrides: Partial<PractitionerView> = {}): PractitionerView {
-  return {
-    idNumber: "320102199001011238",
-    name: "王备案",
-    homeProvince: "320000",
-    categories: ["02001"],
-    certificateNumber: "320102199001011238",
-    certificateStatus: "valid",
-    validTo: "2032-11-09",
-    version: 1,
-    recordHash: "h",
-    updatedAt: "2026-12-01T00:00:00.000Z",
-    masked: [],
-    ...overrides,
-  };
-}
+import { aMatch } from "../../helpers/practitioner-views.js";
 
 describe("sharing: a lookup's rows as the officer reads them (client)", () => {
   it("when a valid certificate's validTo is before today, then it reads 已过期, not the green 有效", () => {

@@ -139,6 +139,12 @@ const ROUTES: Record<string, Region[]> = {
     { file: `${EXCHANGE}hub-case-end.ts`, from: "async end(" },
     OWN_OFFICE,
   ],
+  // 撤回异议, composed into hub-exchange.service.ts from hub-case-dispute.ts (its refusals, then withdrawDispute).
+  "post /exchange/cases/{caseId}/dispute-withdrawal": [
+    CASE_FOR,
+    { file: `${EXCHANGE}hub-case-dispute.ts`, from: "export const disputeRefusals" },
+    OWN_OFFICE,
+  ],
   "post /exchange/cases/{caseId}/documents": [
     DOCUMENT_CASE_FOR,
     { file: `${EXCHANGE}hub-documents.ts`, from: "async receive(", to: "async give(" },
@@ -246,10 +252,18 @@ describe("hub OpenAPI documents against the codes their routes answer", () => {
       "422 identity_mismatch",
     ]);
     expect(read("post /exchange/cases/{caseId}/end")).to.include.members(["403 not_case_sender"]);
+    expect(read("post /exchange/cases/{caseId}/dispute-withdrawal")).to.include.members([
+      "403 not_case_recipient",
+      "409 not_a_notice",
+      "409 not_disputed",
+      "409 case_ended",
+    ]);
     expect(read("post /exchange/cases")).to.include.members([
       "409 case_conflict",
       "409 already_filed",
       "409 transfer_open",
+      "409 notice_duplicate",
+      "409 lookup_used",
       "409 no_certificate",
       "409 certificate_not_valid",
     ]);

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type { AuthUser } from "../../../server/contracts/auth.js";
 import type { OfficerLookupBody } from "../../../server/contracts/hub.js";
 import { createLookupService, type NodeClient, type SignedAnswer } from "../../../server/sharing/index.js";
+import { aMatch } from "../../helpers/practitioner-views.js";
 import { recordingLogger } from "../../helpers/recording-logger.js";
 
 type Entry = {
@@ -52,19 +53,7 @@ function aService(client: NodeClient, entries: Entry[]) {
 describe("sharing: the province's audit entries of an officer's hub lookup", () => {
   it("when the hub answers, then the attempt is logged before the hub is asked and its outcome after, with the hub's lookupId and the match count", async () => {
     const entries: Entry[] = [];
-    const match = {
-      idNumber: "320102199001011238",
-      name: "王备案",
-      homeProvince: "320000",
-      categories: ["02001"],
-      certificateNumber: "320102199001011238",
-      certificateStatus: "valid",
-      validTo: "2032-11-09",
-      version: 1,
-      recordHash: "h",
-      updatedAt: "2026-12-01T00:00:00.000Z",
-      masked: [],
-    };
+    const match = aMatch();
     const body = { lookupId: "lk-1", reason: "enforcement", matches: [match] };
     const hub = aHub({ status: 200, body, error: null }, entries);
     await aService(hub.client, entries).lookup(officer, request);

@@ -1,4 +1,7 @@
 import type {
+  DismissContestBody,
+  HomeContestDto,
+  HomeContestQuery,
   MessageLogEntryDto,
   RegisterNodeBody,
   RegisteredNodeDto,
@@ -18,4 +21,12 @@ export const hubApi = {
     api.get<{ ok: boolean; checked: number; brokenAt: number | null }>("/api/hub/messages/verify"),
   rejections: (query: { province?: string }) =>
     api.get<RejectionEntryDto[]>("/api/hub/rejections", { query }),
+  /** A page of contests, newest refusal first; the next page from the last row's `lastAt` and `contestId`. */
+  /** A page of contests (the page shows a failure of the first itself: `notify: false`). */
+  homeContests: (query: Sent<typeof HomeContestQuery>, options?: { notify?: boolean }) =>
+    api.get<HomeContestDto[]>("/api/hub/home-contests", { query, ...options }),
+  reassignHome: (contestId: string, reason: string) =>
+    api.post<HomeContestDto>(`/api/hub/home-contests/${contestId}/reassign`, { reason }),
+  dismissContest: (contestId: string, body: Sent<typeof DismissContestBody>) =>
+    api.post<HomeContestDto>(`/api/hub/home-contests/${contestId}/dismiss`, body),
 };

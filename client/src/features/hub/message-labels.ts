@@ -14,6 +14,7 @@ const OPERATIONS: readonly [method: string, path: RegExp, label: string][] = [
   ["GET", /^\/catalog\/lookup-notices$/, "数据目录 · 拉取查询通知（轮询）"],
   ["POST", /^\/exchange\/cases$/, "跨省交换 · 发送备案、转籍或处罚通报"],
   ["POST", /^\/exchange\/cases\/[^/]+\/answer$/, "跨省交换 · 所属省份答复"],
+  ["POST", /^\/exchange\/cases\/[^/]+\/dispute-withdrawal$/, "跨省交换 · 所属省份撤回异议"],
   // One path ends a filing and withdraws a transfer: the log cannot tell which from the path alone.
   ["POST", /^\/exchange\/cases\/[^/]+\/end$/, "跨省交换 · 结束案件（终止备案或撤回转籍）"],
   ["POST", /^\/exchange\/cases\/[^/]+\/issued$/, "跨省交换 · 报告转籍发证"],
@@ -82,6 +83,8 @@ const CODE_LABELS: Readonly<Record<string, string>> = {
   certificate_expired: "证件已过有效期",
   already_filed: "已在本辖区备案",
   transfer_open: "已有进行中的转籍",
+  notice_duplicate: "同一处罚决定书文号已抄告",
+  lookup_used: "查询凭证所依据的转籍已被拒绝，须重新查询",
   office_division_invalid: "经办机构的行政区划代码无效",
   case_conflict: "同一编号的事项内容不同",
   case_not_found: "交换事项不存在",
@@ -91,6 +94,8 @@ const CODE_LABELS: Readonly<Record<string, string>> = {
   not_case_sender: "非该事项的发起省份",
   already_answered: "事项已答复",
   not_endable: "抄告只有在对方提出异议后才能撤回",
+  not_disputed: "抄告当前没有异议",
+  not_a_notice: "该事项不是抄告",
   not_a_transfer: "该事项不是转籍",
   transfer_not_accepted: "原籍省份尚未同意转籍",
   transfer_not_issued: "转籍尚未换发新证",
@@ -107,6 +112,13 @@ const CODE_LABELS: Readonly<Record<string, string>> = {
   document_digest_mismatch: "文书摘要不符",
   future_date: "日期晚于今天",
   invalid_date: "日期不合法",
+  // Home contests (主管省份争议): a province's refused record and the operator's reassignment.
+  home_contested: "主管省份存在争议，已登记待全国中心核实",
+  certificate_number_in_use: "证件号码已属他人",
+  contest_stale: "争议登记后记录已变化，待提出省份重新发送",
+  contest_closed: "该主管省份争议已处理",
+  contest_not_found: "主管省份争议不存在",
+  claimant_not_active: "提出省份的节点已停用，不能改定",
 };
 
 /** The Chinese name of a message's error code; a code this table does not know is 其他错误. */

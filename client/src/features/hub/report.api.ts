@@ -1,9 +1,12 @@
-import type { CurrentMonthReport, Dashboard, PublishedReportSummary } from "@contracts/hub-report.js";
+import type { Dashboard, MonthReport, PublishedReportSummary } from "@contracts/hub-report.js";
 import { api } from "@/shared/api.js";
+
+export { formatShare } from "./report-view.js";
 
 /** REST calls of the hub's monthly report and live dashboard pages. */
 export const reportApi = {
-  month: (month: string) => api.get<CurrentMonthReport>(`/api/hub/report/months/${month}`),
+  /** The month's figures; a published month's as signed (any signed format, /1 included). */
+  month: (month: string) => api.get<MonthReport>(`/api/hub/report/months/${month}`),
   csvUrl: (month: string) => `/api/hub/report/months/${month}/report.csv`,
   publish: (month: string) => api.post<PublishedReportSummary>(`/api/hub/report/months/${month}/publish`, {}),
   published: () => api.get<PublishedReportSummary[]>("/api/hub/report/published"),
@@ -18,11 +21,6 @@ export function formatDuration(seconds: number | null): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} 分钟`;
   if (seconds < 86400 * 2) return `${(seconds / 3600).toFixed(1)} 小时`;
   return `${(seconds / 86400).toFixed(1)} 天`;
-}
-
-/** Part of a whole as a percentage, or — when there is no whole. */
-export function formatShare(part: number, whole: number): string {
-  return whole === 0 ? "—" : `${((100 * part) / whole).toFixed(1)}%`;
 }
 
 export const EXCHANGE_KIND_LABELS = { filing: "异地备案", transfer: "转籍", notice: "抄告" } as const;

@@ -1,9 +1,9 @@
-import { Connection, DataLine, Document, Monitor, Warning } from "@element-plus/icons-vue";
+import { Connection, DataLine, Document, Monitor, Switch, Warning } from "@element-plus/icons-vue";
 import type { RouteRecordRaw } from "vue-router";
 
 const GROUP = "全国中心";
 
-/** The hub operator's pages: registered province nodes and keys, the message log, rejected records. */
+/** The hub operator's pages: registered province nodes and keys, the message log, rejected records, contested homes. */
 export const routes: RouteRecordRaw[] = [
   {
     path: "/hub/nodes",
@@ -22,6 +22,12 @@ export const routes: RouteRecordRaw[] = [
     name: "hub-rejections",
     component: () => import("./rejections.page.vue"),
     meta: { title: "被拒记录", roles: ["hub_operator", "admin"], feature: "hub", menu: { group: GROUP, icon: Warning, order: 22 } },
+  },
+  {
+    path: "/hub/home-contests",
+    name: "hub-home-contests",
+    component: () => import("./home-contests.page.vue"),
+    meta: { title: "主管省份争议", roles: ["hub_operator", "admin"], feature: "hub", menu: { group: GROUP, icon: Switch, order: 23 } },
   },
   {
     path: "/hub/report",

@@ -3,7 +3,7 @@ import type { ExchangeKind } from "@contracts/exchange.js";
 import type { PractitionerView } from "@contracts/hub.js";
 
 /** How a match's certificate reads in the lookup's table: its word and the tag's colour. */
-export interface CertificateTag {
+interface CertificateTag {
   label: string;
   type: "success" | "warning" | "danger" | "info";
 }
