@@ -59,6 +59,13 @@ export const ExamKeys = z.object({
    * approve it. 0 sends every extension for approval. The proctor can ask for approval below it.
    */
   EXAM_EXTENSION_APPROVAL_MINUTES: envInt(0, 600).default(20),
+  /**
+   * The longest the deadline sweep holds an attempt open past its deadline and grace for a
+   * room-wide outage (断点续考): while the seat is caught in an outage not yet credited, or its
+   * outage credit waits for a second approver (server/exams closing.ts). Past it the attempt is
+   * closed as at any deadline, so unplugging a room cannot buy unlimited time. 0: no hold.
+   */
+  EXAM_OUTAGE_HOLD_MAX_MS: envInt(0, 4 * 3_600_000).default(30 * 60_000),
 });
 
 /** The `exam` settings of the configuration (config.ts). */
@@ -73,5 +80,6 @@ export function examSettings(e: z.infer<typeof ExamKeys>) {
     checkInOpensMinutes: SESSION_DOORS_OPEN_MINUTES,
     roomReserveMinutes: e.EXAM_ROOM_RESERVE_MINUTES,
     extensionApprovalMinutes: e.EXAM_EXTENSION_APPROVAL_MINUTES,
+    outageHoldMaxMs: e.EXAM_OUTAGE_HOLD_MAX_MS,
   };
 }

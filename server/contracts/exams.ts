@@ -327,9 +327,15 @@ export const EXAM_ERROR_CODES = [
   "too_many_pending_extensions",
   "pauses_exhausted",
   "controls_exhausted",
+  "incidents_exhausted",
   "sitting_open",
   "request_id_reused",
   "invalid_choice",
+  // Per seat in a proctor action's `skipped`: the action went on for the room's other seats.
+  "already_credited",
+  "not_in_outage",
+  "approval_pending",
+  "not_in_progress",
   // Refuses a node's start, not a request: two attempts of one candidate in one session (attempt-indexes.ts).
   "duplicate_attempts",
 ] as const;

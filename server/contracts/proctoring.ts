@@ -77,6 +77,37 @@ export interface PendingExtensionDto {
   requestedAt: string;
 }
 
+/** When drops of a room's seats count as one outage (断点续考: an outage must not cost the candidate time). */
+export interface OutageRule {
+  /** Disconnections starting within this window of each other count as one outage. */
+  windowMs: number;
+  /** At least this many seats … */
+  minSeats: number;
+  /** … and at least this share of the seats in progress. */
+  minShare: number;
+}
+
+/**
+ * "Many seats of a room disconnect together": 3 seats and 30 % of the room within one minute. One
+ * rule for the two sides that must agree on it: the proctor console proposes an outage's credit
+ * by it (server/proctoring outage.ts), and the deadline sweep holds the seats of such an outage
+ * open until it is credited (server/exams closing.ts), so the sweep never closes a seat the
+ * console is about to credit, nor holds one the console would never propose.
+ */
+export const OUTAGE_RULE: Readonly<OutageRule> = Object.freeze({
+  windowMs: 60_000,
+  minSeats: 3,
+  minShare: 0.3,
+});
+
+/**
+ * How many seats away make an outage of a room with `seatsInProgress` seats in progress, and keep
+ * it out: the room is back once fewer than this many of the outage's seats are still away.
+ */
+export function outageSeatsNeeded(seatsInProgress: number, rule: Readonly<OutageRule> = OUTAGE_RULE): number {
+  return Math.max(rule.minSeats, Math.ceil(seatsInProgress * rule.minShare));
+}
+
 /** A proposal to credit time lost when many seats of a room dropped together. */
 export interface OutageProposalDto {
   sessionId: string;
@@ -128,6 +159,13 @@ export interface SessionRoomDto {
   serverTime: number;
   seats: SeatViewDto[];
   outageProposal: OutageProposalDto | null;
+  /**
+   * The longest the deadline sweep holds a seat that a room-wide outage cost time past its deadline,
+   * waiting for the credit (the node's EXAM_OUTAGE_HOLD_MAX_MS), in whole minutes rounded up so a
+   * short hold does not read as none; 0: no hold, such a seat is handed in at its deadline. For the
+   * console's outage texts, which cannot read the node's configuration.
+   */
+  outageHoldMaxMinutes: number;
   incidents: IncidentDto[];
   resultsPublished: boolean;
 }

@@ -72,7 +72,11 @@ export interface ExamSessionDto {
 /** A candidate's place in a session: what check-in and the proctor seat map need. */
 export interface SeatAssignmentDto {
   candidateId: string;
-  /** Admission ticket number (准考证号); with the ID number it is the candidate's login. */
+  /**
+   * Admission ticket number (准考证号); with the ID number it is the candidate's login. An
+   * identifier: the day in it is the session's at seating, unchanged by a move (改期); the exam
+   * date is startsAt.
+   */
   ticketNo: string;
   seatId: string;
   seatNo: number;

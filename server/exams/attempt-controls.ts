@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { computeDeadline } from "./clock.js";
 import type { ExamCore } from "./exam-core.js";
 import { rooms, type Actor, type AttemptsOutcome } from "./ports.js";
 import { clockParts, toVoidedClosed, type AttemptLean } from "./presenters.js";
+import { controlsExhausted, controlsSpent, nextControl, OPEN } from "./control-budget.js";
+import { createPendingExtensions } from "./pending-extensions.js";
 import { holdRoom } from "./release.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { errors } from "../lib/errors.js";
@@ -10,45 +11,12 @@ import { enqueueEvent, outboxModel } from "../lib/outbox.js";
 import type { DomainEvents } from "../contracts/domain-events.js";
 import { passEventKey } from "./closing.js";
 
-/** The states of a sitting that can still be given time (or asked for it). */
-const OPEN: readonly string[] = ["checked_in", "ready", "in_progress"];
-
-/**
- * Bounds on a proctor's changes to one attempt. A console looping an action (a stuck button, a
- * script) grew the attempt's pauses, pending requests and chain without end, and its events
- * counted toward the candidate's saves (MAX_SAVE_EVENTS) until the candidate could save no more.
- * Proctor events are now counted apart (`controlEvents`) and bounded far above any real sitting;
- * resuming and answering a request stay allowed, as refusing them would strand the candidate
- * (each is bounded by the pause or request it ends).
- */
-export const MAX_CONTROL_EVENTS = 200;
 /** The most pauses one attempt takes (a real sitting has a handful). */
 export const MAX_PAUSES = 30;
-/** The most extension requests waiting for a second approver on one attempt. */
-export const MAX_PENDING_EXTENSIONS = 5;
-
-const controlsExhausted = (details?: unknown) =>
-  errors.conflict("controls_exhausted", "该考生的监考操作次数已达上限，请登记事件并联系考务人员", details);
-
-/** Whether the attempt's budget of proctor events is spent. */
-const controlsSpent = (doc: AttemptLean): boolean => (doc.controlEvents ?? 0) >= MAX_CONTROL_EVENTS;
-
-/** The next count of proctor events, refused `controls_exhausted` once the budget is spent. */
-function nextControl(doc: AttemptLean, bounded = true): number {
-  if (bounded && controlsSpent(doc)) throw controlsExhausted();
-  return (doc.controlEvents ?? 0) + 1;
-}
-
-/** An extension waiting for its second approver. */
-export interface TakenExtension {
-  minutes: number;
-  reason: string;
-  requestedBy: string;
-}
 
 /**
- * Proctor actions on one attempt: pause, resume, extra time, pending extensions, force-submit and
- * void. Authorised and audited by the proctoring feature: each writes inside the caller's unit of
+ * Proctor actions on one attempt: pause, resume, extra time, pending extensions (filed and taken
+ * in pending-extensions.ts), force-submit and void. Authorised and audited by the proctoring feature: each writes inside the caller's unit of
  * work (the transaction its audit entry joins), pushes to sockets only after the commit, and
  * returns whether it changed anything.
  */
@@ -205,9 +173,11 @@ export function createAttemptControls(
           throw errors.conflict("approval_required", `延时累计达到 ${approvalMinutes} 分钟，须由第二人批准`);
         const creditedMinutes = (doc.creditedMinutes ?? 0) + minutes;
         const deadline = computeDeadline({ ...clockParts(doc), creditedMinutes });
+        // An outage credit (given at once or approved) is owed time: counted, never refused at the
+        // budget (no extension could give it then either); bounded by the drops it credits.
         return {
           filter: { status: doc.status },
-          set: { creditedMinutes, deadline, controlEvents: nextControl(doc) },
+          set: { creditedMinutes, deadline, controlEvents: nextControl(doc, kind !== "credit") },
           event: { type: kind, data: { by: actor.id, minutes, reason, ...extra } },
         };
       },
@@ -235,70 +205,6 @@ export function createAttemptControls(
       );
     });
     return true;
-  }
-
-  async function addPendingExtension(
-    actor: Actor,
-    attemptId: string,
-    minutes: number,
-    reason: string,
-    uow: UnitOfWork,
-  ): Promise<{ requestId: string } | null> {
-    const requestId = `ext_${randomBytes(6).toString("hex")}`;
-    // Through the chain like every other change: a request written beside it left the copies of
-    // the attempt other instances keep (and this one) without it, so the next seat pushed from a
-    // copy dropped the badge and the approve button before a second person saw them.
-    const request = { requestId, minutes, reason, requestedBy: actor.id, requestedByName: actor.name };
-    const res = await store.mutate(
-      attemptId,
-      (doc, at) => {
-        if (!OPEN.includes(doc.status)) return null;
-        if ((doc.pendingExtensions ?? []).length >= MAX_PENDING_EXTENSIONS)
-          throw errors.conflict(
-            "too_many_pending_extensions",
-            `该考生已有 ${MAX_PENDING_EXTENSIONS} 项延时申请待批准，请先批准或驳回`,
-          );
-        return {
-          filter: { status: doc.status },
-          set: { controlEvents: nextControl(doc) },
-          push: { pendingExtensions: { ...request, requestedAt: at } },
-          event: { type: "extension_requested", data: { by: actor.id, requestId, minutes, reason } },
-        };
-      },
-      { session: uow.session },
-    );
-    if (!res.event) return null;
-    uow.afterCommit(() => seats.seat(attemptId));
-    return { requestId };
-  }
-
-  /** Removes a pending extension atomically (only one approver can take it) and returns it. */
-  async function takePendingExtension(
-    attemptId: string,
-    requestId: string,
-    uow: UnitOfWork,
-  ): Promise<TakenExtension | null> {
-    let taken: TakenExtension | null = null;
-    const res = await store.mutate(
-      attemptId,
-      (doc) => {
-        const p = doc.pendingExtensions.find((x) => x.requestId === requestId);
-        // Only an open sitting's request can be answered (closing clears them; this also holds
-        // for an attempt closed before that rule).
-        if (!p || !OPEN.includes(doc.status)) return null;
-        taken = { minutes: p.minutes, reason: p.reason, requestedBy: p.requestedBy };
-        return {
-          filter: { status: doc.status },
-          set: { controlEvents: nextControl(doc, false) },
-          pull: { pendingExtensions: { requestId } },
-          event: { type: "extension_answered", data: { requestId } },
-        };
-      },
-      { session: uow.session },
-    );
-    if (!res.event) return null;
-    uow.afterCommit(() => seats.seat(attemptId));
-    return taken;
   }
 
   /** Voids an attempt for misconduct (违纪): closed without a result, never counted as a pass. */
@@ -367,8 +273,7 @@ export function createAttemptControls(
     pause,
     resume,
     credit,
-    addPendingExtension,
-    takePendingExtension,
+    ...createPendingExtensions(core),
     forceSubmit: (actor: Actor, attemptId: string, uow: UnitOfWork) => close(attemptId, actor, uow),
     voidAttempt,
   };

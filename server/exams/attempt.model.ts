@@ -49,6 +49,16 @@ const pendingExtensionSchema = new Schema(
     requestedBy: { type: String, required: true },
     requestedByName: { type: String, required: true },
     requestedAt: { type: Date, required: true },
+    /**
+     * An outage credit waiting for approval, with the credit's reason as the proctor wrote it
+     * (`reason` above is the request's wording); absent for an extension. Approved, it is given as
+     * owed time (proctoring approveExtension). Requests filed before this field have the mark in
+     * a side record instead (proctoring extend-requests.ts `legacyOutageOf`).
+     */
+    outage: {
+      type: new Schema({ reason: { type: String, required: true } }, { _id: false }),
+      default: undefined,
+    },
   },
   { _id: false },
 );

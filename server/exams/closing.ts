@@ -9,11 +9,25 @@ import type { ExamCore } from "./exam-core.js";
 import { nextEvent, paperHash, type ChainEvent } from "./event-chain.js";
 import { gradePaper } from "./grading.js";
 import { rooms, SYSTEM, type Actor } from "./ports.js";
+import {
+  awaitsOutageApproval,
+  earliestHeldDeadline,
+  outageHoldEnds,
+  seatsOwedOutageCredit,
+} from "./presence.js";
 import { touchSittingGuard } from "./sitting-guard.js";
 import { toCandidateAttempt, toSeatView, toSubmittedClosed } from "./presenters.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 type Claimed = { _id: string; submitClaim?: { reason?: string | null } | null };
+/** What the sweep reads of an expired attempt to ask whether an outage holds it (outageHolds). */
+type Expired = Pick<AttemptDoc, "_id" | "sessionId" | "deadline"> & {
+  away?: { credited?: boolean | null }[];
+  pendingExtensions?: { outage?: { reason?: string } | null }[];
+};
+
+/** How long the sweep's verdict that an outage cost a seat time stands on one instance (owedUntil). */
+const OUTAGE_RECHECK_MS = 10_000;
 
 /** The outbox key of an attempt's `exam.passed`: one per attempt, however often closing is retried. */
 export const passEventKey = (attemptId: string): string => `exam.passed:${attemptId}`;
@@ -214,16 +228,101 @@ export function createClosing(core: ExamCore) {
   }
 
   /**
-   * One pass of the deadline sweeper: claims every expired attempt (past deadline + grace, not
-   * paused) one at a time with findOneAndUpdate and closes it; also re-claims closings left half
-   * done by a dead instance. Safe to run on every instance at once: each expiry happens once.
+   * Until when (per attempt) this instance's verdict that an outage cost the seat time not yet
+   * credited stands: asked again only then (OUTAGE_RECHECK_MS). Without it every pass (every
+   * second, on every instance) read each held seat's session with its drops again for the whole
+   * hold. The hold's end is still judged at every pass on the deadline as read. Safe to keep: a
+   * seat the outage credit reaches meanwhile is either no longer expired (credited, its deadline
+   * moved) or refused by the claim itself (its credit waits for approval, see sweepOnce); only a
+   * rejected request is seen up to OUTAGE_RECHECK_MS later.
+   */
+  const owedUntil = new Map<string, number>();
+
+  /**
+   * The attempts of `expired` (each past its deadline and grace at `due`) that the sweep holds
+   * open this pass instead of closing (断点续考: an outage must not cost the candidate time):
+   * - a seat a room-wide outage cost time not yet credited: it has an uncredited drop among drops
+   *   of at least the outage rule's `needed` seats of its session starting within the rule's
+   *   window of each other (presence.ts seatsOwedOutageCredit, the grouping the proctor console
+   *   proposes the credit by). So a room whose network fails before the deadline stays open while
+   *   it is out and after it is back, until the proctor credits the outage: closed at its deadline,
+   *   it left the proposal nothing in progress to credit, and the time owed was lost for good;
+   * - a seat whose outage credit waits for a second approver (a pending request marked `outage`):
+   *   closing empties pending requests, and its drops were already marked credited.
+   * Each hold ends EXAM_OUTAGE_HOLD_MAX_MS after the deadline and grace: the attempt is then closed
+   * like any other, so unplugging a room cannot buy unlimited time. A hold gives no time: the
+   * clock the candidate sees stays at zero and saves stay refused until the credit moves the
+   * deadline on (the page's journal keeps the answers made offline and sends them then). A lone
+   * seat away at its deadline is no outage and is closed as before. A candidate who hands in a
+   * held attempt still closes it (answers.ts handIn), recorded as closed at the deadline
+   * (closeReason "deadline", not "candidate"): past its deadline and grace it takes no save, so
+   * the hand-in is the same close the sweep would make, only sooner; the credit is given up with
+   * it (closing empties pending requests).
+   * Only expired attempts with an uncredited drop cost a read, one per session; a seat found owed
+   * is not asked again for OUTAGE_RECHECK_MS (owedUntil).
+   */
+  async function outageHolds(expired: readonly Expired[], due: Date): Promise<Set<string>> {
+    const held = new Set<string>();
+    const at = due.getTime() + grace * 1000;
+    const bySession = new Map<string, string[]>();
+    const seen = new Set<string>();
+    for (const a of expired) {
+      seen.add(a._id);
+      if (!a.deadline || outageHoldEnds(core, a.deadline) < at) continue;
+      if (awaitsOutageApproval(a) || (owedUntil.get(a._id) ?? 0) > at) held.add(a._id);
+      else if ((a.away ?? []).some((w) => w.credited !== true))
+        bySession.set(a.sessionId, [...(bySession.get(a.sessionId) ?? []), a._id]);
+    }
+    // Verdicts of attempts no longer expired (closed, or given time) go: the map stays as small
+    // as the attempts held.
+    for (const id of owedUntil.keys()) if (!seen.has(id)) owedUntil.delete(id);
+    for (const [sessionId, ids] of bySession) {
+      const owed = await seatsOwedOutageCredit(core, sessionId);
+      for (const id of ids)
+        if (owed.has(id)) {
+          held.add(id);
+          owedUntil.set(id, at + OUTAGE_RECHECK_MS);
+        }
+    }
+    return held;
+  }
+
+  /**
+   * One pass of the deadline sweeper: closes every expired attempt (past deadline + grace, not
+   * paused) but those an outage holds (outageHolds), one at a time with findOneAndUpdate; also
+   * re-claims closings left half done by a dead instance. Safe to run on every instance at once:
+   * each expiry happens once. One read when nothing has expired or every expired attempt is held
+   * by a standing verdict (owedUntil) or a credit waiting for approval, one more per session whose
+   * drops must be asked.
    */
   async function sweepOnce(): Promise<string[]> {
     const closedIds: string[] = [];
-    // Two plain claims (no $or) so each can use the {status, deadline} index.
+    // Attempts expired at the pass's start only: one expiring during the pass is judged next pass,
+    // never closed without its hold being asked.
+    const due = new Date(now().getTime() - grace * 1000);
+    const expiredAt = { status: "in_progress" as const, deadline: { $lt: due }, pausedAt: null };
+    // Only what the holds ask (the {status, deadline} index finds them).
+    const expired = await Attempts.find(expiredAt, {
+      sessionId: 1,
+      deadline: 1,
+      "away.credited": 1,
+      "pendingExtensions.outage": 1,
+    }).lean<Expired[]>();
+    if (expired.length === 0) owedUntil.clear();
+    const held = expired.length > 0 ? await outageHolds(expired, due) : new Set<string>();
+    const notHeld = held.size > 0 ? { _id: { $nin: [...held] } } : {};
+    // The claim refuses by itself a seat whose outage credit waits for its second approver, within
+    // the hold: the request and the drops it credits commit together, and such a credit landing
+    // between the read above and the read of the drops (outageHolds) was seen by neither (no
+    // request yet, then the drops credited): claimed, the seat was closed and its request emptied.
+    const awaitingApproval = {
+      "pendingExtensions.outage": { $type: "object" as const },
+      deadline: { $gte: earliestHeldDeadline(core, due.getTime() + grace * 1000) },
+    };
+    // Plain claims (no $or) so each can use the {status, deadline} index.
     const claimExpired = (at: Date, token: string) =>
       Attempts.findOneAndUpdate(
-        { status: "in_progress", deadline: { $lt: new Date(at.getTime() - grace * 1000) }, pausedAt: null },
+        { ...expiredAt, ...notHeld, $nor: [awaitingApproval] },
         { $set: { status: "submitting", submitClaim: { token, at, by: instanceId, reason: "deadline" } } },
         { returnDocument: "before", projection: { _id: 1, submitClaim: 1 } },
       ).lean<Claimed>();
@@ -233,10 +332,11 @@ export function createClosing(core: ExamCore) {
         { $set: { "submitClaim.token": token, "submitClaim.at": at, "submitClaim.by": instanceId } },
         { returnDocument: "before", projection: { _id: 1, submitClaim: 1 } },
       ).lean<Claimed>();
-    for (const [claim, keepReason] of [
-      [claimExpired, false],
-      [claimAbandoned, true],
-    ] as const) {
+    const claims = [
+      ...(expired.length > held.size ? [[claimExpired, false] as const] : []),
+      [claimAbandoned, true] as const,
+    ];
+    for (const [claim, keepReason] of claims) {
       for (;;) {
         const token = randomUUID();
         const claimed = await claim(now(), token);

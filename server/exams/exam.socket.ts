@@ -22,8 +22,8 @@ export interface CandidateSocketDeps {
   onReconnect?: (sessionId: string) => void;
 }
 
-/** How often one socket's refusals of other attempts are audited (see `assertOwn`). */
-const REFUSAL_AUDIT_INTERVAL_MS = 60_000;
+/** How long an announced newest page of a seat is kept (see `announce`): far past any connect's write. */
+const ANNOUNCED_KEPT_MS = 60_000;
 
 /**
  * The candidate's `attempt:*` handlers, made once per node and shared by every candidate's socket
@@ -37,6 +37,8 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
   register(socket: AppSocket): void;
 } {
   const log = deps.logger;
+  /** The presence generation each page's connect wrote (see `adopt`): its place among the seat's pages. */
+  const generations = new WeakMap<AppSocket, number>();
 
   async function own(socket: AppSocket, attemptId: string, event: string): Promise<string> {
     if (attemptId === socket.data.ownAttemptId) return attemptId;
@@ -46,20 +48,14 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
   }
 
   /**
-   * The ownership check, audited at most once a minute per socket. Every audited refusal is a
-   * transaction queued behind the node's others (check-ins, releases, voids): a page looping over
-   * made-up attempt ids stalled every proctor on the node. The refusals in between are answered
-   * alike, unaudited; a new connection (signing in again) is audited anew.
+   * The ownership check. Its refusals are audited within a budget per candidate (the service's,
+   * whichever of the candidate's sockets on this instance asked): every audited refusal is a
+   * transaction queued behind the node's others (check-ins, releases, voids), and a page looping
+   * over made-up attempt ids, or a login opening hundreds of sockets, stalled every proctor on the
+   * node.
    */
-  async function assertOwn(socket: AppSocket, attemptId: string, event: string): Promise<void> {
-    const at = Date.now();
-    const audit = at - (socket.data.refusalAuditedAt ?? 0) >= REFUSAL_AUDIT_INTERVAL_MS;
-    try {
-      await deps.exams.assertOwnAttempt(candidateOf(socket).me, attemptId, event, { audit });
-    } catch (err) {
-      if (audit) socket.data.refusalAuditedAt = at;
-      throw err;
-    }
+  function assertOwn(socket: AppSocket, attemptId: string, event: string): Promise<void> {
+    return deps.exams.assertOwnAttempt(candidateOf(socket).me, attemptId, event);
   }
 
   /**
@@ -69,19 +65,82 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
   async function adopt(socket: AppSocket, attemptId: string) {
     if (socket.data.ownAttemptId === attemptId) return null;
     socket.data.ownAttemptId = attemptId;
+    const io = deps.io();
+    // This instance's pages that already connected are older than this one, whose connect is yet
+    // to be written: they go at once, before this page's view is read (see below for the rest).
+    if (io) replaceLocally(io, attemptId, (page) => page !== socket && generations.has(page));
+    await socket.join(rooms.attempt(attemptId));
+    const online = await deps.exams.markOnline(attemptId);
     // One page answers for a seat, the newest (a reloaded or replaced kiosk): two pages each
     // showed their own choice as saved while the server kept whichever came later. The older
     // pages are told, then disconnected by the server, which a socket.io client does not undo
     // by reconnecting. Once per page, on every instance (through the adapter), never per save.
-    const io = deps.io();
-    if (io) {
-      takeOverLocally(io, attemptId, socket.id);
-      if (isClustered(io)) io.serverSideEmit("attempt:take_over", { attemptId, newest: socket.id });
+    // Newest is the page whose connect wrote the latest presence generation, as the database
+    // ordered the writes: two pages connecting at once on two instances each named itself the
+    // newest, each instance shut out its own page, and the seat was left with none.
+    if (online) {
+      generations.set(socket, online.gen);
+      if (io) {
+        // Another page of this instance may learn its own generation only after this one (its
+        // write answered later): it must then judge itself by this page's, as by another's.
+        if ((io.of("/").adapter.rooms.get(rooms.attempt(attemptId))?.size ?? 0) > 1)
+          announce(attemptId, online.gen);
+        replaceLocally(io, attemptId, olderThan(attemptId, online.gen));
+        if (isClustered(io)) io.serverSideEmit("attempt:take_over", { attemptId, gen: online.gen });
+      }
     }
-    await socket.join(rooms.attempt(attemptId));
-    const online = await deps.exams.markOnline(attemptId);
     if (online?.cameBack) deps.onReconnect?.(candidateOf(socket).sessionId);
     return online;
+  }
+
+  /**
+   * The newest presence generation announced per attempt (by another instance, or by a page of
+   * this one while another page of it was here), kept a minute: a page whose connect wrote an
+   * older generation may learn its own only after the announcement came (its write answered
+   * later), and then judges itself by it. Reading the attempt's generation
+   * instead cost every connect a second database round trip (issue 17's 5,000 connects).
+   */
+  const announced = new Map<string, { gen: number; at: number }>();
+  let sweptAt = Date.now();
+
+  function announce(attemptId: string, gen: number): void {
+    const at = Date.now();
+    if (at - sweptAt > ANNOUNCED_KEPT_MS) {
+      for (const [id, heard] of announced) if (at - heard.at > ANNOUNCED_KEPT_MS) announced.delete(id);
+      sweptAt = at;
+    }
+    const heard = announced.get(attemptId);
+    if (!heard || heard.gen <= gen) announced.set(attemptId, { gen, at });
+  }
+
+  /**
+   * Picks the pages older than the newest generation this instance knows of the attempt (`gen`,
+   * or a newer one announced): a page still connecting (no generation yet) is left to judge
+   * itself once it has one, as `adopt` does after every connect.
+   */
+  function olderThan(attemptId: string, gen: number): (page: AppSocket) => boolean {
+    const heard = announced.get(attemptId);
+    const newest = heard && Date.now() - heard.at <= ANNOUNCED_KEPT_MS ? Math.max(gen, heard.gen) : gen;
+    return (page) => {
+      const own = generations.get(page);
+      return own !== undefined && own < newest;
+    };
+  }
+
+  /**
+   * Tells this instance's pages of the attempt that `older` picks that a newer page has it, then
+   * disconnects them (each page gets the message before the disconnect).
+   */
+  function replaceLocally(io: AppServer, attemptId: string, older: (page: AppSocket) => boolean): void {
+    const nsp = io.of("/");
+    for (const id of [...(nsp.adapter.rooms.get(rooms.attempt(attemptId)) ?? [])]) {
+      const page = nsp.sockets.get(id);
+      if (!page || page.data.replaced || !older(page)) continue;
+      // Its disconnect leaves the seat to the newer page, which holds it online.
+      page.data.replaced = true;
+      page.emit("attempt:taken_over", { attemptId, serverTime: Date.now() });
+      page.disconnect();
+    }
   }
 
   /**
@@ -157,7 +216,20 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
   return {
     /** Listens for other instances' take-overs (see `adopt`). */
     attach(io: AppServer): void {
-      io.on("attempt:take_over", ({ attemptId, newest }) => takeOverLocally(io, attemptId, newest));
+      io.on("attempt:take_over", ({ attemptId, gen }) => {
+        // Every instance hears every take-over: one with no page of the attempt has nothing to
+        // stop nor any page to remember it for (a connecting page joins the room before its
+        // connect's write, see `adopt`), so 5,000 connects leave no trace on the other instances.
+        if (!io.of("/").adapter.rooms.get(rooms.attempt(attemptId))?.size) return;
+        if (!Number.isSafeInteger(gen)) {
+          // An instance of the version before generations (a rolling deploy) names no generation:
+          // its page is the newest, as that version's message meant, so this instance's pages go.
+          replaceLocally(io, attemptId, (page) => generations.has(page));
+          return;
+        }
+        announce(attemptId, gen);
+        replaceLocally(io, attemptId, olderThan(attemptId, gen));
+      });
     },
     /** Registers the handlers on a candidate's socket; other sockets get none. */
     register(socket) {
@@ -168,22 +240,6 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
       socket.on("disconnect", onDisconnect);
     },
   };
-}
-
-/**
- * Tells this instance's older pages of the attempt that a newer page has it, then disconnects
- * them: both on this instance's own sockets, so each page gets the message before the disconnect.
- */
-function takeOverLocally(io: AppServer, attemptId: string, newest: string): void {
-  const nsp = io.of("/");
-  for (const id of [...(nsp.adapter.rooms.get(rooms.attempt(attemptId)) ?? [])]) {
-    const older = id === newest ? undefined : nsp.sockets.get(id);
-    if (!older) continue;
-    // Its disconnect leaves the seat to the newer page, which holds it online.
-    older.data.replaced = true;
-    older.emit("attempt:taken_over", { attemptId, serverTime: Date.now() });
-    older.disconnect();
-  }
 }
 
 /** Several instances share the rooms (the Redis adapter); the node's own adapter is this instance's alone. */

@@ -104,6 +104,8 @@ export function createExamsFeature(ctx: FeatureContext, deps: ExamsFeatureDeps):
     async stop() {
       await sweeper.stop();
       await heartbeat.stop();
+      // Refusals only counted so far (over their audit budget) are written as their summary.
+      await exams.closeRefusalSummaries();
       await outbox.stop();
       clock.stop();
     },

@@ -43,7 +43,7 @@ export {
   sortedChoice,
   storedSaveFor,
   type SaveInput,
-} from "./answers.js";
+} from "./save-plan.js";
 export { recordSeq, missingSeqsOf, hasReceived, type ReceivedSeqs, type SeqRecord } from "./received-seqs.js";
 export { createGroupCommit, MAX_GROUP, type GroupCommit, type GroupedUpdate } from "./group-commit.js";
 export { inUnitOfWork, type UnitOfWork } from "./unit-of-work.js";
@@ -78,7 +78,9 @@ export {
   type AttemptLean,
 } from "./presenters.js";
 export { gradePaper, gradeQuestion, type Grade } from "./grading.js";
-export { computeDeadline, remainingMs, clockOf, acceptsSaves, type ClockParts } from "./clock.js";
+export { computeDeadline, remainingMs, clockOf, acceptsSaves, timeLostMs, type ClockParts } from "./clock.js";
+// The outage rule's grouping of a room's drops: the proctor console proposes credits by it.
+export { outageWindows, type DropStart, type OutageWindow } from "./outage-window.js";
 export {
   nextEvent,
   findBrokenLink,

@@ -190,12 +190,24 @@ export interface ExamDeliveryPort {
     minutes: number,
     reason: string,
     uow: UnitOfWork,
-  ): Promise<{ requestId: string } | null>;
+    /** Marks the request an outage credit, with the credit's reason as written. */
+    outage?: { reason: string },
+  ): Promise<{
+    requestId: string;
+    /** The attempt's session, as its record names it. */
+    sessionId: string;
+  } | null>;
   takePendingExtension(
     attemptId: string,
     requestId: string,
     uow: UnitOfWork,
-  ): Promise<{ minutes: number; reason: string; requestedBy: string } | null>;
+  ): Promise<{
+    minutes: number;
+    reason: string;
+    requestedBy: string;
+    /** The outage credit the request stands for, or null (an extension, or one filed before the mark moved here). */
+    outage: { reason: string } | null;
+  } | null>;
   forceSubmit(actor: Actor, attemptId: string, uow: UnitOfWork): Promise<boolean>;
   voidAttempt(actor: Actor, attemptId: string, note: string, uow: UnitOfWork): Promise<boolean>;
   claimOutageCredit(attemptId: string, dropsFrom: Date[], uow: UnitOfWork): Promise<boolean>;
@@ -214,6 +226,8 @@ export interface ExamDeliveryPort {
       from: number;
       to: number | null;
       lostMs: number | null;
+      /** The attempt's pauses (an open one closed at the read): what the drop cost inside an outage leaves them out. */
+      pauses: { from: number; to: number }[];
       credited: boolean;
     }[];
   }>;

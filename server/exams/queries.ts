@@ -5,8 +5,16 @@ import type { Paper } from "../contracts/paper.js";
 import { errors } from "../lib/errors.js";
 import { binaryToBuffer } from "../lib/mongo.js";
 import { checkInPhotoModel, type AttemptDoc } from "./attempt.model.js";
-import { timeLostMs } from "./clock.js";
 import { LIGHT } from "./attempt-store.js";
+import {
+  awaitsOutageApproval,
+  outageHoldEnds,
+  readAwayIntervals,
+  seatsOwedOutageCredit,
+  type AwayIntervalDto,
+} from "./presence.js";
+
+export type { AwayIntervalDto };
 import type { ExamCore } from "./exam-core.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 import { paperHash, paperOnRecord, type ChainEvent, type PaperOnRecord } from "./event-chain.js";
@@ -15,17 +23,8 @@ import type { ReportAttempt } from "./report.js";
 
 /** How long a paused attempt's login is held before its deadline is asked again. */
 const PAUSED_LOGIN_HOLD_MS = 10 * 60_000;
-
-/** A disconnection of one in-progress attempt (epoch ms; `to` null while away). */
-export interface AwayIntervalDto {
-  attemptId: string;
-  from: number;
-  to: number | null;
-  /** The exam time it cost: the time away less any pause of the attempt's clock (null while away). */
-  lostMs: number | null;
-  /** Given back by an outage credit already. */
-  credited: boolean;
-}
+/** How long the login of an attempt held open past its deadline for an outage is held at a time. */
+const OUTAGE_LOGIN_HOLD_MS = 60_000;
 
 /**
  * Reads of exam delivery for the candidate, the proctor console, reports and statistics. Each
@@ -67,15 +66,30 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
     if (sessionIds.length === 0) return until;
     const open = await Attempts.find(
       { candidateId, sessionId: { $in: [...sessionIds] }, status: { $in: ["in_progress", "submitting"] } },
-      { sessionId: 1, deadline: 1, pausedAt: 1 },
-    ).lean<Pick<AttemptDoc, "sessionId" | "deadline" | "pausedAt">[]>();
+      { sessionId: 1, status: 1, deadline: 1, pausedAt: 1, "pendingExtensions.outage": 1 },
+    ).lean<OpenAttempt[]>();
     const at = core.now().getTime();
     for (const attempt of open) {
-      const holds = holdsUntil(attempt, at, core.grace);
+      const holds = holdsUntil(attempt, at, core.grace) ?? (await outageLoginHold(attempt, at));
       const earlier = until.get(attempt.sessionId);
       if (holds && (!earlier || holds > earlier)) until.set(attempt.sessionId, holds);
     }
     return until;
+  }
+
+  /**
+   * Until when the login of an attempt in progress past its deadline and grace holds, while the
+   * deadline sweep holds the attempt open for an outage (closing.ts outageHolds, the same rule): a
+   * candidate back from the outage logs in again to be given the credit. A minute at a time (asked
+   * again then), never past the hold's end; the deadline refuses every save meanwhile, so the login
+   * gives no time. Null when it is not held (a read of the session's drops only in that rare case).
+   */
+  async function outageLoginHold(a: OpenAttempt, at: number): Promise<Date | null> {
+    if (a.status !== "in_progress" || a.pausedAt || !a.deadline) return null;
+    const ends = outageHoldEnds(core, a.deadline);
+    if (at > ends) return null;
+    const held = awaitsOutageApproval(a) || (await seatsOwedOutageCredit(core, a.sessionId)).has(a._id);
+    return held ? new Date(Math.min(at + OUTAGE_LOGIN_HOLD_MS, ends)) : null;
   }
 
   return {
@@ -87,8 +101,9 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
      * attempt's deadline plus the grace. Accommodation, extensions, credited outages, pauses and a
      * late release all move it past the session's nominal end, where the login used to stop and
      * every later save was refused. While the attempt is paused its deadline is still moving, so
-     * the answer is a while from now (asked again then). Null when no attempt is in progress, and
-     * once its deadline and grace have passed: decided here on the database's clock, which
+     * the answer is a while from now (asked again then), and so it is while the deadline sweep
+     * holds it open past its deadline for an outage (outageLoginHold). Null when no attempt is in
+     * progress, and once its deadline and grace (and that hold) have passed: decided here on the database's clock, which
      * deadlines are kept in. The asker takes a date as "holds" and compares nothing of its own
      * (an instance whose clock ran ahead of the database's cut candidates off before their time).
      */
@@ -152,27 +167,7 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
       sessionId: string,
       uow?: UnitOfWork,
     ): Promise<{ inProgress: number; intervals: AwayIntervalDto[] }> {
-      const inProgress = await Attempts.find(
-        { sessionId, status: "in_progress" },
-        { away: 1, outageCreditedUntil: 1, pauses: 1 },
-      )
-        .session(uow?.session ?? null)
-        .lean<Pick<AttemptDoc, "_id" | "away" | "outageCreditedUntil" | "pauses">[]>();
-      const at = now().getTime();
-      const intervals = inProgress.flatMap((a) => {
-        const pauses = (a.pauses ?? []).map((p) => ({
-          from: p.from.getTime(),
-          to: p.to ? p.to.getTime() : null,
-        }));
-        const legacyUntil = a.outageCreditedUntil?.getTime() ?? -Infinity;
-        return (a.away ?? []).map((w) => {
-          const span = { from: w.from.getTime(), to: w.to ? w.to.getTime() : null };
-          const lostMs = span.to === null ? null : timeLostMs({ from: span.from, to: span.to }, pauses, at);
-          const credited = w.credited === true || span.from <= legacyUntil;
-          return { attemptId: a._id, ...span, lostMs, credited };
-        });
-      });
-      return { inProgress: inProgress.length, intervals };
+      return readAwayIntervals(core, sessionId, uow?.session ?? null);
     },
 
     /** Who asked for a pending extension (the approver must be someone else), or null when none is pending. */
@@ -260,7 +255,15 @@ export function createQueries(core: ExamCore, liveInstances: () => Promise<Set<s
   };
 }
 
-/** Until when an open attempt holds its candidate's login at `at` (see `sittingUntil`), or null. */
+/** What `sittingsUntil` reads of an open attempt. */
+type OpenAttempt = Pick<AttemptDoc, "_id" | "sessionId" | "status" | "deadline" | "pausedAt"> & {
+  pendingExtensions?: { outage?: unknown }[];
+};
+
+/**
+ * Until when an open attempt holds its candidate's login at `at` by its clock (see `sittingUntil`),
+ * or null; an outage's hold past the deadline is asked apart (outageLoginHold).
+ */
 function holdsUntil(
   open: Pick<AttemptDoc, "deadline" | "pausedAt">,
   at: number,

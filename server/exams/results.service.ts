@@ -170,6 +170,9 @@ export function createResultsService(
         await deps.audit.append(tx, {
           action: "exam.results_published",
           actor: { id: actor.id, kind: actor.kind, name: actor.name },
+          // The session's division, as the other exam entries carry it: a city's admin oversees
+          // the city's sessions, and an entry without one is shown to province-level admins only.
+          divisionCode: session.divisionCode,
           target: { type: "exam_session", id: sessionId },
           details: {
             submitted: published.attendance.submitted,

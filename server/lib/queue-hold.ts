@@ -15,10 +15,11 @@ const SUSPENDED = /\bnode_suspended\b/;
 
 /**
  * Why a receiver holds, for the log's words: its key is not registered (the default), the node is
- * suspended (also read from the reason, see SUSPENDED), no receiver is configured here, or it is
- * unreachable or busy (a network failure, a 5xx, a 429).
+ * suspended (also read from the reason, see SUSPENDED), no receiver is configured here, it is
+ * unreachable or busy (a network failure, a 5xx, a 429), or it refused this node's clock (a signed
+ * 401 clock_skew / signature_expired: clockRefusedAtPeer), which only this node's operator can fix.
  */
-export type HoldCause = "unregistered" | "suspended" | "unconfigured" | "unavailable";
+export type HoldCause = "unregistered" | "suspended" | "unconfigured" | "unavailable" | "clock";
 
 /** The longest pause a receiver's Retry-After may ask for: beyond it, an hour is asked again. */
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
@@ -44,13 +45,22 @@ const SUSPENSION_WORDS = {
   first: "receiver has suspended this node; holding the queue",
 };
 
+// Said as "unavailable", an operator looked for a network fault while the node's clock was off.
+const CLOCK_WORDS = {
+  stopped:
+    "receiver refuses this node's requests for their time; check this node's clock (time synchronisation); holding the queue",
+  long: "receiver has refused this node's requests for their time for a long time; check this node's clock (time synchronisation)",
+  first:
+    "receiver refuses this node's requests for their time; check this node's clock (time synchronisation); holding the queue",
+};
+
 /** How long a queue may hold before each further hold is a warning (once per this interval). */
 const WARN_AFTER_MS = 15 * 60_000;
 
 /**
  * A queue's pause after its receiver answered `hold`: it takes nothing from this node for now (the
- * hub has not registered the node's key, its operator suspended the node, or it is not configured,
- * unreachable or busy; see Delivery in outbox-delivery.ts and in exchange-transport.ts). The
+ * hub has not registered the node's key, its operator suspended the node, it refused the node's
+ * clock, or it is not configured, unreachable or busy; see Delivery in outbox-delivery.ts and in exchange-transport.ts). The
  * pause is this instance's own, measured by its own clock; nothing shared is decided by it. It
  * starts at `first` and doubles up to `max` while holds go on (default 2 s to 30 s: a new network
  * registers its provinces moments after they start, a production one may take days); a delivery
@@ -108,6 +118,7 @@ export function createHoldPause(options: {
         suspended: SUSPENSION_WORDS,
         unconfigured: UNCONFIGURED_WORDS,
         unavailable: UNAVAILABLE_WORDS,
+        clock: CLOCK_WORDS,
       }[cause];
       if (delivered) {
         options.logger.warn(detail, words.stopped);

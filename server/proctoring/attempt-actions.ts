@@ -4,7 +4,7 @@ import type { Connection } from "mongoose";
 import type { UnitOfWork } from "../exams/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { createExtendRequests } from "./extend-requests.js";
-import { toActor, type ProctorDesk } from "./proctor-desk.js";
+import { toActor, type ProctorDesk, type SessionOfEntry } from "./proctor-desk.js";
 
 /**
  * A proctor's actions on one attempt: extra time (at once, or waiting for a second approver),
@@ -43,7 +43,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
    */
   async function makeExtension(
     user: AuthUser,
-    sessionId: string,
+    session: SessionOfEntry,
     p: ExtendPayload,
     asked: boolean,
     uow: UnitOfWork,
@@ -66,7 +66,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
           uow,
           user,
           "proctor.extend",
-          sessionId,
+          session,
           { minutes: p.minutes, reason: p.reason, ...tag },
           p.attemptId,
         );
@@ -75,7 +75,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
         if (!(err instanceof AppError && err.code === "approval_required")) throw err;
       }
     }
-    const filed = await fileExtensionRequest(uow, user, sessionId, p);
+    const filed = await fileExtensionRequest(uow, user, session, p);
     if (!filed) throw errors.conflict("invalid_transition", "该考生当前不能延时");
     return filed;
   }
@@ -108,7 +108,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
             throw errors.conflict("request_id_reused", "该操作编号已用于另一项补时，请重新提交");
           return earlier.pending;
         }
-        const made = await makeExtension(user, session.id, p, asked, uow);
+        const made = await makeExtension(user, session, p, asked, uow);
         if (p.requestId)
           await requests.record(
             p.attemptId,
@@ -133,10 +133,11 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
     ): Promise<ProctorActionResultDto> {
       const owner = await deps.exams.ownerOf(attemptId);
       if (!owner) throw errors.notFound("考试记录", "attempt_not_found");
-      await authorize(user, owner.sessionId, { watchOnly: true });
+      // The session authorised is the one the answer's entry names (its division with it).
+      const session = await authorize(user, owner.sessionId, { watchOnly: true });
       // Locked like extend, force-submit and void: a request answered after publication was told
       // `extension_not_found`, as if nobody had ever asked.
-      await refuseIfPublished(owner.sessionId);
+      await refuseIfPublished(session.id);
       const pending = await deps.exams.pendingExtension(attemptId, requestId);
       if (!pending) throw errors.notFound("延时申请", "extension_not_found");
       if (pending.requestedBy === user.id)
@@ -149,7 +150,8 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
         // An outage credit that waited for approval is owed time once approved, given as an outage
         // credit under the limit is: a room booked after the session does not refuse it (the
         // overrun is flagged for the office), where an extension, which may wait, is refused.
-        const outage = await requests.outageOf(attemptId, requestId, uow.session);
+        // The mark is on the request; one filed before it moved there has it in a side record.
+        const outage = taken.outage ?? (await requests.legacyOutageOf(attemptId, requestId, uow.session));
         if (approve) {
           const ok = await deps.exams.credit(
             toActor(user),
@@ -166,7 +168,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
           uow,
           user,
           approve ? "proctor.extend_approved" : "proctor.extend_rejected",
-          owner.sessionId,
+          session,
           {
             requestId,
             minutes: taken.minutes,
@@ -184,7 +186,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
       await refuseIfPublished(session.id);
       const ok = await audited(async (uow) => {
         const done = await deps.exams.forceSubmit(toActor(user), attemptId, uow);
-        await entry(uow, user, "proctor.force_submit", session.id, { reason, done }, attemptId);
+        await entry(uow, user, "proctor.force_submit", session, { reason, done }, attemptId);
         return done;
       });
       return ok ? result([attemptId], []) : result([], [{ attemptId, code: "invalid_transition" }]);
@@ -195,7 +197,7 @@ export function createAttemptActions(desk: ProctorDesk, approvalMinutes: number,
       await refuseIfPublished(session.id);
       const ok = await audited(async (uow) => {
         const done = await deps.exams.voidAttempt(toActor(user), attemptId, note, uow);
-        await entry(uow, user, "proctor.void", session.id, { note, done }, attemptId);
+        await entry(uow, user, "proctor.void", session, { note, done }, attemptId);
         return done;
       });
       return ok ? result([attemptId], []) : result([], [{ attemptId, code: "invalid_transition" }]);

@@ -68,25 +68,13 @@ export function createExtendRequests(conn: Connection) {
         : null;
     },
     /**
-     * Records, in the credit's transaction, that the extension request `requestId` (the server's
-     * id of a request waiting for approval) is an outage credit, with the credit's reason as the
-     * proctor wrote it: approved, it is given as owed time (see approveExtension), not as an
-     * extension that may wait. Its own key: a console's request ids never start with "outage:".
+     * The outage credit the request `requestId` stands for (its reason as written) by the side
+     * record a node wrote before the mark moved onto the pending extension (the attempt model's
+     * `outage`), or null. Only requests filed before that still need it, and a pending request
+     * lives only while its attempt is open (closing clears them): once every sitting open at that
+     * upgrade has closed, this read and the `outage:` records can go.
      */
-    async recordOutage(
-      attemptId: string,
-      requestId: string,
-      asked: { requestedById: string; minutes: number; reason: string },
-      at: Date,
-      session: ClientSession,
-    ): Promise<void> {
-      await Requests.create(
-        [{ _id: `outage:${key(attemptId, requestId)}`, attemptId, ...asked, pending: null, at }],
-        { session },
-      );
-    },
-    /** The outage credit the request `requestId` stands for (its reason as written), or null for an extension. */
-    async outageOf(
+    async legacyOutageOf(
       attemptId: string,
       requestId: string,
       session: ClientSession,

@@ -1,4 +1,18 @@
-import type { OutageProposalDto } from "../contracts/exams.js";
+import {
+  OUTAGE_RULE,
+  outageSeatsNeeded,
+  type OutageProposalDto,
+  type OutageRule,
+} from "../contracts/exams.js";
+import { outageWindows, timeLostMs } from "../exams/index.js";
+
+export type { OutageRule } from "../contracts/exams.js";
+
+/** A pause of the seat's clock (epoch ms); one still open is closed at the moment the drops were read. */
+export interface PauseSpan {
+  from: number;
+  to: number;
+}
 
 /** One seat's time away from the exam (a dropped connection), from the attempt's record. */
 export interface AwayInterval {
@@ -6,8 +20,16 @@ export interface AwayInterval {
   from: number;
   /** Null while the seat is still away. */
   to: number | null;
-  /** The exam time it cost: the time away less any pause of the seat's clock (null while away). */
+  /**
+   * The exam time it cost: the time away less any pause of the seat's clock; while the seat is
+   * still away, up to now (null: unknown, the overlap with the outage is taken whole).
+   */
   lostMs: number | null;
+  /**
+   * Every pause of the attempt's clock: what the drop cost within an outage is its part inside the
+   * outage less these (see lostWithin). Absent: the drop's `lostMs` caps the overlap instead.
+   */
+  pauses?: readonly PauseSpan[];
   /** Already given back by an outage credit: never proposed again (absent means not credited). */
   credited?: boolean;
 }
@@ -19,17 +41,8 @@ export interface FoundOutage {
   drops: Map<string, number[]>;
 }
 
-export interface OutageRule {
-  /** Disconnections starting within this window of each other count as one outage. */
-  windowMs: number;
-  /** At least this many seats … */
-  minSeats: number;
-  /** … and at least this share of the seats in progress. */
-  minShare: number;
-}
-
-/** "Many seats of a room disconnect together": 3 seats and 30 % of the room within one minute. */
-export const DEFAULT_OUTAGE_RULE: OutageRule = { windowMs: 60_000, minSeats: 3, minShare: 0.3 };
+/** "Many seats of a room disconnect together" (the contract's OUTAGE_RULE: the deadline sweep holds by it too). */
+export const DEFAULT_OUTAGE_RULE: OutageRule = OUTAGE_RULE;
 
 /**
  * Proposes crediting the minutes lost when many seats of a room dropped together (断点续考: an
@@ -53,9 +66,9 @@ export function proposeOutageCredit(
  * outage and rounded up to whole minutes), not what the worst-hit seat lost: time away while the clock was paused is not
  * lost (the pause already gave it back), so a room paused for the outage is not credited twice,
  * and seats that lost nothing are not proposed. Credited drops are left out, so an earlier
- * outage still uncredited is proposed after a later one is credited. The windows are found in one
- * pass over the drops sorted by start (each drop enters and leaves the window once), so a room
- * with many reconnects costs n log n, not n².
+ * outage still uncredited is proposed after a later one is credited. The windows are exam
+ * delivery's outageWindows, the grouping the deadline sweep holds seats by: one pass over the
+ * drops sorted by start, so a room with many reconnects costs n log n, not n².
  */
 export function findOutage(
   sessionId: string,
@@ -64,35 +77,20 @@ export function findOutage(
   rule: OutageRule = DEFAULT_OUTAGE_RULE,
 ): FoundOutage | null {
   const sorted = intervals.filter((w) => !w.credited).sort((a, b) => a.from - b.from);
-  const needed = Math.max(rule.minSeats, Math.ceil(seatsInProgress * rule.minShare));
-  const dropsBySeat = new Map<string, number>();
-  let end = 0;
+  const needed = outageSeatsNeeded(seatsInProgress, rule);
   let best: FoundOutage | null = null;
   let bestDrops = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const start = sorted[i];
-    if (!start) continue;
-    // Widen the window [i, end) to every drop starting within `windowMs` of this one.
-    for (; end < sorted.length; end++) {
-      const next = sorted[end];
-      if (!next || next.from - start.from > rule.windowMs) break;
-      dropsBySeat.set(next.attemptId, (dropsBySeat.get(next.attemptId) ?? 0) + 1);
-    }
+  for (const { start, end, seats } of outageWindows(sorted, needed, rule.windowMs)) {
     // Only a window with more dropped seats than the best so far is built (at most one per seat
     // count, however many windows there are). A window whose room is still out (too many of its
     // seats still away) is passed over, not returned as "nothing": an earlier outage that is over
     // is still proposed meanwhile.
-    if (dropsBySeat.size >= needed && dropsBySeat.size > bestDrops) {
-      const proposal = proposalOf(sessionId, sorted, i, end, needed);
-      if (proposal) {
-        best = proposal;
-        bestDrops = dropsBySeat.size;
-      }
+    if (seats <= bestDrops) continue;
+    const proposal = proposalOf(sessionId, sorted, start, end, needed);
+    if (proposal) {
+      best = proposal;
+      bestDrops = seats;
     }
-    // This drop leaves the window before the next one starts it.
-    const left = (dropsBySeat.get(start.attemptId) ?? 1) - 1;
-    if (left === 0) dropsBySeat.delete(start.attemptId);
-    else dropsBySeat.set(start.attemptId, left);
   }
   return best;
 }
@@ -122,13 +120,20 @@ function roomBackOf(sorted: readonly AwayInterval[], end: number, needed: number
 }
 
 /**
- * The exam time a drop cost within the room's outage [from, back]. With no pause of the clock in
- * the drop (lostMs equals its length) this is exact; with one, the drop's lost time is not split
- * by when the pause fell, so the overlap is capped by the drop's whole lost time (never more than
- * the drop cost, never more than the outage lasted).
+ * The exam time a drop cost within the room's outage [from, back]: the part of the drop inside the
+ * outage, less the pauses of the seat's clock inside that part (timeLostMs, as the drop's own
+ * `lostMs` is measured). Not the drop's whole lost time capped by the overlap: a seat still away
+ * long after the room was back has its pauses counted over its whole absence, and a pause inside
+ * the outage that the resume gave back was then paid again (4 seats drop at 0, paused 0:30–10:30,
+ * three back at 10:00, one at 60:00: that one lost half a minute in the outage, not ten). Without
+ * the pauses (a caller that has none) the overlap is capped by the drop's whole lost time.
  */
 function lostWithin(c: AwayInterval, from: number, back: number): number {
-  const overlap = Math.max(0, Math.min(c.to ?? back, back) - Math.max(c.from, from));
+  const span = { from: Math.max(c.from, from), to: Math.min(c.to ?? back, back) };
+  if (span.to <= span.from) return 0;
+  // Every pause was closed when the drops were read: `now` (the last argument) is never used.
+  if (c.pauses) return timeLostMs(span, c.pauses, span.to);
+  const overlap = span.to - span.from;
   return c.lostMs === null ? overlap : Math.min(c.lostMs, overlap);
 }
 

@@ -18,8 +18,8 @@ import type { FeatureContext } from "../feature.js";
 import { AppError, errors } from "../lib/errors.js";
 import { createRefusalBudget, type RefusalBudgetOptions } from "../lib/refusal-budget.js";
 import { createRefusalSummaries } from "../lib/refusal-summary.js";
-import { createExtendRequests } from "./extend-requests.js";
 import { createIncidentLog } from "./incident-log.js";
+import { createSessionCache } from "./session-cache.js";
 import {
   DEFAULT_OUTAGE_RULE,
   findOutage,
@@ -40,6 +40,11 @@ export interface ProctoringDeps {
   logins?: { unlockCandidate(idNumber: string, session: ClientSession): Promise<boolean> };
   /** How many refusals are audited one by one (default PROCTOR_REFUSAL_BUDGET); the rest are summed up. */
   refusalBudget?: RefusalBudgetOptions;
+  /**
+   * Test seam: the clock of the access checks' session cache (default Date.now), so a test can
+   * let the cache drop a session in the middle of an action. Never set in production.
+   */
+  sessionCacheClock?: () => number;
 }
 
 const SESSION_CACHE_MS = 10_000;
@@ -64,16 +69,24 @@ export function toActor(user: AuthUser): Actor {
 }
 
 /**
+ * The session an audit entry is about, as `authorize` returned it: never a bare id looked up in
+ * the access checks' cache, which drops a session a while after its last check, so a slow or
+ * retried action wrote an entry with no division (one a city admin never saw).
+ */
+export type SessionOfEntry = Pick<ExamSessionDto, "id" | "divisionCode">;
+
+/**
  * What every proctor action is built from: the session (cached briefly) and the access check on
  * it, the attempts an action targets, the unit of work that commits a change with its audit entry,
  * and the shape of an action's result. One per service.
  */
+
 export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   const incidents = createIncidentLog(ctx.conn);
-  const requests = createExtendRequests(ctx.conn);
   const now = deps.now ?? (() => new Date());
   const rule = deps.outageRule ?? DEFAULT_OUTAGE_RULE;
-  const sessionCache = new Map<string, { at: number; session: ExamSessionDto }>();
+  // Only for access checks: audit entries name the session `authorize` returned (SessionOfEntry).
+  const sessionCache = createSessionCache(SESSION_CACHE_MS, deps.sessionCacheClock);
   const refusals = createRefusalBudget(deps.refusalBudget ?? PROCTOR_REFUSAL_BUDGET);
   const refusalSummaries = createRefusalSummaries({
     budget: refusals,
@@ -94,15 +107,12 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   async function readSession(sessionId: string): Promise<ExamSessionDto> {
     const session = await deps.scheduling.getSession(sessionId);
     if (!session) throw errors.notFound("考试场次", "session_not_found");
-    const hit = { at: Date.now(), session };
-    sessionCache.set(sessionId, hit);
-    sessionCache.set(session.id, hit);
+    sessionCache.put([sessionId, session.id], session);
     return session;
   }
 
   function cachedSession(sessionId: string): ExamSessionDto | undefined {
-    const hit = sessionCache.get(sessionId);
-    return hit && Date.now() - hit.at < SESSION_CACHE_MS ? hit.session : undefined;
+    return sessionCache.get(sessionId);
   }
 
   /**
@@ -129,8 +139,7 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
       const live = await deps.access.assert(user, "session:watch", { session });
       if (!opts.watchOnly) decide(live, "session:proctor", session);
     } catch (err) {
-      if (err instanceof AppError && (err.status === 403 || err.status === 404))
-        await refused(user, sessionId);
+      if (err instanceof AppError && (err.status === 403 || err.status === 404)) await refused(user, session);
       throw err;
     }
     // The access check may use a copy a few seconds old (a session's centre and division do not
@@ -143,9 +152,9 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   }
 
   /** Audits a refusal while the account's budget lasts; beyond it, counts it for the summary. */
-  async function refused(user: AuthUser, sessionId: string): Promise<void> {
+  async function refused(user: AuthUser, session: SessionOfEntry): Promise<void> {
     if (refusals.admit(user.id))
-      await audit(user, "proctor.refused", sessionId, { reason: "not_this_session" });
+      await audit(user, "proctor.refused", session, { reason: "not_this_session" });
     else refusalSummaries.schedule();
   }
 
@@ -153,10 +162,10 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
   async function audit(
     user: AuthUser,
     action: AuditAction,
-    sessionId: string,
+    session: SessionOfEntry,
     details: Record<string, unknown>,
   ): Promise<void> {
-    await deps.audit.record(auditInput(user, action, sessionId, details));
+    await deps.audit.record(auditInput(user, action, session, details));
   }
 
   /** Runs a proctor's action as one transaction with its audit entry (see `inUnitOfWork`). */
@@ -168,25 +177,29 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
     uow: UnitOfWork,
     user: AuthUser,
     action: AuditAction,
-    sessionId: string,
+    session: SessionOfEntry,
     details: Record<string, unknown>,
     attemptId?: string,
   ): Promise<void> {
-    await deps.audit.append(uow.session, auditInput(user, action, sessionId, details, attemptId));
+    await deps.audit.append(uow.session, auditInput(user, action, session, details, attemptId));
   }
 
-  /** The entry for a proctor's action on a session or one of its attempts. */
+  /**
+   * The entry for a proctor's action on a session or one of its attempts. Its division comes from
+   * the session `authorize` returned (see SessionOfEntry), never from the access checks' cache.
+   */
   function auditInput(
     user: AuthUser,
     action: AuditAction,
-    sessionId: string,
+    session: SessionOfEntry,
     details: Record<string, unknown>,
     attemptId?: string,
   ) {
+    const sessionId = session.id;
     return {
       action,
       actor: { id: user.id, kind: user.kind, name: user.displayName },
-      divisionCode: sessionCache.get(sessionId)?.session.divisionCode ?? null,
+      divisionCode: session.divisionCode ?? null,
       target: attemptId ? { type: "exam_attempt", id: attemptId } : { type: "exam_session", id: sessionId },
       details: { sessionId, ...details },
     };
@@ -197,30 +210,34 @@ export function createProctorDesk(ctx: FeatureContext, deps: ProctoringDeps) {
    * authorisation), inside `uow`: the request on the attempt, its `proctor.extend_requested` entry,
    * and, once committed, the notice that puts 批准/驳回 on the room's consoles. The one way an
    * extension and an outage credit ask for approval; an outage credit's request (`outage`, with
-   * the credit's reason as written) is recorded as one, so that approved it is given as owed
-   * time. Null when the attempt is no longer open (nothing filed).
+   * the credit's reason as written) carries that mark on the pending extension itself, so that
+   * approved it is given as owed time. Null when the attempt is no longer open (nothing filed).
+   * The entry and the notice go to the session the attempt records, which must be the one the
+   * caller authorised (`session`, whose division the entry names); anything else is refused.
    */
   async function fileExtensionRequest(
     uow: UnitOfWork,
     user: AuthUser,
-    sessionId: string,
+    session: SessionOfEntry,
     ask: { attemptId: string; minutes: number; reason: string },
     outage?: { reason: string },
   ): Promise<PendingExtensionDto | null> {
     const { attemptId, minutes, reason } = ask;
-    const added = await deps.exams.addPendingExtension(toActor(user), attemptId, minutes, reason, uow);
+    const added = await deps.exams.addPendingExtension(
+      toActor(user),
+      attemptId,
+      minutes,
+      reason,
+      uow,
+      outage,
+    );
     if (!added) return null;
-    const { requestId } = added;
+    const { requestId, sessionId } = added;
+    // Callers pass the session they authorised the attempt by; a request filed under another
+    // session's division (and announced in its room) must not commit: the unit of work rolls back.
+    if (sessionId !== session.id) throw errors.notFound("考试记录", "attempt_not_found");
     const details = { minutes, reason, requestId, ...(outage ? { outage: true } : {}) };
-    await entry(uow, user, "proctor.extend_requested", sessionId, details, attemptId);
-    if (outage)
-      await requests.recordOutage(
-        attemptId,
-        requestId,
-        { requestedById: user.id, minutes, reason: outage.reason },
-        now(),
-        uow.session,
-      );
+    await entry(uow, user, "proctor.extend_requested", session, details, attemptId);
     const pending: PendingExtensionDto = {
       requestId,
       attemptId,

@@ -31,10 +31,21 @@ export function registerProctorHandlers(
     "proctor:watch",
     WatchPayload,
     async (p) => {
-      const room = await proctoring.room(user, p.sessionId);
-      // The room of the session found, as its updates are sent: not of the id as sent.
-      await socket.join(rooms.session(room.sessionId));
-      return room;
+      const session = await proctoring.authorizeWatch(user, p.sessionId);
+      // Joined before the room is read: a seat pushed between a read and a later join was in
+      // neither. A push between the join and the read is seen twice, which the console takes as
+      // it takes any update. The room of the session found, as its updates are sent: not of the
+      // id as sent.
+      const joined = rooms.session(session.id);
+      const watching = socket.rooms.has(joined);
+      await socket.join(joined);
+      try {
+        return await proctoring.roomOf(session);
+      } catch (err) {
+        // A watch that failed leaves the console as it was.
+        if (!watching) await socket.leave(joined);
+        throw err;
+      }
     },
     logger,
   );
@@ -43,6 +54,8 @@ export function registerProctorHandlers(
     "proctor:unwatch",
     WatchPayload,
     async (p) => {
+      // The payload's id is canonical (RecordId lower-cases an ObjectId), the form `proctor:watch`
+      // joined by: an id left as typed left a room the console was never in, and it went on receiving.
       await socket.leave(rooms.session(p.sessionId));
       return { sessionId: p.sessionId };
     },

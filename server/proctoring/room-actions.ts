@@ -13,9 +13,18 @@ import { rooms, type UnitOfWork } from "../exams/index.js";
 import { AppError, errors } from "../lib/errors.js";
 import { decodePhoto } from "./check-in-photo.js";
 import type { AwayInterval } from "./outage.js";
-import { toActor, type ProctorDesk } from "./proctor-desk.js";
+import { toActor, type ProctorDesk, type SessionOfEntry } from "./proctor-desk.js";
 
 type Skipped = { attemptId: string; code: string };
+
+/**
+ * Refusals of one seat's outage credit (or of the request it becomes) that leave the rest of the
+ * room's credit standing: the seat is skipped with the code, its drops left unclaimed (see
+ * creditOrAsk). An outage credit is owed time: the budget of proctor events and the bound on
+ * extension requests do not refuse it (attempt-controls.ts), only the bound on outage credits
+ * waiting for approval that keeps the attempt's size in check.
+ */
+const SEAT_BOUNDS: ReadonlySet<string> = new Set(["too_many_pending_extensions"]);
 
 /**
  * A proctor's actions on a session's room: check-in, release, pause and resume (the whole room or
@@ -51,10 +60,33 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
    * (judged in the credit's transaction). A credit that would reach it becomes an extension
    * request that another proctor or officer approves on the seat (the console's existing
    * 批准/驳回), its drops credited all the same so the outage is not proposed again.
+   *
+   * A seat at a bound (SEAT_BOUNDS) is answered `{ refused: code }` rather than thrown: thrown, it
+   * aborted the room's one transaction, and `outage_partial` keeps the proctor from leaving the
+   * seat out, so one seat kept the credit from the whole room. Safe to go on with the
+   * transaction: the bound is judged in the attempt store's `decide`, before that seat's request
+   * writes anything (`credit` refuses `approval_required` there, and `fileExtensionRequest` writes
+   * nothing before `addPendingExtension`). Any other refusal still aborts it all.
    */
   async function creditOrAsk(
     user: AuthUser,
-    sessionId: string,
+    session: SessionOfEntry,
+    attemptId: string,
+    minutes: number,
+    reason: string,
+    uow: UnitOfWork,
+  ): Promise<"credited" | { requestId: string } | { refused: string } | null> {
+    try {
+      return await creditOrFile(user, session, attemptId, minutes, reason, uow);
+    } catch (err) {
+      if (err instanceof AppError && SEAT_BOUNDS.has(err.code)) return { refused: err.code };
+      throw err;
+    }
+  }
+
+  async function creditOrFile(
+    user: AuthUser,
+    session: SessionOfEntry,
     attemptId: string,
     minutes: number,
     reason: string,
@@ -79,7 +111,7 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
     const filed = await fileExtensionRequest(
       uow,
       user,
-      sessionId,
+      session,
       { attemptId, minutes, reason: asked },
       { reason },
     );
@@ -109,7 +141,7 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
               uow,
               user,
               "exam.check_in",
-              session.id,
+              session,
               { candidateId: p.candidateId, seatId: r.seat.seatId, onSitePhoto: Boolean(photo) },
               r.attemptId,
             );
@@ -129,7 +161,8 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
       attemptIds?: string[],
       earlyReason?: string,
     ): Promise<ProctorActionResultDto> {
-      const { id } = await authorize(user, sessionId);
+      const session = await authorize(user, sessionId);
+      const { id } = session;
       // The whole room needs no list of its attempts here: the release reads the room itself.
       const t = attemptIds ? await targets(id, attemptIds) : { ids: [], skipped: [] };
       const r = await audited(async (uow) => {
@@ -142,8 +175,8 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
         );
         const details = { attempts: released.affected.length, whole: !attemptIds };
         if (released.early)
-          await entry(uow, user, "exam.early_release", id, { ...details, reason: earlyReason });
-        else await entry(uow, user, "exam.release", id, details);
+          await entry(uow, user, "exam.early_release", session, { ...details, reason: earlyReason });
+        else await entry(uow, user, "exam.release", session, details);
         return released;
       });
       return result(r.affected, [...t.skipped, ...r.skipped]);
@@ -155,11 +188,12 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
       attemptIds: string[] | undefined,
       reason: string,
     ): Promise<ProctorActionResultDto> {
-      const { id } = await authorize(user, sessionId);
+      const session = await authorize(user, sessionId);
+      const { id } = session;
       const t = await targets(id, attemptIds);
       const paused = await audited(async (uow) => {
         const r = await deps.exams.pause(toActor(user), t.ids, reason, uow);
-        await entry(uow, user, "proctor.pause", id, {
+        await entry(uow, user, "proctor.pause", session, {
           reason,
           attemptIds: r.affected,
           whole: !attemptIds,
@@ -171,18 +205,20 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
     },
 
     async resume(user: AuthUser, sessionId: string, attemptIds?: string[]): Promise<ProctorActionResultDto> {
-      const { id } = await authorize(user, sessionId);
+      const session = await authorize(user, sessionId);
+      const { id } = session;
       const t = await targets(id, attemptIds);
       const affected = await audited(async (uow) => {
         const resumed = await deps.exams.resume(toActor(user), t.ids, uow);
-        await entry(uow, user, "proctor.resume", id, { attemptIds: resumed, whole: !attemptIds });
+        await entry(uow, user, "proctor.resume", session, { attemptIds: resumed, whole: !attemptIds });
         return resumed;
       });
       return outcome(t, affected);
     },
 
     async incident(user: AuthUser, p: IncidentPayload): Promise<IncidentDto> {
-      const { id } = await authorize(user, p.sessionId);
+      const session = await authorize(user, p.sessionId);
+      const { id } = session;
       if (p.attemptId) {
         const owner = await deps.exams.ownerOf(p.attemptId);
         if (owner?.sessionId !== id) throw errors.notFound("考试记录", "attempt_not_found");
@@ -194,7 +230,7 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
           uow,
           user,
           "proctor.incident",
-          id,
+          session,
           { kind: p.kind, note: p.note, incidentId: stored.id },
           p.attemptId,
         );
@@ -217,7 +253,8 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
      * whose attempt no longer takes time is skipped as `not_in_progress`.
      */
     async creditOutage(user: AuthUser, p: CreditOutagePayload): Promise<ProctorActionResultDto> {
-      const { id } = await authorize(user, p.sessionId);
+      const session = await authorize(user, p.sessionId);
+      const { id } = session;
       const t = await targets(id, p.attemptIds);
       const { credited, skipped } = await audited(async (uow) => {
         const { outage, intervals } = await currentOutage(id, uow);
@@ -226,6 +263,7 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
           credited: [] as { attemptId: string; minutes: number }[],
           pending: [] as { attemptId: string; minutes: number; requestId: string }[],
           notCredited: [] as string[],
+          refused: [] as Skipped[],
           skipped: [] as Skipped[],
         };
         const wereCredited = named ? new Set<string>() : creditedWithin(p, t.ids, intervals);
@@ -245,10 +283,25 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
           if (!seat) {
             const code = wereCredited.has(attemptId) ? "already_credited" : "not_in_outage";
             done.skipped.push({ attemptId, code });
-          } else if (!(await deps.exams.claimOutageCredit(attemptId, dropsFrom, uow)))
+            continue;
+          }
+          // Given (or asked) first, its drops claimed after, in the same transaction: a seat
+          // refused at a bound keeps its drops unclaimed. Claimed for a refused seat, they were
+          // credited with nothing given, so the deadline sweep no longer held the seat for the
+          // outage and closed it: the time owed was lost for good.
+          const given = await creditOrAsk(user, session, attemptId, seat.minutes, p.reason, uow);
+          if (given && given !== "credited" && "refused" in given) {
+            // Said with the bound's code, in the result and on the record. Its outage credits
+            // waiting for approval keep the deadline sweep holding it (closing.ts outageHolds).
+            done.refused.push({ attemptId, code: given.refused });
+            done.skipped.push({ attemptId, code: given.refused });
+          } else if (!(await deps.exams.claimOutageCredit(attemptId, dropsFrom, uow))) {
+            // Taken by another credit since this one read the outage: what was just given or asked
+            // must not stand beside it (the whole credit rolls back and is sent again).
+            if (given)
+              throw errors.conflict("outage_changed", "断线情况已有变化，请按考场页面最新的补时建议重新操作");
             done.skipped.push({ attemptId, code: "already_credited" });
-          else {
-            const given = await creditOrAsk(user, id, attemptId, seat.minutes, p.reason, uow);
+          } else {
             if (given === "credited") done.credited.push(seat);
             else if (given) {
               done.pending.push({ ...seat, requestId: given.requestId });
@@ -261,13 +314,14 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
             }
           }
         }
-        await entry(uow, user, "proctor.credit_outage", id, {
+        await entry(uow, user, "proctor.credit_outage", session, {
           reason: p.reason,
           outageFrom: new Date(p.outageFrom).toISOString(),
           outageTo: new Date(p.outageTo).toISOString(),
           seats: done.credited,
           ...(done.pending.length > 0 ? { pending: done.pending } : {}),
           ...(done.notCredited.length > 0 ? { notCredited: done.notCredited } : {}),
+          ...(done.refused.length > 0 ? { creditRefused: done.refused } : {}),
         });
         return done;
       });
@@ -284,7 +338,8 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
      * seated in this session; audited with whether a lock was in effect.
      */
     async unlockLogin(user: AuthUser, p: UnlockLoginPayload): Promise<UnlockLoginResultDto> {
-      const { id } = await authorize(user, p.sessionId);
+      const session = await authorize(user, p.sessionId);
+      const { id } = session;
       const logins = deps.logins;
       if (!logins)
         throw errors.conflict("login_unlock_unavailable", "本节点考生不在考场登录，没有可解除的登录锁定");
@@ -292,7 +347,7 @@ export function createRoomActions(desk: ProctorDesk, approvalMinutes: number) {
       if (!seated) throw errors.unprocessable("not_assigned", "该考生未被安排在本场次");
       const unlocked = await audited(async (uow) => {
         const was = await logins.unlockCandidate(seated.idNumber, uow.session);
-        await entry(uow, user, "proctor.unlock_login", id, {
+        await entry(uow, user, "proctor.unlock_login", session, {
           candidateId: seated.candidateId,
           candidateName: seated.name,
           seatNo: seated.seatNo,

@@ -162,6 +162,16 @@ export function createSchedulingCore(conn: Connection, options: SchedulingOption
     );
   }
 
+  /**
+   * A new admission ticket number (准考证号): the province's two digits, the session's day at
+   * seating (YYMMDD) and six random digits, unique by index (a clash draws again). It is an
+   * identifier, not a statement of the exam date: with the ID number it is the candidate's login,
+   * and the check-in desk finds the seat by it (the ticket's QR). What candidates and staff read
+   * as the exam date is the ticket's 考试时间 row. A moved session (改期, allowed only before it
+   * starts, so before any check-in) keeps its numbers, old day and all: a new number would lock
+   * out a candidate who comes with the one already given, for no gain, while the ticket printed
+   * again shows the new time.
+   */
   function newTicketNo(s: SessionLean): string {
     // The exam day as the ticket's holder reads it: a UTC date named the day before for any
     // session starting before 08:00 here.

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { expect } from "chai";
 import { ObjectId } from "mongodb";
 import { TEST_PASSWORD } from "../helpers/auth.js";
@@ -54,15 +55,20 @@ describe("session results page (browser)", function () {
       ).to.equal(1);
       await screenshot(page, "results-published");
 
-      const href = await page.locator('[data-test="results-csv"]').getAttribute("href");
-      const csv = await page.request.get(href ?? "");
-      expect(csv.status()).to.equal(200);
-      expect(csv.headers()["content-type"]).to.match(/text\/csv/);
-      expect(await csv.text()).to.include("经营性道路旅客运输驾驶员");
-      const xlsxHref = await page.locator('[data-test="results-xlsx"]').getAttribute("href");
-      const xlsx = await page.request.get(xlsxHref ?? "");
-      expect(xlsx.status()).to.equal(200);
-      expect(xlsx.headers()["content-type"]).to.match(/spreadsheetml/);
+      // Both files are fetched by the page and saved under the server's names.
+      const [csv] = await Promise.all([
+        page.waitForEvent("download"),
+        page.locator('[data-test="results-csv"]').click(),
+      ]);
+      expect(csv.suggestedFilename()).to.match(/^session-.+-report\.csv$/);
+      expect((await readFile(await csv.path())).toString("utf8")).to.include("经营性道路旅客运输驾驶员");
+      const [xlsx] = await Promise.all([
+        page.waitForEvent("download"),
+        page.locator('[data-test="results-xlsx"]').click(),
+      ]);
+      expect(xlsx.suggestedFilename()).to.match(/^session-.+-report\.xlsx$/);
+      // An .xlsx is a zip: the saved bytes are the workbook, not an error body.
+      expect((await readFile(await xlsx.path())).subarray(0, 2).toString("latin1")).to.equal("PK");
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

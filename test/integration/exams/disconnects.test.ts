@@ -2,7 +2,7 @@ import { examDb } from "./support/models.js";
 import { expect } from "chai";
 import type { CandidateAttemptDto } from "../../../server/contracts/exams.js";
 import { answersOf } from "../../helpers/answers.js";
-import { testDatabase, uniqueDbName } from "../../helpers/database.js";
+import { TEST_REDIS_URL, useExamNodes } from "../../helpers/exam-nodes.js";
 import {
   call,
   candidateUser,
@@ -13,7 +13,6 @@ import {
   ok,
   proctorUser,
 } from "./support/clients.js";
-import { startExamNode, type ExamNode } from "../../../scripts/bench/exam-node.js";
 import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing run can be replayed. */
@@ -34,28 +33,10 @@ function rng(seed: number): () => number {
  */
 describe("exam delivery: random disconnects with journal replay", function () {
   this.timeout(180_000);
-  const nodes: ExamNode[] = [];
-  const dbName = uniqueDbName("flaky");
-
-  before(async () => {
-    const db = await testDatabase();
-    for (let i = 0; i < 2; i++)
-      nodes.push(
-        await startExamNode({
-          mongoUri: db.uri,
-          dbName,
-          redisUrl: "redis://127.0.0.1:6379",
-          tiny: { questions: 20 },
-        }),
-      );
-  });
-  after(async () => {
-    await nodes[0]?.ctx.conn.dropDatabase().catch(() => undefined);
-    for (const n of nodes) await n.stop();
-  });
+  const env = useExamNodes(2, { redisUrl: TEST_REDIS_URL, tiny: { questions: 20 } });
 
   it("when 240 disconnects hit 8 candidates mid-answer, then after replay every last choice is on the server: 0 lost", async () => {
-    const [n0, n1] = nodes;
+    const [n0, n1] = env.nodes;
     if (!n0 || !n1) throw new Error("nodes");
     const random = rng(20260510);
     const { session, assignments } = await createFixtureSession(n0.ctx.conn, { candidates: 8 });

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { testDatabase, uniqueDbName } from "../../helpers/database.js";
-import { startExamNode, type ExamNode } from "../../../scripts/bench/exam-node.js";
+import { useExamNodes } from "../../helpers/exam-nodes.js";
 import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 import { call, connect, proctorUser } from "./support/clients.js";
 import { examDb } from "./support/models.js";
@@ -12,7 +11,6 @@ import { examDb } from "./support/models.js";
  */
 describe("exam delivery: one attempt per candidate and session", function () {
   this.timeout(60_000);
-  const dbName = uniqueDbName("oneseat");
   /** Check-ins held after their session check until `expected` have arrived, then let go together. */
   const barrier = { expected: 0, waiting: [] as (() => void)[] };
   const hold = async (): Promise<void> => {
@@ -25,22 +23,10 @@ describe("exam delivery: one attempt per candidate and session", function () {
       }
     });
   };
-  const nodes: ExamNode[] = [];
-
-  before(async () => {
-    const db = await testDatabase();
-    for (let i = 0; i < 2; i++)
-      nodes.push(
-        await startExamNode({ mongoUri: db.uri, dbName, options: { afterSessionCheck: () => hold() } }),
-      );
-  });
-  after(async () => {
-    await nodes[0]?.ctx.conn.dropDatabase().catch(() => undefined);
-    for (const n of nodes) await n.stop();
-  });
+  const env = useExamNodes(2, { options: { afterSessionCheck: () => hold() } });
 
   it("when two proctors on two instances check the same candidate in at once, then one attempt is written and both are answered with it", async () => {
-    const [a, b] = nodes;
+    const [a, b] = env.nodes;
     if (!a || !b) throw new Error("fixture: two nodes");
     const { session, assignments } = await createFixtureSession(a.ctx.conn, { candidates: 1 });
     const seat = assignments[0];

@@ -77,6 +77,43 @@ describe("proctoring: a session id typed in upper case", function () {
     }
   });
 
+  it("when a proctor stops watching the room with the session id in upper case, then the console receives no more of its seat updates, or the unwatch is refused", async () => {
+    const { fixture, proctor } = await aCheckedInRoom();
+    const id = fixture.session.id;
+    const staff = await staffAgent(env.node, {
+      roles: ["proctor"],
+      testCentreId: fixture.room.testCentreId,
+      divisionCode: fixture.session.divisionCode,
+    });
+    // A second console still watching: once it has a seat update, the first would have been sent it.
+    const other = (await connectSocket(env.node, staff)) as unknown as ExamSocket;
+    const seen = { proctor: 0, other: 0 };
+    proctor.onAny((event: string) => {
+      if (event.startsWith("session:seat")) seen.proctor += 1;
+    });
+    other.onAny((event: string) => {
+      if (event.startsWith("session:seat")) seen.other += 1;
+    });
+    try {
+      ok((await callRaw(proctor, "proctor:watch", { sessionId: id })) as Ack<SessionRoomDto>);
+      ok((await callRaw(other, "proctor:watch", { sessionId: id })) as Ack<SessionRoomDto>);
+      const unwatch = (await callRaw(proctor, "proctor:unwatch", {
+        sessionId: id.toUpperCase(),
+      })) as Ack<{ sessionId: string }>;
+      if (!unwatch.ok) return void expect(INVALID_ID).to.include(unwatch.error.code);
+      expect(unwatch.data.sessionId).to.equal(id);
+      ok((await callRaw(proctor, "proctor:release", { sessionId: id, earlyReason: EARLY })) as Ack<unknown>);
+      await eventually(() => seen.other > 0, { what: "a seat event", tries: 250, everyMs: 20 });
+      // The room's update went to both consoles at once; a reply on the first console's own
+      // connection comes after anything written to it before, so a leaked update is in by now.
+      ok((await callRaw(proctor, "system:ping", {})) as Ack<{ serverTime: number }>);
+      expect(seen.proctor).to.equal(0);
+    } finally {
+      other.close();
+      proctor.close();
+    }
+  });
+
   it("when a proctor releases the room with the session id in upper case, then its candidates start and the entry names the session and them, or the release is refused and nothing is audited", async () => {
     const { fixture, proctor } = await aCheckedInRoom();
     const id = fixture.session.id;

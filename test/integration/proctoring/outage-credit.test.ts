@@ -193,14 +193,27 @@ describe("proctoring: outage credit is given once per outage", () => {
     }
   });
 
-  it("when an outage credit would bring a seat's extra time to the approval limit, then it waits for a second approver like an extension", async () => {
+  /**
+   * Three seats and a second proctor, the whole room away 25 minutes: past the 20 minutes one
+   * proctor may give alone, so its credit waits for a second approver. Close `second` and `room`.
+   */
+  const aRoomOwedPastTheLimit = async () => {
     const room = await aRoom(env.node, { candidates: 3, release: true });
     const second = await aSecondProctor(env.node, room);
     try {
       const ids = room.candidates.map((c) => c.attemptId);
-      // The whole room away 25 minutes: past the 20 minutes one proctor may give alone.
       await wholeRoomAway(env.node, room, { agoMs: 30 * m, awayMs: 25 * m });
-      const proposal = await theProposal(room);
+      return { room, second, ids, proposal: await theProposal(room) };
+    } catch (err) {
+      second.close();
+      room.close();
+      throw err;
+    }
+  };
+
+  it("when an outage credit would bring a seat's extra time to the approval limit, then it waits for a second approver like an extension", async () => {
+    const { room, second, ids, proposal } = await aRoomOwedPastTheLimit();
+    try {
       expect(proposal.minutes).to.equal(25);
       const before = await deadlines(ids);
       const res = ok(await call(room.proctor, "proctor:credit_outage", creditOf(room, proposal)));
@@ -241,12 +254,8 @@ describe("proctoring: outage credit is given once per outage", () => {
   });
 
   it("when an outage credit that waited for approval is approved after the room was booked for the next session, then it is given as owed time, not refused room_booked", async () => {
-    const room = await aRoom(env.node, { candidates: 3, release: true });
-    const second = await aSecondProctor(env.node, room);
+    const { room, second, ids, proposal } = await aRoomOwedPastTheLimit();
     try {
-      const ids = room.candidates.map((c) => c.attemptId);
-      await wholeRoomAway(env.node, room, { agoMs: 30 * m, awayMs: 25 * m });
-      const proposal = await theProposal(room);
       ok(await call(room.proctor, "proctor:credit_outage", creditOf(room, proposal)));
       const [attemptId] = ids;
       if (!attemptId) throw new Error("fixture: no seat");

@@ -19,8 +19,7 @@ import { spawnExamNode, type ChildNode } from "../exams/support/child.js";
 import { createFixtureSession } from "../../../scripts/bench/exam-fixtures.js";
 import { attemptModelForTests, examDb } from "../exams/support/models.js";
 import { toCandidateQuestion } from "../../../server/exams/index.js";
-
-const REDIS_URL = "redis://127.0.0.1:6379";
+import { TEST_REDIS_URL as REDIS_URL } from "../../helpers/exam-nodes.js";
 
 /**
  * Scale-out: two node processes share one database and socket.io rooms through the Redis adapter.

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { aSessionThroughApi, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
-import { commandsDuring } from "../../helpers/commands.js";
+import { commandsDuring, isDeadlineSweepRead } from "../../helpers/commands.js";
 import { useTestNode } from "../../helpers/node.js";
 
 const DAY = 86_400_000;
@@ -41,8 +41,11 @@ describe("scheduling: moving a session checks the seated candidates' retake poli
         const res = await officer.agent.patch(`/api/exam-sessions/${session.id}`).send({ startsAt: earlier });
         expect([res.status, res.body.error?.code]).to.deep.equal([200, undefined]);
       },
-      // The node's own loops (the outbox, the deadline sweeper) are not the move's work.
-      { ignore: /^createIndexes|outbox$|^findAndModify exam_attempts$/ },
+      // The node's own loops (the outboxes, the deadline sweep) are not the move's work.
+      {
+        ignore: /^createIndexes|outbox$|^find exchange_outgoing$|^findAndModify exam_attempts$/,
+        ignoreCommand: isDeadlineSweepRead,
+      },
     );
   }
 

@@ -5,15 +5,11 @@ import { errors } from "../../../server/lib/errors.js";
 import { createOrganisationService } from "../../../server/organisation/index.js";
 import { createRegistrationService } from "../../../server/registration/index.js";
 import { createSchedulingService } from "../../../server/scheduling/index.js";
-import { createTestRoom, registerTestCandidate, useStaffAgent } from "../../helpers/auth.js";
-import { useTestNode } from "../../helpers/node.js";
-
-const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
+import { registerTestCandidate } from "../../helpers/auth.js";
+import { inDays, useSchedulingNode } from "./support.js";
 
 describe("scheduling sessions, seats and tickets", () => {
-  const env = useTestNode();
-  const officer = useStaffAgent(env, { roles: ["officer"], divisionCode: "320100" });
-  let day = 1;
+  const { env, officer, nextDay, aSession } = useSchedulingNode();
   /** The officer as services see one, for calls that bypass HTTP. */
   const anOfficer: AuthUser = {
     id: "o",
@@ -23,29 +19,6 @@ describe("scheduling sessions, seats and tickets", () => {
     divisionCode: "320000",
     provinceCode: "320000",
   };
-
-  async function aSession(seats: number, extra: Record<string, unknown> = {}) {
-    const room = await createTestRoom(env.node, { seats });
-    const res = await officer.agent
-      .post("/api/exam-sessions")
-      .send({
-        categoryCode: "01001",
-        testCentreId: room.testCentreId,
-        roomId: room.roomId,
-        startsAt: inDays(day++),
-        ...extra,
-      })
-      .expect(201);
-    return {
-      room,
-      session: res.body.session as {
-        id: string;
-        capacity: number;
-        lateEntryMinutes: number;
-        earliestHandInMinutes: number;
-      },
-    };
-  }
 
   it("when a session is created, then its defaults follow exam-room practice and capacity is the room's seats", async () => {
     const { session } = await aSession(6);
@@ -96,7 +69,7 @@ describe("scheduling sessions, seats and tickets", () => {
 
   /** Two sessions of different categories half an hour apart, and a candidate of both. */
   async function twoCategoriesHalfAnHourApart() {
-    const t0 = Date.parse(inDays(day++));
+    const t0 = Date.parse(nextDay());
     const passenger = await aSession(2, { startsAt: new Date(t0).toISOString() });
     const freight = await aSession(2, { categoryCode: "02001", startsAt: new Date(t0 + 30 * 60_000).toISOString() });
     const candidate = await registerTestCandidate(env.node, { categories: ["01001", "02001"] });
@@ -238,7 +211,7 @@ describe("scheduling sessions, seats and tickets", () => {
 
   it("when the room already has a session at that time, then room_busy", async () => {
     const { room } = await aSession(2);
-    const startsAt = inDays(day++);
+    const startsAt = nextDay();
     await officer.agent
       .post("/api/exam-sessions")
       .send({ categoryCode: "01001", testCentreId: room.testCentreId, roomId: room.roomId, startsAt })
@@ -300,7 +273,7 @@ describe("scheduling sessions, seats and tickets", () => {
 
   it("when a session ends at 09:30 but its candidates may still write until 10:20, then nobody can book the room at 10:00", async () => {
     const { room } = await aSession(2);
-    const startsAt = inDays(day++);
+    const startsAt = nextDay();
     const first = await officer.agent
       .post("/api/exam-sessions")
       .send({
@@ -324,82 +297,6 @@ describe("scheduling sessions, seats and tickets", () => {
       .send({ categoryCode: "02001", testCentreId: room.testCentreId, roomId: room.roomId, startsAt: at(80) })
       .expect(201);
   });
-
-  it("when sessions are listed, then the answer says how many the officer may see in all", async () => {
-    await aSession(1);
-    const body = (await officer.agent.get("/api/exam-sessions").expect(200)).body as {
-      sessions: unknown[];
-      total: number;
-    };
-    const visible = await env.node.ctx.conn
-      .collection("exam_sessions")
-      .countDocuments({ divisionCode: { $regex: "^3201" } });
-    expect(body.total).to.equal(visible);
-    expect(body.sessions).to.have.length(Math.min(visible, 100));
-  });
-
-  it("when sessions starting at one instant are read page by page, then each is listed once, and a time window keeps others out", async () => {
-    const at = inDays(300);
-    const ids = new Set<string>();
-    for (let i = 0; i < 5; i++) ids.add((await aSession(1, { startsAt: at })).session.id);
-    // Another session a minute later stays outside the window [at, at + 1 min).
-    await aSession(1, { startsAt: new Date(Date.parse(at) + 60_000).toISOString() });
-    const window = { from: at, to: new Date(Date.parse(at) + 60_000).toISOString(), limit: 2 };
-    const seen: string[] = [];
-    let before: string | undefined;
-    for (let page = 0; page < 5; page++) {
-      const body = (
-        await officer.agent
-          .get("/api/exam-sessions")
-          .query({ ...window, ...(before ? { before } : {}) })
-          .expect(200)
-      ).body as { sessions: { id: string }[]; total: number; next: string | null };
-      expect(body.total).to.equal(5);
-      seen.push(...body.sessions.map((x) => x.id));
-      if (!body.next) break;
-      before = body.next;
-    }
-    expect(seen).to.have.length(5);
-    expect(new Set(seen)).to.deep.equal(ids);
-  });
-
-  it("when a session list is asked with a made-up cursor or a window that ends before it starts, then 400 and the field is named", async () => {
-    const bad = await officer.agent.get("/api/exam-sessions").query({ before: "yesterday" });
-    expect(bad.status).to.equal(400);
-    expect(bad.body.error.message).to.include("翻页位置");
-    const backwards = await officer.agent
-      .get("/api/exam-sessions")
-      .query({ from: inDays(2), to: inDays(1) });
-    expect(backwards.status).to.equal(400);
-    expect(backwards.body.error.message).to.include("结束时间");
-  });
-
-  it("when sessions are listed, then each says where it stands: scheduled, running, ended, published or cancelled", async () => {
-    const lifecycleOf = async (id: string) =>
-      (
-        (await officer.agent.get("/api/exam-sessions").query({ limit: 200 }).expect(200)).body.sessions as {
-          id: string;
-          lifecycle: string;
-        }[]
-      ).find((s) => s.id === id)?.lifecycle;
-    const { session } = await aSession(1);
-    expect(await lifecycleOf(session.id)).to.equal("scheduled");
-    const sessions = env.node.ctx.conn.collection("exam_sessions");
-    const _id = new Types.ObjectId(session.id);
-    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
-    await sessions.updateOne({ _id }, { $set: { startsAt: ago(10), endsAt: ago(-50) } });
-    expect(await lifecycleOf(session.id)).to.equal("running");
-    await sessions.updateOne({ _id }, { $set: { startsAt: ago(70), endsAt: ago(10) } });
-    expect(await lifecycleOf(session.id)).to.equal("ended");
-    await env.node.ctx.conn
-      .collection("exam_publications")
-      .insertOne({ sessionId: session.id, publishedAt: new Date(), publishedBy: "李考务", report: {} });
-    expect(await lifecycleOf(session.id)).to.equal("published");
-    const { session: other } = await aSession(1);
-    await officer.agent.patch(`/api/exam-sessions/${other.id}`).send({ status: "cancelled" }).expect(200);
-    expect(await lifecycleOf(other.id)).to.equal("cancelled");
-  });
-
   it("when the ticket is read, then it carries the admission ticket data", async () => {
     const { session } = await aSession(1);
     const c = await registerTestCandidate(env.node, { name: "赵准考" });
@@ -421,7 +318,7 @@ describe("scheduling sessions, seats and tickets", () => {
   });
 
   it("when a session starts before 08:00 in the node's zone, then its ticket numbers carry that day, not the UTC day before", async () => {
-    const day0 = new Date(Date.parse(inDays(day++)));
+    const day0 = new Date(Date.parse(nextDay()));
     // 07:30 in Asia/Shanghai on that calendar day is 23:30 UTC the day before.
     const local = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(day0);
     const startsAt = new Date(`${local}T07:30:00+08:00`).toISOString();

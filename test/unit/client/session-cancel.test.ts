@@ -1,33 +1,19 @@
 import { expect } from "chai";
 import type { ExamSessionDto } from "../../../server/contracts/scheduling.js";
 import { cancellable } from "../../../client/src/features/scheduling/session-cancel.js";
+import { anExamSession } from "./support/exam-session.js";
 
 /** A session of five seated candidates that started yesterday and is over, as the seat map shows it. */
 function anEndedSession(over: Partial<ExamSessionDto> = {}): ExamSessionDto {
-  return {
-    id: "s1",
-    categoryCode: "01001",
-    testCentreId: "tc",
-    testCentreName: "南京市从业资格考试中心",
-    roomId: "r1",
-    roomName: "第一考场",
+  return anExamSession({
     startsAt: "2026-12-06T01:00:00.000Z",
-    durationMinutes: 60,
     endsAt: "2026-12-06T02:00:00.000Z",
     bookedUntil: "2026-12-06T02:50:00.000Z",
-    overrunBy: null,
     blueprint: { id: "bp-1", version: 1 },
-    capacity: 30,
-    lateEntryMinutes: 20,
-    earliestHandInMinutes: 30,
-    provinceCode: "320000",
-    divisionCode: "320100",
-    status: "scheduled",
     lifecycle: "ended",
     assignedCount: 5,
-    releasedAt: null,
     ...over,
-  };
+  });
 }
 
 describe("the session page's 取消场次: offered as the server allows it", () => {

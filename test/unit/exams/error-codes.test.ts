@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { expect } from "chai";
 import { EXAM_ERROR_CODES } from "../../../server/contracts/exams.js";
+import { answeredCodes, sourcesUnder } from "../../helpers/error-codes.js";
 
 /**
  * `EXAM_ERROR_CODES` is what clients (and other provinces' implementations) may rely on from exam
@@ -10,36 +11,10 @@ import { EXAM_ERROR_CODES } from "../../../server/contracts/exams.js";
 
 const root = new URL("../../../", import.meta.url);
 const DIRS = ["server/exams/", "server/proctoring/"];
-const DEFAULT_CODE: Record<string, string> = {
-  unauthorized: "unauthenticated",
-  forbidden: "forbidden",
-  notFound: "not_found",
-  tooMany: "too_many_requests",
-};
-
-function sources(dir: string): string[] {
-  return readdirSync(new URL(dir, root), { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => readFileSync(new URL(`${dir}${f}`, root), "utf8"));
-}
-
-/** Every code thrown in `text` through the one error type (errors.* or new AppError). */
-function thrownCodes(text: string): string[] {
-  const found: string[] = [];
-  for (const m of text.matchAll(/errors\.(?:badRequest|conflict|unprocessable)\(\s*"([a-z0-9_]+)"/g))
-    found.push(m[1]!);
-  // The message first, the code (optional) second.
-  for (const m of text.matchAll(
-    /errors\.(forbidden|notFound|unauthorized|tooMany)\(\s*(?:"[^"]*"|`[^`]*`|'[^']*')?\s*(?:,\s*"([a-z0-9_]+)")?/g,
-  ))
-    found.push(m[2] ?? DEFAULT_CODE[m[1]!]!);
-  for (const m of text.matchAll(/new AppError\(\s*"([a-z0-9_]+)"/g)) found.push(m[1]!);
-  return found;
-}
 
 describe("exam delivery: its stable error codes", () => {
   it("when exam delivery or the proctor desk refuses with a code, then EXAM_ERROR_CODES lists that code", () => {
-    const thrown = new Set(DIRS.flatMap(sources).flatMap(thrownCodes));
+    const thrown = new Set(DIRS.flatMap(sourcesUnder).flatMap(answeredCodes));
     expect(thrown.size).to.be.above(20);
     const listed = new Set<string>(EXAM_ERROR_CODES);
     expect([...thrown].filter((c) => !listed.has(c)).sort()).to.deep.equal([]);

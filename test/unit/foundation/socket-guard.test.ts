@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Ack } from "../../../server/contracts/errors.js";
 import { AppError } from "../../../server/lib/errors.js";
 import type { Logger } from "../../../server/lib/logger.js";
-import { guardEvents } from "../../../server/lib/socket-session.js";
+import { guardEvents, MAX_PENDING_CHECKS } from "../../../server/lib/socket-session.js";
 import type { AppSocket } from "../../../server/lib/socket-types.js";
 
 type Middleware = (packet: unknown[], next: (err?: Error) => void) => void;
@@ -127,5 +127,29 @@ describe("socket event guard", () => {
     expect(acks.map((a) => (a.ok ? "ok" : a.error.code))).to.deep.equal(["internal_error"]);
     expect(state.closed).to.equal(true);
     expect(logged).to.deep.equal(["socket account check failed"]);
+  });
+
+  it("when a client sends more events than the guard keeps waiting for their checks, then the one past the bound is refused with too_many_requests, unchecked, and the socket is closed", async () => {
+    const { socket, state, send } = fakeSocket();
+    let release!: (v: AppError | null) => void;
+    const slow = new Promise<AppError | null>((resolve) => (release = resolve));
+    let checks = 0;
+    guardEvents(socket, () => {
+      checks += 1;
+      return slow;
+    });
+    const passed: string[] = [];
+    const acks: Ack<never>[] = [];
+    for (let i = 0; i < MAX_PENDING_CHECKS; i++) send(`e${i}`, passed, acks);
+    expect(state.closed).to.equal(false);
+    send("flood", passed, acks);
+    expect(acks.map((a) => (a.ok ? "ok" : a.error.code))).to.deep.equal(["too_many_requests"]);
+    expect(state.closed).to.equal(true);
+    release(null);
+    for (let i = 0; i < MAX_PENDING_CHECKS + 2; i++) await turns();
+    // Only the events within the bound were checked (one read each), and they went on in order.
+    expect(checks).to.equal(MAX_PENDING_CHECKS);
+    expect(passed).to.have.length(MAX_PENDING_CHECKS);
+    expect(passed).to.not.include("flood");
   });
 });

@@ -5,7 +5,7 @@ import type { JournalEntry } from "./answer-journal.js";
 import type { useAttemptJournal } from "./use-attempt-journal.js";
 
 /** What one sync pass needs of the exam store (`useExamStore`). */
-export interface SyncPassDeps {
+interface SyncPassDeps {
   /** The attempt shown, as last read from the server (null before the first read). */
   attempt: () => CandidateAttemptDto | null;
   /** Why the attempt could not be read: set by a failed read, cleared by one that succeeds. */

@@ -18,6 +18,7 @@ import { emitSave, fillMissingSeqs } from "./save-emit.js";
 import { HAND_IN_OFFLINE, handIn, type HandInResult } from "./hand-in.js";
 import { useAttemptJournal } from "./use-attempt-journal.js";
 import { useResyncLoop } from "./resync-loop.js";
+import { onSaveRefused } from "./save-refusal.js";
 
 export type { AnswerSlot, SaveState } from "./answer-slots.js";
 
@@ -75,6 +76,15 @@ export const useExamStore = defineStore("exam", () => {
   const remaining = computed(() => remainingMs(clock.value, now.value));
   /** The countdown reached zero (not paused): the server closes the attempt at the deadline and grace. */
   const timeUp = computed(() => remaining.value === 0 && !clock.value?.paused);
+  // A refused save stays in the journal (nothing is dropped); see `onSaveRefused` for the rest.
+  const refused = onSaveRefused({
+    status: () => status.value,
+    timeUp: () => timeUp.value,
+    resync: () => void resync(),
+    refusedForGood(message) {
+      saveRefusal.value = message;
+    },
+  });
   const journal = useAttemptJournal({
     transport: { connected: () => useSocket().connected, emit: emitSave },
     fillMissing: fillMissingSeqs,
@@ -88,11 +98,7 @@ export const useExamStore = defineStore("exam", () => {
     syncing: () => loop.syncing(),
     running: () => started,
     stored: (entry, ack) => view.applyAckClock(entry.attemptId, ack, performance.now()),
-    refused(_entry, error) {
-      if (error.code === "attempt_closed" || error.code === "attempt_paused") void resync();
-      // Kept in the journal (nothing is dropped): the proctor decides, and the page says why.
-      else if (error.code === "saves_exhausted") saveRefusal.value = error.message;
-    },
+    refused: (_entry, error) => refused(error),
     overtaken: () => void resync(),
   });
   const { saves, pendingCount } = journal;

@@ -6,9 +6,10 @@ import { backoffMs } from "../../shared/backoff.js";
 /**
  * Codes after which the page does not resend on its timer: the server refused the save for good
  * (`validation_failed`, `question_out_of_range`: dropped; `saves_exhausted`: the proctor decides),
- * or another path resends it (`attempt_closed` / `attempt_paused`: the resync; `offline`: the
- * reconnect; `seq_conflict`: numbered anew and sent at once). Anything else (`ack_timeout`, `internal_error`, a code this page does not know) is
- * a server that may accept it next time.
+ * or another path resends it (`attempt_closed` / `attempt_paused`: the resync, or the push a held
+ * attempt waits for, see `onSaveRefused`; `offline`: the reconnect; `seq_conflict`: numbered anew
+ * and sent at once). Anything else (`ack_timeout`, `internal_error`, a code this page does not
+ * know) is a server that may accept it next time.
  */
 const NOT_RETRIED = new Set([
   "validation_failed",

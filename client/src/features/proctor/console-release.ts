@@ -18,6 +18,8 @@ export interface ConsoleDialogs {
     type: "success" | "warning" | "info" | "error";
     message: string;
     showClose?: boolean;
+    /** Milliseconds shown; 0 keeps it until closed. */
+    duration?: number;
   }) => void;
 }
 
@@ -29,10 +31,25 @@ export const elementDialogs: ConsoleDialogs = {
 };
 
 /**
- * How the console tells the proctor what an action did: a toast on success (naming the candidates
- * it skipped), the server's message on failure. True when the action was done.
+ * Seats an action left out at a bound of the proctor's changes, with what the proctor can do:
+ * named apart (and by name where the console knows the seat), since the seat was meant to be
+ * included and needs the proctor's hand. An outage credit is owed time and passes the bound on
+ * proctor events and on extension requests (a pause still stops at them); it leaves out only a seat
+ * already holding the most outage credits waiting for approval that an attempt keeps, and nothing
+ * of that seat is marked credited: its waiting credits keep it open past its time meanwhile.
  */
-export function reporter(toast: ConsoleDialogs["toast"]) {
+const BOUND_SKIPS: Readonly<Record<string, string>> = {
+  too_many_pending_extensions:
+    "待批准的断线补时申请已达上限，本次未补偿，请先批准或驳回其待批申请，再为其单独延时",
+  controls_exhausted: "监考操作次数已达上限，请登记事件并联系考务人员",
+};
+
+/**
+ * How the console tells the proctor what an action did: a toast on success (naming the candidates
+ * it skipped), the server's message on failure. True when the action was done. `nameOf` names a
+ * seat by its attempt (the console's seats); without it, seats left out are counted.
+ */
+export function reporter(toast: ConsoleDialogs["toast"], nameOf?: (attemptId: string) => string | null) {
   return function report<T>(
     ack: Ack<T & { affected?: string[]; skipped?: { attemptId: string; code: string }[] }>,
     done: string | ((affected: number) => string),
@@ -44,13 +61,26 @@ export function reporter(toast: ConsoleDialogs["toast"]) {
     const skipped = ack.data.skipped ?? [];
     // Seats another proctor already credited for this outage are named apart from those not in progress.
     const already = skipped.filter((s) => s.code === "already_credited").length;
-    const other = skipped.length - already;
+    const bound = Object.entries(BOUND_SKIPS).flatMap(([code, why]) => {
+      const ids = skipped.filter((s) => s.code === code).map((s) => s.attemptId);
+      if (ids.length === 0) return [];
+      const names = ids.map((id) => nameOf?.(id) ?? null);
+      const who = names.every((n) => n !== null) ? names.join("、") : `${ids.length} 名考生`;
+      return [{ count: ids.length, note: `${who}未能处理：${why}` }];
+    });
+    const other = skipped.length - already - bound.reduce((n, b) => n + b.count, 0);
     const notes = [
       ...(already ? [`${already} 人此前已补偿过本次中断`] : []),
+      ...bound.map((b) => b.note),
       ...(other ? [`${other} 人不适用已跳过`] : []),
     ];
     const said = typeof done === "string" ? done : done(ack.data.affected?.length ?? 0);
-    toast({ type: notes.length ? "warning" : "success", message: [said, ...notes].join("；") });
+    toast({
+      type: notes.length ? "warning" : "success",
+      message: [said, ...notes].join("；"),
+      // A seat left out needs the proctor's hand: the note stays until it is read.
+      ...(bound.length > 0 ? { showClose: true, duration: 0 } : {}),
+    });
     return true;
   };
 }

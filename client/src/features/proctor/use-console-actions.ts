@@ -33,7 +33,10 @@ export function useConsoleActions(room: Room, dialogs: ConsoleDialogs = elementD
   const { busy: incidentBusy, once: onceIncident } = useOnce();
   const incidentError = ref<string | null>(null);
 
-  const report = reporter(dialogs.toast);
+  const report = reporter(dialogs.toast, (attemptId) => {
+    const seat = room.seats.find((s) => s.attemptId === attemptId);
+    return seat ? `${seat.seatNo ?? "—"} 号座 ${seat.candidateName}` : null;
+  });
   const { releasable, releaseBusy, releaseRoom, releaseOne } = useConsoleRelease(room, dialogs);
 
   const runningCount = computed(() => room.seats.filter(isRunning).length);

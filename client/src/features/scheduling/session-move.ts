@@ -2,6 +2,8 @@ import type { ExamSessionDto, UpdateSessionBody } from "@contracts/scheduling.js
 // Relative, not "@/shared": unit tests load this file under tsx with the root tsconfig, which has no "@/" path.
 // eslint-disable-next-line no-restricted-imports
 import { isoToZonedWallTime, zonedWallTimeToIso } from "../../shared/time.js";
+// eslint-disable-next-line no-restricted-imports
+import { changedFields } from "../../shared/changed-fields.js";
 
 /** What the 改期 dialog edits: the start as a wall time in the node's zone, the length and late entry. */
 export interface MoveForm {
@@ -37,10 +39,10 @@ export function moveFormOf(s: ExamSessionDto): MoveForm {
  * script) was otherwise moved by them when only its length changed.
  */
 export function moveBody(s: ExamSessionDto, form: MoveForm): UpdateSessionBody | null {
-  const body: UpdateSessionBody = {};
-  if (form.startsAt && form.startsAt !== isoToZonedWallTime(s.startsAt))
-    body.startsAt = zonedWallTimeToIso(form.startsAt);
-  if (form.durationMinutes !== s.durationMinutes) body.durationMinutes = form.durationMinutes;
-  if (form.lateEntryMinutes !== s.lateEntryMinutes) body.lateEntryMinutes = form.lateEntryMinutes;
-  return Object.keys(body).length > 0 ? body : null;
+  const current = moveFormOf(s);
+  // An emptied start is no new start: the dialog refuses it before asking for the body.
+  const changed = changedFields(current, { ...form, startsAt: form.startsAt || current.startsAt });
+  if (!changed) return null;
+  const { startsAt, ...rest } = changed;
+  return startsAt === undefined ? rest : { ...rest, startsAt: zonedWallTimeToIso(startsAt) };
 }

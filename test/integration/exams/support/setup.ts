@@ -1,5 +1,6 @@
 import type { AuthUser } from "../../../../server/contracts/auth.js";
 import type { CandidateAttemptDto } from "../../../../server/contracts/exams.js";
+import type { OutageProposalDto } from "../../../../server/contracts/proctoring.js";
 import type { ExamSessionDto, SeatAssignmentDto } from "../../../../server/contracts/scheduling.js";
 import { testDatabase, uniqueDbName } from "../../../helpers/database.js";
 import {
@@ -137,6 +138,65 @@ export function wholeRoomAway(
     room,
     room.candidates.map((_, seat) => ({ seat, ...drop })),
   );
+}
+
+/**
+ * Node options for the outage-hold suites: every extension and outage credit waits for a second
+ * approver, and the deadline sweep runs only when a test calls it (one second of grace).
+ */
+export function secondApproverSweptByHand(): Partial<ExamNodeOptions> {
+  return { sweepIntervalMs: 3_600_000, graceSeconds: 1, env: { EXAM_EXTENSION_APPROVAL_MINUTES: "0" } };
+}
+
+/** The outage the proctor's console proposes for `room`, watching it; throws when it proposes none. */
+export async function outageProposalOf(room: Room): Promise<OutageProposalDto> {
+  const proposal = ok(
+    await call(room.proctor, "proctor:watch", { sessionId: room.session.id }),
+  ).outageProposal;
+  if (!proposal) throw new Error("no outage proposed");
+  return proposal;
+}
+
+/**
+ * A released room of four (60 minutes) that was out, all of it, for three minutes ten minutes ago,
+ * and the outage its proctor's console proposes. Shared because the outage-hold suites start so.
+ */
+export async function aRoomAfterAnOutage(
+  node: ExamNode,
+): Promise<{ room: Room; ids: string[]; proposal: OutageProposalDto }> {
+  const room = await aRoom(node, { candidates: 4, release: true, durationMinutes: 60 });
+  try {
+    const ids = room.candidates.map((c) => c.attemptId);
+    await wholeRoomAway(node, room, { agoMs: 10 * 60_000, awayMs: 3 * 60_000 });
+    return { room, ids, proposal: await outageProposalOf(room) };
+  } catch (e) {
+    room.close();
+    throw e;
+  }
+}
+
+/** The room's proctor credits the outage `proposal` names, for `reason`; the credit's answer. */
+export async function creditOutage(room: Room, proposal: OutageProposalDto, reason: string) {
+  return ok(
+    await call(room.proctor, "proctor:credit_outage", {
+      sessionId: room.session.id,
+      attemptIds: proposal.attemptIds,
+      outageFrom: proposal.from,
+      outageTo: proposal.to,
+      reason,
+    }),
+  );
+}
+
+/** Moves the attempts' deadlines `agoMs` into the past (and their minutes, the clock's source). */
+export async function expireAttempts(node: ExamNode, ids: string[], agoMs: number): Promise<void> {
+  const Attempts = examDb(node.ctx.conn).Attempts;
+  for (const id of ids) {
+    const doc = await Attempts.findById(id, { startedAt: 1 }).lean();
+    const deadline = new Date(Date.now() - agoMs);
+    const minutes = (deadline.getTime() - (doc?.startedAt?.getTime() ?? 0)) / 60_000;
+    await Attempts.updateOne({ _id: id }, { $set: { deadline, minutes } });
+  }
 }
 
 /** Answers the first `n` questions of a tiny paper, all right or all wrong. */
