@@ -131,8 +131,12 @@ export async function seedDemoHistory(ctx: FeatureContext): Promise<DemoSeedResu
   });
   const proctoring = createProctoringService(ctx, { exams, scheduling, audit, access, notifier, now: clock });
   const results = createResultsService(ctx, { exams, scheduling, audit, now: clock });
-  // The certificates the passes earned, issued on the same clock (signed then, valid six years from then).
-  const certificates = createCertificatesFeature(ctx, {
+  // The certificates the passes earned, issued on the same clock (signed then, valid six years from
+  // then). Without the hub: a node with HUB_URL issues only with a key the hub lists, and the hub
+  // learns these keys when the operator registers the node right after (demo-hub-registration.ts
+  // certificateKeysOf), with their real start days, so what is issued here verifies through it.
+  const offHub = { ...ctx, config: { ...ctx.config, hub: { ...ctx.config.hub, url: null } } };
+  const certificates = createCertificatesFeature(offHub, {
     candidates: registration,
     sessions: scheduling,
     results,

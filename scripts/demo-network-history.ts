@@ -79,7 +79,17 @@ export async function seedNetworkHistory(
     ]);
     return p.issuances.length || done.issuances.length ? p.issuances : null;
   });
-  for (const i of pending) await js("POST", `/certificate-issuances/${i.id}/issue`);
+  // A node issues only with a key the hub lists (signing_key_not_at_hub until then): the hub lists
+  // 江苏's keys from its registration, or from its first push a moment later.
+  for (const i of pending)
+    await eventually("全国中心登记江苏的签名密钥", 60, async () => {
+      try {
+        return await js("POST", `/certificate-issuances/${i.id}/issue`);
+      } catch (err) {
+        if (/signing_key_not_at_hub/.test(String(err))) return null;
+        throw err;
+      }
+    });
   const issued = (await js<{ issuances: Issuance[] }>("GET", "/certificate-issuances?status=issued"))
     .issuances;
   const [filed, noticed, moved] = [issued[0], issued[1], issued[2]];
@@ -175,7 +185,7 @@ export async function seedNetworkHistory(
       try {
         return await bjProvince("POST", `/certificate-transfers/${caseId}/issue`);
       } catch (err) {
-        if (/source_status_(unknown|stale)/.test(String(err))) return null;
+        if (/source_status_(unknown|stale)|signing_key_not_at_hub/.test(String(err))) return null;
         throw err;
       }
     });

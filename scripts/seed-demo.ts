@@ -81,6 +81,8 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
 
   if (!province) {
     await ensureStaff("hub_admin", ["admin"], MINISTRY_CODE, "平台管理员");
+    // A privileged grant needs a second admin's approval (server/auth/grant-approvals.ts).
+    await ensureStaff("hub_admin2", ["admin"], MINISTRY_CODE, "平台管理员（二）");
     await ensureStaff("hub_operator", ["hub_operator"], MINISTRY_CODE, "平台运维员");
     await checks.save();
     return { logins, summary: "共享平台：管理员与运维账号" };
@@ -132,6 +134,8 @@ export async function seedDemo(ctx: FeatureContext, options: SeedDemoOptions = {
   const room = centre.rooms[0];
 
   await ensureStaff(`${prefix}_admin`, ["admin"], province, "省级管理员");
+  // A privileged grant needs a second admin's approval (server/auth/grant-approvals.ts).
+  await ensureStaff(`${prefix}_admin2`, ["admin"], province, "省级管理员（二）");
   await ensureStaff(`${prefix}_officer`, ["officer"], city, "市级业务员");
   await ensureStaff(`${prefix}_officer_prov`, ["officer"], province, "省级业务员");
   const county = DEMO_COUNTY[province];

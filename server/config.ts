@@ -87,6 +87,11 @@ const Env = z
      */
     LOGIN_RATE_LIMIT_PER_MINUTE: envInt(1).default(60),
     /**
+     * Staff logins in progress at once per instance, two of them checking their password (scrypt)
+     * and the rest waiting; past it a login is answered 503 `login_busy` (server/auth/password-gate.ts).
+     */
+    LOGIN_PASSWORD_CHECKS_MAX: envInt(1, 1000).default(8),
+    /**
      * How often an open staff socket's login and account are asked again. A console that only
      * listens sends no events to be checked: an expired login, or a revocation broadcast this
      * instance missed (Redis pub/sub delivers at most once), closes it within this time.
@@ -177,6 +182,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     exam: examSettings(e),
     auth: {
       loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+      maxPasswordChecks: e.LOGIN_PASSWORD_CHECKS_MAX,
       staffSocketRecheckMs: e.STAFF_SOCKET_RECHECK_SECONDS * 1000,
       candidateSocketRecheckMs: e.CANDIDATE_SOCKET_RECHECK_SECONDS * 1000,
     },

@@ -63,11 +63,14 @@ export function createIdentityAndAccess(
     /** Exam delivery's clock (the database's): login windows and lockouts are judged on it too. */
     now?: () => Date;
     logger?: FeatureContext["logger"];
+    /** Staff password checks at once (config LOGIN_PASSWORD_CHECKS_MAX; absent: identity's default). */
+    maxPasswordChecks?: number;
   },
 ) {
   const { organisation, scheduling } = deps;
   const auth = createAuthService(conn, {
     provinceCode: deps.provinceCode,
+    maxPasswordChecks: deps.maxPasswordChecks,
     audit: deps.audit,
     logger: deps.logger,
     now: deps.now,
@@ -165,6 +168,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   const hubClock = config.role === "hub" ? createDatabaseClock(conn, { logger: ctx.logger }) : undefined;
   const { auth, access } = createIdentityAndAccess(conn, {
     provinceCode: config.provinceCode,
+    maxPasswordChecks: config.auth.maxPasswordChecks,
     logger: ctx.logger,
     audit,
     organisation,
@@ -194,8 +198,17 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
   if (config.role === "hub")
     features.push(
       createExchangeHubFeature(ctx, { access, key: nodeKey }),
-      // The monthly report counts the exchange's cases through its read API.
-      createHubFeature(ctx, { access, audit, exchangeFacts: createExchangeStats(conn), key: nodeKey }),
+      // The monthly report counts the exchange's cases through its read API, and publishes a month
+      // only once its last case's deadline has passed (the longest one).
+      createHubFeature(ctx, {
+        access,
+        audit,
+        exchangeFacts: {
+          ...createExchangeStats(conn),
+          longestAnswerHours: Math.max(...Object.values(config.exchange.ackHours)),
+        },
+        key: nodeKey,
+      }),
     );
   // Registration, scheduling, question banks and exam delivery are a province's business; the hub
   // only shares records.

@@ -3,13 +3,18 @@
  * which division an actor may see. Pure code arithmetic, so it needs no division list; the list
  * (names, known codes, children) belongs to the organisation feature.
  */
-import { divisionLevel, type DivisionLevel, MINISTRY_CODE } from "../contracts/organisation.js";
+import {
+  canSeeDivision,
+  divisionLevel,
+  type DivisionLevel,
+  MINISTRY_CODE,
+} from "../contracts/organisation.js";
 
 /**
  * The ministry code and the level of a code are defined in the contracts the client shares (the
  * menu hides a page by the same rule the server refuses by); re-exported for the server's features.
  */
-export { divisionLevel, type DivisionLevel, MINISTRY_CODE };
+export { canSeeDivision, divisionLevel, type DivisionLevel, MINISTRY_CODE };
 
 /** Province (`XX0000`) a code belongs to. */
 export function provinceOf(code: string): string {
@@ -20,24 +25,6 @@ export function provinceOf(code: string): string {
 export function cityOf(code: string): string | null {
   const level = divisionLevel(code);
   return level === "city" || level === "county" ? `${code.slice(0, 4)}00` : null;
-}
-
-/**
- * An actor sees a target division when the target lies inside the actor's own division (a
- * province officer the whole province; a city officer the city and its counties; a county
- * officer only the county). The ministry level sees everything on its own node.
- */
-export function canSeeDivision(actorDivision: string, targetDivision: string): boolean {
-  switch (divisionLevel(actorDivision)) {
-    case "ministry":
-      return true;
-    case "province":
-      return targetDivision.slice(0, 2) === actorDivision.slice(0, 2);
-    case "city":
-      return targetDivision.slice(0, 4) === actorDivision.slice(0, 4);
-    case "county":
-      return targetDivision === actorDivision;
-  }
 }
 
 /**

@@ -268,7 +268,7 @@ export type AuditService = ReturnType<typeof createAuditService>;
 
 /**
  * The entries an admin may read. Entries without a division are the node's own (failed logins,
- * rooms and seat tokens, question imports, results publishing): the node's province-level admins
+ * rooms and seat tokens, question imports): the node's province-level admins
  * oversee the whole node and see them; a city or county admin sees only their own divisions.
  */
 function visibleTo(viewerDivision: string): Record<string, unknown> {

@@ -63,6 +63,9 @@ export const AUDIT_ACTION_LABELS = {
   "user.created": "新建用户",
   "user.updated": "修改用户",
   "user.roles_changed": "变更用户角色",
+  "user.grant_requested": "提出授权（待另一管理员批准）",
+  "user.grant_approved": "批准授权",
+  "user.grant_rejected": "驳回授权",
   "authority.created": "新建运管机构",
   "authority.updated": "修改运管机构",
   "authority.retired": "停用运管机构",
@@ -136,6 +139,7 @@ export const AUDIT_ACTION_LABELS = {
   "exchange.notice.acknowledged": "确认违法抄告",
   "exchange.notice.problem": "对违法抄告提出异议",
   "exchange.notice.ended": "撤回违法抄告",
+  "exchange.notice.dispute_withdrawn": "撤回对违法抄告的异议",
   "exchange.answer_refused": "答复被全国中心拒收",
   "exchange.end_refused": "终止被全国中心拒收",
   "exchange.message_refused": "发往全国中心的消息被拒收",
@@ -152,6 +156,9 @@ export const AUDIT_ACTION_LABELS = {
   "hub.node_registered": "登记或更新省级节点（节点密钥）",
   "hub.node_status_changed": "暂停或恢复省级节点",
   "hub.certificate_keys_announced": "省级节点公告证照签名密钥",
+  "hub.status_list_replaced": "省级节点更新证照状态列表",
+  "hub.home_reassigned": "全国中心改定从业人员主管省份（争议处理）",
+  "hub.home_contest_dismissed": "全国中心驳回主管省份争议（维持现主管省份）",
   "node.key_repinned": "按启动设置更换本节点记录的节点密钥",
 } as const satisfies Record<string, string>;
 
@@ -217,6 +224,8 @@ const DIVISION_DETAIL_KEYS: readonly string[] = [
   "toProvince",
   "addressDivisionCode",
   "homeProvince",
+  "keptProvince",
+  "claimant",
 ];
 
 /**

@@ -149,3 +149,21 @@ export interface SeatTokenIssuedDto {
   /** Present only when a token was issued by this request. */
   seatToken?: string;
 }
+
+/**
+ * An actor sees a target division when the target lies inside the actor's own division (a
+ * province officer the whole province; a city officer the city and its counties; a county
+ * officer only the county). The ministry level sees everything on its own node.
+ */
+export function canSeeDivision(actorDivision: string, targetDivision: string): boolean {
+  switch (divisionLevel(actorDivision)) {
+    case "ministry":
+      return true;
+    case "province":
+      return targetDivision.slice(0, 2) === actorDivision.slice(0, 2);
+    case "city":
+      return targetDivision.slice(0, 4) === actorDivision.slice(0, 4);
+    case "county":
+      return targetDivision === actorDivision;
+  }
+}

@@ -105,8 +105,8 @@ export type AckDataOf<E extends ClientEvent> =
 
 /** Events between server instances (via the Redis adapter's serverSideEmit). */
 export interface InterServerEvents {
-  /** A candidate's newest page (socket `newest`) opened the attempt: other instances stop its older pages. */
-  "attempt:take_over": (payload: { attemptId: string; newest: string }) => void;
+  /** A candidate's page opened the attempt, writing presence generation `gen`: other instances stop its pages with an older one. */
+  "attempt:take_over": (payload: { attemptId: string; gen: number }) => void;
 }
 
 /** What the handshake puts on every socket. */
@@ -122,6 +122,4 @@ export interface SocketData {
   ownAttemptId?: string;
   /** A newer page of the candidate took the attempt over: this socket is being closed. */
   replaced?: boolean;
-  /** When this socket's last refusal of another attempt was audited (epoch ms; see exam.socket.ts). */
-  refusalAuditedAt?: number;
 }

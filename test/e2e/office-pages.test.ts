@@ -1,6 +1,8 @@
 import { expect } from "chai";
+import { Types } from "mongoose";
+import type { Page } from "playwright-core";
 import type { OutboundEntryDto } from "../../server/contracts/hub.js";
-import { registerTestCandidate, TEST_PASSWORD } from "../helpers/auth.js";
+import { createStaff, registerTestCandidate, TEST_PASSWORD } from "../helpers/auth.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";
 
@@ -35,12 +37,59 @@ describe("examination office pages (browser)", function () {
         await page.locator('[data-test="seat-map"]').getByText(name).waitFor();
       await screenshot(page, "office-session-seated");
 
-      const plan = await page.request.get(
-        (await page.locator('[data-test="seating-plan"]').getAttribute("href")) ?? "",
-      );
+      // The plan opens in a tab of its own: fetched by this page first, then shown from its bytes.
+      const [tab, plan] = await Promise.all([
+        page.waitForEvent("popup"),
+        page.waitForResponse((r) => new URL(r.url()).pathname.endsWith("/seating-plan.pdf")),
+        page.locator('[data-test="seating-plan"]').click(),
+      ]);
       expect(plan.status()).to.equal(200);
       expect(plan.headers()["content-type"]).to.equal("application/pdf");
-      expect((await plan.body()).subarray(0, 5).toString("latin1")).to.equal("%PDF-");
+      // The tab shows the fetched bytes (a blob of this page), not the API address.
+      await tab.waitForURL(/^blob:/);
+      await tab.close();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("when the server refuses the seating plan, then the session page shows its message, and the tab opened for it closes without showing the refusal", async () => {
+    const seeded = await env.node.ctx.conn.collection("staff_users").findOne({ username: "js_officer" });
+    const { user, username, password } = await createStaff(env.node, {
+      roles: ["officer"],
+      divisionCode: String(seeded?.divisionCode),
+    });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
+    try {
+      await loginThroughForm(page, username, password);
+      await page.goto("/scheduling/sessions");
+      await page.locator('[data-test="sessions-table"] .el-table__row').first().click();
+      const plan = page.locator('[data-test="seating-plan"]');
+      await plan.waitFor();
+      const tabs: Page[] = [];
+      page.on("popup", (tab) => tabs.push(tab));
+      // As an admin's password reset leaves the account: the server refuses it all but the change (403).
+      await env.node.ctx.conn
+        .collection("staff_users")
+        .updateOne({ _id: new Types.ObjectId(user.id) }, { $set: { mustChangePassword: true } });
+
+      // Waited for from before the click: without a tab the wait fails, where a loop over the
+      // tabs seen would assert nothing.
+      const opened = page.waitForEvent("popup", { timeout: 15_000 });
+      await plan.click();
+      const tab = await opened;
+      await page
+        .locator(".el-message--error", { hasText: "请先在“修改密码”页面设置自己的新密码" })
+        .waitFor({ timeout: 15_000 });
+      // The tab was opened inside the click (popup blockers allow no later one) and closed on the refusal.
+      if (!tab.isClosed()) await tab.waitForEvent("close", { timeout: 15_000 });
+      expect(tab.isClosed()).to.equal(true);
+      expect(tab.url()).to.equal("about:blank");
+      expect(tabs).to.deep.equal([tab]);
+      expect(context.pages()).to.deep.equal([page]);
+      expect(page.url()).to.match(/\/scheduling\/sessions\/[^/]+$/);
+      await screenshot(page, "office-seating-plan-refused");
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

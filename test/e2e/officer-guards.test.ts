@@ -143,7 +143,7 @@ describe("officers' pages: guards against incomplete input, unoffered controls a
         route.fulfill({ status: 503, contentType: "text/plain", body: "Service Unavailable" }),
       );
       await page.goto("/admin/users");
-      await page.locator('[data-test="load-failed"]').getByText("服务器错误（503），请稍后重试").waitFor();
+      await page.locator('[data-test="load-failed"]').getByText("服务暂时不可用，请稍后重试").waitFor();
       expect(await page.getByText("本辖区暂无用户").count()).to.equal(0);
       await screenshot(page, "users-load-failed");
       await page.unroute(userList);

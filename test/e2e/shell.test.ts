@@ -1,30 +1,16 @@
 import { expect } from "chai";
-import type { Browser } from "playwright-core";
 import { createStaff, scheduleCandidates } from "../helpers/auth.js";
-import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
-import { ensureClientBuilt } from "../helpers/client-build.js";
-import { startTestNode } from "../helpers/node.js";
+import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
+import { useProvinceInBrowser } from "../helpers/browser-node.js";
 
 const APP_TITLE = "道路运输从业人员考试系统（基本版）";
 
 describe("client shell (browser)", function () {
-  let node: Awaited<ReturnType<typeof startTestNode>>;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(180_000);
-    const dist = await ensureClientBuilt();
-    node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  // Every test builds the staff and candidates it logs in: no demo data.
+  const env = useProvinceInBrowser({ seed: false });
 
   it("when nobody is logged in and a staff page is opened, then the zh-CN login page is shown with a way back", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     // Issue 14: asking who is logged in must not log a failed request (a 401) before every login.
     const consoleErrors: string[] = [];
     page.on("console", (m) => {
@@ -49,7 +35,7 @@ describe("client shell (browser)", function () {
   });
 
   it("when a candidate types a malformed ID number, then the form refuses it before asking the server", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       const logins: string[] = [];
       page.on("request", (req) => {
@@ -68,7 +54,7 @@ describe("client shell (browser)", function () {
   });
 
   it("when an unknown address is opened, then the 404 page says so in Chinese", async () => {
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       const res = await page.goto("/no/such/page");
       // The server answers index.html (history mode); the client router decides it is unknown.
@@ -82,8 +68,8 @@ describe("client shell (browser)", function () {
   });
 
   it("when a staff user logs in through the form, then the staff frame shows their menu and division by name, and logging out returns to login", async () => {
-    const { username, password } = await createStaff(node, { roles: ["officer"], displayName: "张建国", divisionCode: "320100" });
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { username, password } = await createStaff(env.node, { roles: ["officer"], displayName: "张建国", divisionCode: "320100" });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await loginThroughForm(page, username, password);
       await page.locator('[data-test="side-menu"]').getByText("首页").waitFor();
@@ -111,8 +97,8 @@ describe("client shell (browser)", function () {
   });
 
   it("when a staff login is refused, then the server's message is shown and the password is cleared", async () => {
-    const { username } = await createStaff(node, { roles: ["officer"] });
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { username } = await createStaff(env.node, { roles: ["officer"] });
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await page.goto("/login");
       await page.locator('[data-test="username"]').fill(username);
@@ -128,10 +114,10 @@ describe("client shell (browser)", function () {
   });
 
   it("when a candidate logs in on a kiosk bound to their seat, then the kiosk frame shows their ticket and large type can be switched on", async () => {
-    const { candidates } = await scheduleCandidates(node, { count: 1 });
+    const { candidates } = await scheduleCandidates(env.node, { count: 1 });
     const cand = candidates[0];
     if (!cand) throw new Error("no candidate scheduled");
-    const { context, page, errors } = await openContext(browser, node.url);
+    const { context, page, errors } = await openContext(env.browser, env.node.url);
     try {
       await page.goto(`/login?as=candidate&seat=${encodeURIComponent(cand.seatToken)}`);
       await page.locator('[data-test="seat-bound"]').waitFor();

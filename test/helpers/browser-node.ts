@@ -5,18 +5,28 @@ import { launchBrowser } from "./browser.js";
 import { ensureClientBuilt } from "./client-build.js";
 import { startTestNode, type TestNode } from "./node.js";
 
-/** What a browser test file gets from {@link useSeededProvinceInBrowser}: read inside hooks and tests. */
-export interface SeededProvinceInBrowser {
+/** What a browser test file gets from {@link useProvinceInBrowser}: read inside hooks and tests. */
+export interface ProvinceInBrowser {
   readonly node: TestNode;
   readonly browser: Browser;
 }
 
 /**
- * The one start-up of the single-node browser tests: a 江苏 node serving the built client, seeded with
- * the demo data under the test password, and one Chromium. Registers its own before/after hooks in
- * the calling `describe`, so each file states only its tests (the block was copied into five files).
+ * The one start-up of the single-node browser tests, seeded with the demo data under the test
+ * password: what most pages need (accounts, centres, sessions to show).
  */
-export function useSeededProvinceInBrowser(): SeededProvinceInBrowser {
+export function useSeededProvinceInBrowser(): ProvinceInBrowser {
+  return useProvinceInBrowser({ seed: true });
+}
+
+/**
+ * The one start-up of the single-node browser tests: a 江苏 node serving the built client, and one
+ * Chromium. With `seed` the node holds the demo data under the test password; without it the node is
+ * empty, for files whose tests build every account and question they use. Registers its own
+ * before/after hooks in the calling `describe`, so each file states only its tests (the block was
+ * copied into nine files).
+ */
+export function useProvinceInBrowser(options: { seed: boolean }): ProvinceInBrowser {
   let node: TestNode | undefined;
   let browser: Browser | undefined;
 
@@ -24,7 +34,7 @@ export function useSeededProvinceInBrowser(): SeededProvinceInBrowser {
     this.timeout(180_000);
     const dist = await ensureClientBuilt();
     node = await startTestNode({ provinceCode: "320000", env: { CLIENT_DIST: dist } });
-    await seedDemo(node.ctx, { password: TEST_PASSWORD });
+    if (options.seed) await seedDemo(node.ctx, { password: TEST_PASSWORD });
     browser = await launchBrowser();
   });
 

@@ -20,7 +20,11 @@ export type StoreSnapshot = Map<string, { count: number; hash: string }>;
 export const REFUSAL_RECORDS = {
   ignore: ["audit_head"],
   skip: (collection: string, doc: Record<string, unknown>) =>
-    (collection === "audit_log" && typeof doc.action === "string" && /(refused|denied)$/.test(doc.action)) ||
+    // A refusal's own entry: refused, denied, or a case the node refused to send (refused_by_node:
+    // e.g. lookup_unknown, lookup_not_own), which is audited by design.
+    (collection === "audit_log" &&
+      typeof doc.action === "string" &&
+      /(refused|denied|refused_by_node)$/.test(doc.action)) ||
     // The failed-login summary a node's timer writes for a period's refused logins (auth's
     // failure-summaries), whatever the requests of the moment: seen landing in a refused batch of
     // PATCH /test-centres/:id, a period after the login routes' own sweep.

@@ -14,3 +14,15 @@ export class ApiError extends Error {
     this.details = body.details;
   }
 }
+
+/** Whether a parsed response body is the server's `{ error: { code, message } }` shape (a refusal, not data). */
+export function isErrorBody(value: unknown): value is { error: ErrorBody } {
+  if (!value || typeof value !== "object" || !("error" in value)) return false;
+  const e = (value as { error: unknown }).error;
+  return (
+    !!e &&
+    typeof e === "object" &&
+    typeof (e as ErrorBody).code === "string" &&
+    typeof (e as ErrorBody).message === "string"
+  );
+}

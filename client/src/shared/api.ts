@@ -1,7 +1,7 @@
 import { ElMessage } from "element-plus";
 import type { z } from "zod";
-import type { ErrorBody } from "@contracts/errors.js";
-import { ApiError } from "./api-error.js";
+import { ApiError, isErrorBody } from "./api-error.js";
+import { fallbackError } from "./fallback-error.js";
 import { createErrorToasts } from "./toasts.js";
 
 /**
@@ -70,26 +70,6 @@ export interface RequestOptions {
 }
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-function isErrorBody(value: unknown): value is { error: ErrorBody } {
-  if (!value || typeof value !== "object" || !("error" in value)) return false;
-  const e = (value as { error: unknown }).error;
-  return (
-    !!e &&
-    typeof e === "object" &&
-    typeof (e as ErrorBody).code === "string" &&
-    typeof (e as ErrorBody).message === "string"
-  );
-}
-
-function fallbackError(status: number): ErrorBody {
-  if (status === 0) return { code: "network_error", message: "无法连接服务器，请检查网络后重试" };
-  if (status === 401) return { code: "unauthorized", message: "请先登录" };
-  if (status === 403) return { code: "forbidden", message: "无权执行此操作" };
-  if (status === 404) return { code: "not_found", message: "请求的资源不存在" };
-  if (status === 413) return { code: "payload_too_large", message: "提交的内容过大" };
-  return { code: "internal_error", message: `服务器错误（${status}），请稍后重试` };
-}
 
 /**
  * Calls the node's REST API (`path` like `/api/exams`): JSON in and out, the session cookie, and the CSRF header on writes.

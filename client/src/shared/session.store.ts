@@ -59,8 +59,19 @@ export const useSessionStore = defineStore("session", () => {
     return result.user;
   }
 
+  /**
+   * Ends the login. When the server says it could not (`logout_failed`: its session store kept the
+   * login), the page says so and stays as it is, throwing: a page showing "logged out" while a copied
+   * cookie still works is worse than a retry. Any other failure (already ended, server unreachable)
+   * ends the browser's side all the same.
+   */
   async function logout(): Promise<void> {
-    await api.post<unknown>("/api/auth/logout", undefined, { notify: false }).catch(() => undefined);
+    const keptByServer = (e: ApiError) => e.code === "logout_failed";
+    try {
+      await api.post<unknown>("/api/auth/logout", undefined, { notify: keptByServer });
+    } catch (e) {
+      if (e instanceof ApiError && keptByServer(e)) throw e;
+    }
     disconnectSocket();
     resetCsrf();
     user.value = null;

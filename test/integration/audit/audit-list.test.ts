@@ -69,7 +69,7 @@ describe("audit list: what each admin sees", () => {
     const officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320100" });
     await provinceAdmin.agent
       .patch(`/api/users/${officer.staff.id}`)
-      .send({ divisionCode: "320500" })
+      .send({ divisionCode: "320500", expectedVersion: officer.staff.version })
       .expect(200);
     const list = await listAll(provinceAdmin, { action: "user.updated", targetId: officer.staff.id });
     expect(list.entries[0]?.details).to.deep.include({ divisionCode: { from: "320100", to: "320500" } });

@@ -6,9 +6,9 @@ import { startExamNode, type ExamNode } from "../../../scripts/bench/exam-node.j
 import { connectSocket, staffAgent, type TestSocket } from "../../helpers/auth.js";
 import { testDatabase, uniqueDbName } from "../../helpers/database.js";
 import { connect as connectExamSocket, proctorUser } from "../exams/support/clients.js";
+import { TEST_REDIS_URL as REDIS_URL } from "../../helpers/exam-nodes.js";
 
 // .ci/run makes sure a Redis answers here.
-const REDIS_URL = "redis://127.0.0.1:6379";
 
 describe("socket.io Redis adapter", () => {
   const nodes: (RunningNode | ExamNode)[] = [];

@@ -1,3 +1,4 @@
+import { Types } from "mongoose";
 import { expect } from "chai";
 import { hashSeatToken } from "../../../server/organisation/index.js";
 import { newUserBody, staffAgent } from "../../helpers/auth.js";
@@ -161,7 +162,9 @@ describe("organisation set-up by admins", () => {
 
   it("when an admin tries to remove their own admin role, then it is refused as any change of their own roles", async () => {
     const admin = await staffAgent(node, { roles: ["admin"] });
-    const res = await admin.agent.patch(`/api/users/${admin.staff.id}`).send({ roles: ["officer"] });
+    const res = await admin.agent
+      .patch(`/api/users/${admin.staff.id}`)
+      .send({ roles: ["officer"], expectedVersion: admin.staff.version });
     expect(res.body.error.code).to.equal("cannot_change_own_roles");
   });
 
@@ -169,18 +172,29 @@ describe("organisation set-up by admins", () => {
     const admin = await staffAgent(node, { roles: ["admin"] });
     // A province officer: the reviewer role is granted at the province level only.
     const officer = await staffAgent(node, { roles: ["officer"], divisionCode: "320000" });
-    await admin.agent
+    const requested = await admin.agent
       .patch(`/api/users/${officer.staff.id}`)
-      .send({ roles: ["officer", "reviewer"] })
+      .send({ roles: ["officer", "reviewer"], expectedVersion: officer.staff.version })
+      .expect(200);
+    // A privileged role waits for a second admin (grant-approvals.ts); its approval records the change.
+    const approver = await staffAgent(node, { roles: ["admin"] });
+    await approver.agent
+      .patch(`/api/users/${officer.staff.id}`)
+      .send({
+        grant: "approve",
+        expectedVersion: (requested.body as { user: { version: number } }).user.version,
+      })
       .expect(200);
     const entry = await node.ctx.conn
       .collection("audit_log")
-      .findOne({ action: "user.roles_changed", "target.id": officer.staff.id });
-    expect(entry?.details).to.deep.equal({ roles: { from: ["officer"], to: ["officer", "reviewer"] } });
-    expect((await officer.agent.get("/api/auth/me").expect(200)).body.user.roles).to.deep.equal([
-      "officer",
-      "reviewer",
-    ]);
+      .findOne({ action: "user.grant_approved", "target.id": officer.staff.id });
+    expect(entry?.details.roles).to.deep.equal({ from: ["officer"], to: ["officer", "reviewer"] });
+    // The approval ends the login the account had (its password may be the requester's: grant-approvals.ts).
+    await officer.agent.get("/api/auth/me").expect(401);
+    const stored = await node.ctx.conn
+      .collection("staff_users")
+      .findOne({ _id: new Types.ObjectId(officer.staff.id) });
+    expect(stored?.roles).to.deep.equal(["officer", "reviewer"]);
   });
 });
 
@@ -226,7 +240,9 @@ describe("the hub node", () => {
     expect(await users.countDocuments()).to.equal(before);
     // Nor can an existing hub account be moved into a province.
     const op = await staffAgent(hub, { roles: ["hub_operator"] });
-    const moved = await admin.agent.patch(`/api/users/${op.staff.id}`).send({ divisionCode: "320000" });
+    const moved = await admin.agent
+      .patch(`/api/users/${op.staff.id}`)
+      .send({ divisionCode: "320000", expectedVersion: op.staff.version });
     expect(moved.status).to.equal(422);
     expect(moved.body.error.code).to.equal("province_data_on_hub");
     expect((await users.findOne({ username: op.staff.username }))?.divisionCode).to.equal("000000");

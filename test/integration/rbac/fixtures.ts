@@ -57,8 +57,9 @@ const DAYS_AHEAD = 2 * 24 * 60;
 
 /** A logged-in actor (anonymous: a session with only a CSRF token) and a way to log in again. */
 export interface RbacActor {
-  session: Pick<AuthedAgent, "agent" | "cookie" | "csrfToken">;
-  fresh(): Promise<Pick<AuthedAgent, "agent" | "cookie" | "csrfToken">>;
+  /** `user`: who is logged in (none for anonymous), for RbacRow.request's `actor`. */
+  session: Pick<AuthedAgent, "agent" | "cookie" | "csrfToken"> & { user?: AuthUser };
+  fresh(): Promise<Pick<AuthedAgent, "agent" | "cookie" | "csrfToken"> & { user?: AuthUser }>;
 }
 
 /**

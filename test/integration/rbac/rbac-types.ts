@@ -1,3 +1,4 @@
+import type { AuthUser } from "../../../server/contracts/auth.js";
 import type { RunningNode } from "../../../server/main.js";
 import type { TestHub } from "../hub/support.js";
 
@@ -71,8 +72,13 @@ export interface RbacRow {
   /** The Express route path under /api, exactly as registered (e.g. `/exam-sessions/:id`). */
   path: string;
   access: Partial<Record<MatrixRole, Access>>;
-  /** Builds the request; the target resources are normally `fx.own`'s. May create data first. */
-  request(fx: RbacFixtures): RbacRequest | Promise<RbacRequest>;
+  /**
+   * Builds the request; the target resources are normally `fx.own`'s. May create data first.
+   * `actor` is the logged-in user the request is sent as (absent for anonymous, and where a caller
+   * sends it as no one in particular): a row whose server checks the actor's own earlier act (an
+   * exchange case cites the acting officer's own lookup) makes that act as them.
+   */
+  request(fx: RbacFixtures, actor?: AuthUser): RbacRequest | Promise<RbacRequest>;
   /**
    * For lists: whether the response includes the own division's resource. Checked to be true for
    * the own-division actor and false for the other division's when the row is allowed for both.

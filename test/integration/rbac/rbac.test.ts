@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type TestAgent from "supertest/lib/agent.js";
 import { createApp } from "../../../server/app.js";
+import type { AuthUser } from "../../../server/contracts/auth.js";
 import { createFeatures } from "../../../server/features.js";
 import { staffAgent } from "../../helpers/auth.js";
 import type { TestHub } from "../hub/support.js";
@@ -15,6 +16,8 @@ type Node = RbacNode;
 
 interface Actor {
   agent: TestAgent;
+  /** Who is logged in (none for anonymous): the rows that act as them first get it (RbacRow.request). */
+  user?: AuthUser;
   /** Logs the same actor in again on a new agent (for rows that change the session). */
   fresh(): Promise<TestAgent>;
 }
@@ -32,7 +35,7 @@ describe("RBAC matrix: every route × role × own/other division", function () {
     // A real hub, so the routes that ask it (officer lookups) answer as they do in the network.
     const world = await buildRbacWorld(tables);
     ({ node, hub, fx } = world);
-    for (const [k, a] of world.actors) actors.set(k, { agent: a.session.agent, fresh: async () => (await a.fresh()).agent });
+    for (const [k, a] of world.actors) actors.set(k, { agent: a.session.agent, user: a.session.user, fresh: async () => (await a.fresh()).agent });
     // staffAgent is the public helper; exercised here so the matrix also proves it logs in.
     expect((await staffAgent(node, { roles: ["officer"], divisionCode: "320100" })).user.roles).to.deep.equal(
       ["officer"],
@@ -73,7 +76,7 @@ describe("RBAC matrix: every route × role × own/other division", function () {
           const actor = actors.get(`${role}:${side}`);
           if (!actor) throw new Error(`no actor ${role}:${side}`);
           const agent = row.fresh ? await actor.fresh() : actor.agent;
-          const req = await row.request(fx);
+          const req = await row.request(fx, actor.user);
           const res = await agent[row.method](req.url).send(req.body as object | undefined);
           const ok = res.status >= 200 && res.status < 400;
           const denied = res.status === 401 || res.status === 403 || res.status === 404;

@@ -6,7 +6,9 @@ import { POLICIES, type Policy } from "../../../server/access/policies.js";
  * The client's route tables, loaded at run time: they import Vue components and icons, which the
  * server's compiler options do not type (vue-tsc checks them in the client's own project).
  */
-async function routesOf(feature: "exchange" | "sharing"): Promise<RouteRecordRaw[]> {
+async function routesOf(
+  feature: "exchange" | "sharing" | "question-bank" | "certificates",
+): Promise<RouteRecordRaw[]> {
   const path: string = `../../../client/src/features/${feature}/routes.js`;
   return ((await import(path)) as { routes: RouteRecordRaw[] }).routes;
 }
@@ -17,12 +19,18 @@ const PAGE_POLICY: Record<string, keyof typeof POLICIES> = {
   "sharing-lookup-notices": "sharing:queue",
   "sharing-legacy-register": "sharing:register",
   "exchange-escalations": "exchange:escalations",
+  "question-bank-questions": "question:read",
+  "question-bank-question": "question:read",
+  "question-bank-review": "question:review",
+  "question-bank-import": "bank:import",
+  "certificate-keys": "certificate-key:rotate",
 };
 
 describe("province-level pages: the menu offers them to the levels the server admits", () => {
   const byName = new Map<unknown, RouteRecordRaw>();
   before(async () => {
-    for (const r of [...(await routesOf("sharing")), ...(await routesOf("exchange"))]) byName.set(r.name, r);
+    for (const feature of ["sharing", "exchange", "question-bank", "certificates"] as const)
+      for (const r of await routesOf(feature)) byName.set(r.name, r);
   });
 
   for (const [page, policy] of Object.entries(PAGE_POLICY)) {
