@@ -27,12 +27,19 @@ if (steps.length === 0) {
 const children = new ChildSet();
 let interrupted = false;
 let running = "";
+let runningSince = performance.now();
+/** Each finished step's wall time: printed as the run goes and again when it is interrupted, so a
+ * run cut off by a time limit (a CI job's) says where its time went. */
+const finished: string[] = [];
+const seconds = (sinceMs: number) => `${Math.round((performance.now() - sinceMs) / 1000)} s`;
 exitOnInterrupt(
   (sig) => {
     interrupted = true;
     return children.stopAll(STOP_GRACE_MS, sig);
   },
-  (sig, code) => `${sig}: stopping the running step (${running}) and all it started, then exiting ${code}`,
+  (sig, code) =>
+    `${sig}: stopping the running step (${running}, running for ${seconds(runningSince)}; ` +
+    `finished before it: ${finished.join(", ") || "none"}) and all it started, then exiting ${code}`,
   STOP_GRACE_MS + 5_000,
 );
 
@@ -50,7 +57,11 @@ function runStep(step: string): Promise<number> {
 }
 
 for (const step of steps) {
+  runningSince = performance.now();
   const code = await runStep(step);
+  finished.push(`${step} ${seconds(runningSince)}`);
+  if (!interrupted)
+    process.stderr.write(`run-steps: ${step} ended (exit ${code}) after ${seconds(runningSince)}\n`);
   // Interrupted: the step ended because it was stopped; the interrupt's teardown waits for the
   // rest of the processes below it and then exits 128 + the signal.
   if (interrupted) await new Promise<never>(() => undefined);
