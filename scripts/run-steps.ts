@@ -39,7 +39,8 @@ exitOnInterrupt(
   },
   (sig, code) =>
     `${sig}: stopping the running step (${running}, running for ${seconds(runningSince)}; ` +
-    `finished before it: ${finished.join(", ") || "none"}) and all it started, then exiting ${code}`,
+    `finished before it: ${[process.env.ROADCERT_CI_PHASES, ...finished].filter(Boolean).join(", ") || "none"}) ` +
+    `and all it started, then exiting ${code}`,
   STOP_GRACE_MS + 5_000,
 );
 
