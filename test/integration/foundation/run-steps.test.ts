@@ -91,7 +91,7 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
 
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     it(`when npm alone is sent ${sig} during a step, then every process of the step stops, later steps do not run, and npm exits non-zero`, async () => {
-      await stepsPackage(dir, ["hold", "after"]);
+      await stepsPackage(dir, ["second", "hold", "after"]);
       const run = npmTest(dir);
       let pids: number[] = [];
       try {
@@ -103,7 +103,13 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
         // npm reports its script's end: the runner exits 128 + the signal number, npm non-zero.
         expect(code, run.output()).to.be.a("number").and.not.equal(0);
         expect(pids.filter(isRunning), "the step's processes left running").to.deep.equal([]);
-        expect(run.output()).to.include(`${sig}: stopping the running step (hold) and all it started`);
+        // The last line a cut-off log keeps says where the time went: the running step's time so
+        // far and each finished step's.
+        expect(run.output()).to.match(
+          new RegExp(
+            `${sig}: stopping the running step \\(hold, running for \\d+ s; finished before it: second \\d+ s\\) and all it started`,
+          ),
+        );
         expect(run.output()).not.to.include("AFTER RAN");
       } finally {
         for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL");
@@ -142,6 +148,7 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
     const code = await run.exited;
     expect(code, run.output()).to.equal(0);
     expect(run.output().match(/AFTER RAN|SECOND RAN/g)).to.deep.equal(["AFTER RAN", "SECOND RAN"]);
+    expect(run.output().match(/run-steps: \w+ ended \(exit 0\) after \d+ s/g)).to.have.length(2);
   });
 
   it("when a step names no script of the package, then npm says so, the later steps do not run and npm test fails", async () => {
