@@ -1,5 +1,6 @@
 import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from "bson";
 import { unsupported } from "./errors.js";
+import { noDigitNamedFields } from "./storage/array-facts.js";
 import { EMPTY_ARRAY_KEY, exactDouble, isPlainObject } from "./storage/values.js";
 
 /**
@@ -8,6 +9,9 @@ import { EMPTY_ARRAY_KEY, exactDouble, isPlainObject } from "./storage/values.js
  * query operators, where the engine's own order differs (it orders Binary by bytes alone, for one).
  */
 export function typeBracket(value: unknown): number {
+  // The kinds most compared (a save's ranges: seqs and deadlines) first; neither is any other.
+  if (typeof value === "number") return 3;
+  if (value instanceof Date) return 10;
   if (value === undefined) return 2;
   // An empty array's key (`undefined` on the server) sorts after MinKey and before null.
   if (value === EMPTY_ARRAY_KEY) return 1.5;
@@ -102,6 +106,49 @@ export function compareBson(a: unknown, b: unknown): number {
       return 0;
   }
 }
+
+/** `directOrder`: the general comparison must decide. */
+export const NOT_DIRECT = 2;
+/** `directOrder`: the path reaches no value (a null or scalar on the way), so nothing can match. */
+export const NOTHING = 3;
+
+/**
+ * The order of the one value `parts` reaches against `operand` (-1, 0 or 1), when both are
+ * numbers or both dates and the path runs through plain objects only (or, in a stored document,
+ * by index through an array no element of which has a digit-named field, which `comparable`
+ * reads at that index alone): what `comparable` would give as its only value and `compareBson`
+ * would answer for it, without building either (a save's filter has three such ranges per
+ * statement, issue 17); a NaN difference (∞ − ∞, an invalid date) gives 0, as in `compareBson`.
+ * `NOTHING` when the path ends at a null or a scalar before its last part (no value);
+ * `NOT_DIRECT` for anything else: any other array on the way or one at the end, another object,
+ * NaN on either side, a missing field, other types.
+ */
+export function directOrder(parts: string[], operand: unknown, doc: unknown, stored: boolean): number {
+  const isNumber = typeof operand === "number";
+  if (!(isNumber && !Number.isNaN(operand)) && !(operand instanceof Date)) return NOT_DIRECT;
+  let value = doc;
+  for (let i = 0; i < parts.length; i += 1) {
+    const part = parts[i] as string;
+    if (value === null || typeof value !== "object") return NOTHING;
+    if (Array.isArray(value)) {
+      if (!stored || i + 1 === parts.length || !DIGITS.test(part) || !noDigitNamedFields(value))
+        return NOT_DIRECT;
+      value = (value as unknown[])[Number(part)];
+      continue;
+    }
+    if (!isPlainObject(value)) return NOT_DIRECT;
+    value = value[part];
+  }
+  if (isNumber) {
+    if (typeof value !== "number" || Number.isNaN(value)) return NOT_DIRECT;
+    return sign(value - operand);
+  }
+  if (!(value instanceof Date)) return NOT_DIRECT;
+  return sign(value.getTime() - (operand as Date).getTime());
+}
+
+/** A path part `comparable` reads as an array index. */
+const DIGITS = /^\d+$/;
 
 interface CodeValue {
   code: string;

@@ -13,7 +13,7 @@ import { resolve } from "mingo/util";
 import { ADD_FIELDS_STAGES } from "./add-fields.js";
 import { expressionAtCommandTime, filterAtCommandTime, pipelineAtCommandTime } from "./command-time.js";
 import { bsonTypeName, parseTypeSet, TYPE_EXPRESSIONS, type TypeSet } from "./bson-types.js";
-import { compareBson, typeBracket } from "./bson-order.js";
+import { compareBson, directOrder, NOT_DIRECT, NOTHING, typeBracket } from "./bson-order.js";
 import { DATE_DIFFERENCE_EXPRESSIONS } from "./date-differences.js";
 import { EXPRESSION_COMPARISONS } from "./expression-compare.js";
 import { arraysAt, comparable } from "./comparable.js";
@@ -154,6 +154,8 @@ function rangeHolds(
     const values = comparable(doc, parts, 0, [], stored);
     return values.length === 0 || values.some((value) => value === null || value === undefined);
   }
+  const direct = directOrder(parts, operand, doc, stored);
+  if (direct !== NOT_DIRECT) return direct !== NOTHING && test(direct);
   const bracket = typeBracket(operand);
   const nanOperand = typeof operand === "number" && Number.isNaN(operand);
   return comparable(doc, parts, 0, [], stored).some((value) => {

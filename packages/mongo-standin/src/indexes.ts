@@ -47,7 +47,7 @@ const MEANINGFUL_OPTIONS = [
 export class Index {
   readonly spec: IndexSpec;
   readonly fields: string[];
-  /** Each field's path split at the dots, for `sameKeys`. */
+  /** Each field's path split at the dots. */
   private readonly paths: string[][];
   /** Per depth `d` (index `d - 1`): encoded key of the first `d` fields → ids holding it. */
   private readonly levels: Array<Map<string, Holders>>;
@@ -94,20 +94,6 @@ export class Index {
     return MEANINGFUL_OPTIONS.every(
       (option) => JSON.stringify(this.spec[option] ?? null) === JSON.stringify(other[option] ?? null),
     );
-  }
-
-  /**
-   * True when two versions of a document certainly hold the same keys of this index, so an update
-   * can leave the index alone: every field leads to the same value or the same (shared) object in
-   * both. An update copies only the objects on the paths it changes, so a save that touches no
-   * indexed field passes here without computing a key; removing and re-adding the unchanged keys
-   * of four indexes was a fifth of the stand-in's time per save. False when unsure (a partial
-   * index, whose filter may read any field, or a path that differs by object identity only): the
-   * caller then updates the index as before.
-   */
-  sameKeys(before: Doc, after: Doc): boolean {
-    if (this.partial) return false;
-    return this.paths.every((parts) => sameAt(before, after, parts));
   }
 
   /** The keys a document contributes, or none when a sparse/partial index leaves it out. */
@@ -322,8 +308,12 @@ export function idIndexSpec(): IndexSpec {
   return { v: 2, key: { _id: 1 }, name: "_id_" };
 }
 
-/** True when `parts` leads to the very same value in both documents (a shared object included). */
-function sameAt(a: unknown, b: unknown, parts: string[]): boolean {
+/**
+ * True when `parts` leads to the very same value in both documents (a shared object included):
+ * an update copies only the objects on the paths it changes, so an index whose paths all pass
+ * here keeps its keys (storage/key-upkeep.ts).
+ */
+export function sameAt(a: unknown, b: unknown, parts: string[]): boolean {
   let x = a;
   let y = b;
   for (const part of parts) {

@@ -301,6 +301,7 @@ export interface UpdateSpec {
  */
 export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc {
   let after: Doc;
+  const replacement = !Array.isArray(spec.update) && isReplacement(spec.update);
   if (Array.isArray(spec.update)) {
     for (const stage of spec.update) {
       const name = Object.keys(stage)[0] ?? "";
@@ -311,7 +312,7 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
     after = withPlainNumbers(
       engine(() => newAggregator(spec.update as Document[]).run<Doc>([deepClone(doc)]))[0] ?? {},
     );
-  } else if (isReplacement(spec.update)) {
+  } else if (replacement) {
     after = { ...deepClone(spec.update) };
     if (doc._id !== undefined && after._id === undefined) after = { _id: doc._id, ...after };
   } else {
@@ -332,11 +333,7 @@ export function applyUpdate(doc: Doc, spec: UpdateSpec, inserting: boolean): Doc
     );
   }
   // Only an operator update is bounded from its own text; a replacement or pipeline is measured.
-  checkUpdatedSize(
-    after,
-    doc,
-    Array.isArray(spec.update) || isReplacement(spec.update) ? undefined : spec.update,
-  );
+  checkUpdatedSize(after, doc, Array.isArray(spec.update) || replacement ? undefined : spec.update);
   return after;
 }
 

@@ -3,6 +3,7 @@ import { CommandError } from "../errors.js";
 import { Index, idIndexSpec, type IndexSpec } from "../indexes.js";
 import { decodeStored, encodeExact } from "./encoded.js";
 import { isIndexable, mayBeInRange, planFor, type IndexPlan } from "./index-plans.js";
+import { KeyUpkeep } from "./key-upkeep.js";
 import { dateOfKey, valueKey, type Doc } from "./values.js";
 
 /**
@@ -56,6 +57,14 @@ export class Collection {
   private live = 0;
   /** Where `encodeCold` goes on (a Map iterator sees entries added after it was made). */
   private coldCursor: Iterator<Version[]> | null = null;
+  /** What a change keeping a document's keys may skip (key-upkeep.ts). */
+  private readonly keys = new KeyUpkeep({
+    version: (id) => {
+      const chain = this.versions.get(id);
+      return chain?.[chain.length - 1];
+    },
+    peek: (id) => this.peek(id),
+  });
 
   constructor(ns: string, options: Document = {}) {
     this.ns = ns;
@@ -166,27 +175,21 @@ export class Collection {
 
   /** The error building any index's keys for the changed documents raises, if any (`Index.keyError`). */
   checkKeys(changes: Change[]): CommandError | null {
-    for (const index of this.indexes) {
-      for (const change of changes) {
-        const error = change.doc ? index.keyError(change.doc) : null;
-        if (error) return error;
-      }
-    }
-    return null;
+    return this.keys.checkKeys(this.indexes, changes);
   }
 
   /** The unique-index violation `changes` would cause against the current state, if any. */
   checkUnique(changes: Change[]): CommandError | null {
     const touched = new Set(changes.map((change) => change.id));
-    for (const index of this.indexes) {
+    for (let position = 0; position < this.indexes.length; position += 1) {
+      const index = this.indexes[position] as Index;
       if (!index.unique) continue;
       const claimed = new Map<string, string>();
       for (const change of changes) {
         if (!change.doc) continue;
         // A lone change keeping its document's keys cannot take another document's (a save
         // changes no indexed field). In a batch its keys must still be claimed against the others.
-        const previous = changes.length === 1 ? this.peek(change.id) : null;
-        if (previous && index.sameKeys(previous, change.doc)) continue;
+        if (changes.length === 1 && this.keys.loneChange(this.indexes, change).same[position]) continue;
         for (const { key, values } of index.keysFor(change.doc)) {
           const other = claimed.get(key);
           if (other !== undefined && other !== change.id) return index.duplicateError(this.ns, values);
@@ -206,9 +209,17 @@ export class Collection {
    */
   apply(changes: Change[], at: number, oldestSnapshot: number | null): void {
     for (const change of changes) {
-      const previous = this.peek(change.id);
-      for (const index of this.indexes) {
-        if (previous && change.doc && index.sameKeys(previous, change.doc)) continue;
+      // The lone change checked just before, when it still is one: its keys are compared once.
+      const lone = this.keys.current(this.indexes, change);
+      const previous = lone ? lone.previous : this.peek(change.id);
+      for (let position = 0; position < this.indexes.length; position += 1) {
+        const index = this.indexes[position] as Index;
+        const same = lone
+          ? lone.same[position] === true
+          : previous !== null &&
+            change.doc !== null &&
+            this.keys.sameKeys(this.indexes, position, previous, change.doc);
+        if (same) continue;
         if (previous) index.remove(change.id, previous);
         if (change.doc) index.add(change.id, change.doc);
       }
@@ -221,6 +232,7 @@ export class Collection {
       if (oldestSnapshot !== null) this.recent.push({ at, id: change.id });
     }
     if (changes.length > 0) this.lastWrite = at;
+    this.keys.applied(changes);
     this.trimRecent(oldestSnapshot);
   }
 
@@ -290,6 +302,7 @@ export class Collection {
     }
     for (const [id, doc] of this.current()) index.add(id, doc);
     this.indexes.push(index);
+    this.keys.indexAdded(checkKeys);
   }
 
   /**

@@ -49,8 +49,12 @@ interface OperatorUpdate {
 }
 
 const KNOWN = new Set([...Object.keys(OPERATORS), "$rename"]);
-/** Operators that put a new array rather than change the one they find (operators.ts). */
-const BUILDS_NEW_ARRAY = new Set(["$push", "$pull", "$pullAll"]);
+/**
+ * Operators that never change the value they find at the path's end: `$push`, `$pull` and
+ * `$pullAll` put a new array (operators.ts), `$set` and `$setOnInsert` put their argument, and
+ * `$min`/`$max` put theirs or keep the value as it is. The value there need not be copied first.
+ */
+const KEEPS_FOUND_VALUE = new Set(["$push", "$pull", "$pullAll", "$set", "$setOnInsert", "$min", "$max"]);
 
 function unknownModifier(op: string): CommandError {
   return new CommandError(
@@ -96,8 +100,9 @@ export function applyOperators(doc: Doc, spec: OperatorUpdate): Doc {
     const create = !NON_CREATING.has(step.op);
     // `$push`, `$pull` and `$pullAll` never change the array they find (operators.ts): copying it
     // first would copy every save's event log twice, once here and again when the appended element
-    // outgrew the copy, and its `seen` list when nothing was pulled from it.
-    const location = locate(after, step.parts, create, owned, !BUILDS_NEW_ARRAY.has(step.op));
+    // outgrew the copy, and its `seen` list when nothing was pulled from it. `$set` replaced the
+    // copy of the answer it saved (KEEPS_FOUND_VALUE).
+    const location = locate(after, step.parts, create, owned, !KEEPS_FOUND_VALUE.has(step.op));
     if (!location) continue;
     const operator = OPERATORS[step.op];
     if (!operator) throw unknownModifier(step.op);
