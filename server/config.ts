@@ -89,6 +89,7 @@ const Env = z
     /**
      * Staff logins in progress at once per instance, two of them checking their password (scrypt)
      * and the rest waiting; past it a login is answered 503 `login_busy` (server/auth/password-gate.ts).
+     * Password changes, admins' resets and new accounts hash within the same bound.
      */
     LOGIN_PASSWORD_CHECKS_MAX: envInt(1, 1000).default(8),
     /**

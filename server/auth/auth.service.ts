@@ -36,7 +36,8 @@ export interface AuthServiceOptions {
   verifyPassword?: (password: string, stored: string) => Promise<boolean>;
   /**
    * Staff logins in progress at once in this service, two of them checking their password
-   * (password-gate.ts; config LOGIN_PASSWORD_CHECKS_MAX); past it a login is refused `login_busy`.
+   * (password-gate.ts; config LOGIN_PASSWORD_CHECKS_MAX); past it a login is refused `login_busy`,
+   * and so is every other request that hashes a password (a change, an admin's reset or new account).
    * Default 8.
    */
   maxPasswordChecks?: number;
@@ -163,6 +164,7 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
     candidates: options.candidates,
     audit,
     throttle,
+    passwordGate,
   });
 
   /** The current AuthUser of a staff id, or null when the account is gone or inactive. */
@@ -201,7 +203,9 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
      * included, which must still exist (a reset or logout meanwhile ended it: 401); the caller
      * renews it as the returned user, whose credential epoch is the change's. Returns the other
      * logins that ended. `from` is the request's address: the check counts under the login's locks
-     * (`staffAttempt`), so guesses here and at the login page add up where they come from.
+     * (`staffAttempt`), so guesses here and at the login page add up where they come from. Its
+     * scrypts take a place among the logins' (password-gate.ts): past the bound it is refused
+     * `login_busy` as a login is.
      */
     async changeOwnPassword(
       actor: AuthUser,
@@ -215,16 +219,20 @@ export function createAuthService(conn: Connection, options: AuthServiceOptions)
         : null;
       if (!user || user.active === false) throw invalidCredentials();
       assertNotCommon(newPassword);
-      const attempt = await staffAttempt(user.username, from.ip);
-      if (!(await verify(currentPassword, user.passwordHash))) {
-        await attempt.failed();
-        throw errors.badRequest("wrong_password", "当前密码不正确");
-      }
-      await attempt.succeeded();
-      // A "change" to the same password would clear a reset's flag and leave the admin's password.
-      if (newPassword === currentPassword)
-        throw errors.badRequest("password_unchanged", "新密码不能与当前密码相同");
-      const passwordHash = await hashPassword(newPassword);
+      // Both scrypts under the logins' bound (password-gate.ts), admitted before the guess is
+      // counted: a change refused busy tried no password and touched nothing.
+      const passwordHash = await passwordGate.admit(async (check) => {
+        const attempt = await staffAttempt(user.username, from.ip);
+        if (!(await check(() => verify(currentPassword, user.passwordHash)))) {
+          await attempt.failed();
+          throw errors.badRequest("wrong_password", "当前密码不正确");
+        }
+        await attempt.succeeded();
+        // A "change" to the same password would clear a reset's flag and leave the admin's password.
+        if (newPassword === currentPassword)
+          throw errors.badRequest("password_unchanged", "新密码不能与当前密码相同");
+        return check(() => hashPassword(newPassword));
+      });
       return audit.transaction(async (session) => {
         const changed = (await Users.findOneAndUpdate(
           { _id: user._id, passwordHash: user.passwordHash, active: { $ne: false } },

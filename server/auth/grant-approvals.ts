@@ -34,6 +34,7 @@ import {
   unusablePasswordHash,
   type StoredGrant,
 } from "./grant-requests.js";
+import type { PasswordGate } from "./password-gate.js";
 import { endStaffLogins } from "./session.js";
 import { staffUserModel, type StaffUserDoc } from "./user.model.js";
 
@@ -72,6 +73,8 @@ interface Deps {
   holdActingAdmin: (actor: AuthUser, session: ClientSession) => Promise<void>;
   assertRolesAllowed: (roles: readonly StaffRole[]) => void;
   toDto: (u: StaffUserDoc & { _id: Types.ObjectId }) => StaffUserDto;
+  /** The bound on password checks at once (password-gate.ts), which ending a password's hash takes a place in. */
+  passwordGate: PasswordGate;
 }
 
 /** Approving or rejecting an account's pending grant. */
@@ -207,7 +210,7 @@ export function createGrantDecisions(conn: Connection, deps: Deps) {
     if (decision === "approve" && grant.reEnable) changes.active = details.active = true;
     const endsCurrent = decision === "approve" && endsPassword(grant);
     if (endsCurrent) changes.passwordEnded = details.passwordEnded = true;
-    const unusable = endsCurrent ? await unusablePasswordHash() : null;
+    const unusable = endsCurrent ? await deps.passwordGate.run(unusablePasswordHash) : null;
     const written = await audit.transaction(async (session) => {
       await deps.holdActingAdmin(actor, session);
       if (decision === "approve") await holdRequester(grant, session);

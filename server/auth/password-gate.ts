@@ -20,6 +20,10 @@ export type CheckPassword = <R>(check: () => Promise<R>) => Promise<R>;
  * libuv thread hashing. Past the bound a login is refused `login_busy` at once, never queued
  * without end, and before anything of its name is read or counted: the refusal is alike for
  * every name, and counts toward no lockout (its password was never tried).
+ *
+ * Every other scrypt on a request (a password change's check and new hash, an admin's reset, a new
+ * account's hash, a grant that ends a password) takes a place the same way, and is refused alike:
+ * bounded only at the login, a burst of password changes was scrypt work without bound.
  */
 export function createPasswordGate(places: number) {
   const running = Math.max(1, Math.min(RUNNING, places));
@@ -40,17 +44,21 @@ export function createPasswordGate(places: number) {
     }
   };
 
+  /** Admits one login to run `login` (given `check` for its password), or throws `login_busy`. */
+  async function admit<T>(login: (check: CheckPassword) => Promise<T>): Promise<T> {
+    if (admitted >= places) throw loginBusy();
+    admitted++;
+    try {
+      return await login(check);
+    } finally {
+      admitted--;
+    }
+  }
+
   return {
-    /** Admits one login to run `login` (given `check` for its password), or throws `login_busy`. */
-    async admit<T>(login: (check: CheckPassword) => Promise<T>): Promise<T> {
-      if (admitted >= places) throw loginBusy();
-      admitted++;
-      try {
-        return await login(check);
-      } finally {
-        admitted--;
-      }
-    },
+    admit,
+    /** Runs password work outside a login (one or more hashes in turn) under the same bound, or throws `login_busy`. */
+    run: <R>(work: () => Promise<R>): Promise<R> => admit((c) => c(work)),
   };
 }
 export type PasswordGate = ReturnType<typeof createPasswordGate>;

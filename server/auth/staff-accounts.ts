@@ -46,6 +46,7 @@ import {
 import type { LoginThrottle } from "./login-throttle.js";
 import { holdAddedRoles } from "./role-replacement.js";
 import { hashPassword } from "./password.js";
+import type { CheckPassword, PasswordGate } from "./password-gate.js";
 import { endStaffLogins } from "./session.js";
 import { staffUserModel } from "./user.model.js";
 
@@ -67,12 +68,14 @@ export interface StaffAccountsDeps {
   audit: AuditLog;
   /** The login lockouts: the list shows them, and an admin's unlock or password reset lifts them. */
   throttle: LoginThrottle;
+  /** The logins' bound on scrypts at once (password-gate.ts): an admin's hashes take a place too. */
+  passwordGate: PasswordGate;
 }
 
 /** Creating, listing and editing staff accounts (the auth service's user administration). */
 export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
   const Users = staffUserModel(conn);
-  const { audit, throttle } = deps;
+  const { audit, throttle, passwordGate } = deps;
   const allowedRoles: readonly StaffRole[] = deps.provinceCode ? PROVINCE_STAFF_ROLES : HUB_STAFF_ROLES;
 
   function assertRolesAllowed(roles: readonly StaffRole[]): void {
@@ -100,10 +103,17 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     assertRolesFitDivision(body);
     assertNotCommon(body.password);
     const centre = await assertProctorBinding(actor, body);
-    const passwordHash = await hashPassword(body.password);
     // A privileged account an admin makes waits for a second admin (grant-approvals.ts): until
     // then its password is not the one the admin chose. Seeded accounts (no actor) do not wait.
     const privileged = actor ? privilegedOf(body.roles) : [];
+    const hashes = async (check: CheckPassword) => ({
+      passwordHash: await check(() => hashPassword(body.password)),
+      unusable: privileged.length > 0 ? await check(unusablePasswordHash) : null,
+    });
+    // Seeding (no acting admin) is no request: it hashes outside the bound.
+    const { passwordHash, unusable } = actor
+      ? await passwordGate.admit(hashes)
+      : await hashes((run) => run());
     const grant =
       actor && privileged.length > 0
         ? requestedGrant(actor, {
@@ -116,7 +126,7 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     const fields = {
       username: body.username.toLowerCase(),
       displayName: body.displayName,
-      passwordHash: grant ? await unusablePasswordHash() : passwordHash,
+      passwordHash: unusable ?? passwordHash,
       passwordUnusable: grant !== null,
       pendingGrant: grant,
       roles: body.roles,
@@ -181,7 +191,13 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       throw errors.forbidden("您的管理员账号已被停用或变更，本次修改未执行", "actor_not_admin");
   }
 
-  const grants = createGrantDecisions(conn, { audit, holdActingAdmin, assertRolesAllowed, toDto });
+  const grants = createGrantDecisions(conn, {
+    audit,
+    holdActingAdmin,
+    assertRolesAllowed,
+    toDto,
+    passwordGate,
+  });
 
   /** Creates a staff user without an acting admin (seed scripts, test helpers, first admin). */
   function bootstrapUser(body: CreateUserBody): Promise<StaffUserDto> {
@@ -321,11 +337,10 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
       // approves; the old one ends now all the same (below). Roles still waiting count: the grant
       // would make the account privileged. The admin knows it: the owner must change it first.
       const waiting = user.pendingGrant?.roles ?? [];
-      const reset = await adminPasswordReset(
-        user,
-        body.password,
-        privilegedOf([...account.roles, ...grantRoles, ...waiting]).length > 0,
-        body.compromised === true,
+      const { password } = body;
+      const privileged = privilegedOf([...account.roles, ...grantRoles, ...waiting]).length > 0;
+      const reset = await passwordGate.run(() =>
+        adminPasswordReset(user, password, privileged, body.compromised === true),
       );
       user.set(reset.set);
       ({ grantPassword, previousPassword } = reset);
