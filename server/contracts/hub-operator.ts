@@ -65,33 +65,43 @@ export interface HomeContestDto {
   reason: string | null;
 }
 
-/** The operator's filter of the contest list. */
-export const HomeContestQuery = z
-  .strictObject({
-    state: HomeContestState.default("open"),
-    limit: wholeNumber(1, 200).default(50),
-    /** One claimant province's contests. */
-    claimant: ProvinceCode.optional(),
-    /** One practitioner's contests. */
-    idNumber: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(/^\d{17}[\dX]$/, "须为 18 位身份证号码")
-      .optional(),
-    /** The next page: contests last refused before this time (the last row's `lastAt`). */
-    beforeLastAt: z.iso.datetime({ offset: true, message: "须为 ISO 8601 时间" }).optional(),
-    /**
-     * With `beforeLastAt`, the last row's `contestId`: the contests one batch raised share one refusal
-     * time, so a page ending among them lost the rest to a time cursor alone.
-     */
-    beforeContestId: z.uuid().optional(),
-  })
-  .refine((q) => !q.beforeContestId || q.beforeLastAt, {
-    path: ["beforeContestId"],
-    message: "须与 beforeLastAt 一同给出",
-  });
+/**
+ * Where the next page of the contest list starts: the `next` the previous page answered, the last
+ * row's refusal time and id (`<time ISO>~<contestId>`, see `newestPage`). The contests one batch
+ * raised share one refusal time, so a cursor of the time alone lost the rest of the batch.
+ */
+const TimeUuidCursor = z
+  .string()
+  .max(64)
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    "不是本列表给出的翻页位置",
+  );
+
+/** The operator's filter of the contest list, newest refusal first, a page at a time. */
+export const HomeContestQuery = z.strictObject({
+  state: HomeContestState.default("open"),
+  limit: wholeNumber(1, 200).default(50),
+  /** One claimant province's contests. */
+  claimant: ProvinceCode.optional(),
+  /** One practitioner's contests. */
+  idNumber: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^\d{17}[\dX]$/, "须为 18 位身份证号码")
+    .optional(),
+  /** Where the next page starts: the `next` the previous page answered. */
+  before: TimeUuidCursor.optional(),
+});
 export type HomeContestQuery = z.infer<typeof HomeContestQuery>;
+
+/** GET /api/hub/home-contests: one page, how many match in all, and where the next page starts (or null). */
+export interface HomeContestListDto {
+  contests: HomeContestDto[];
+  total: number;
+  next: string | null;
+}
 
 /** The operator's reassignment of a contested home: why, as the audit log keeps it. */
 export const ReassignHomeBody = z.strictObject({

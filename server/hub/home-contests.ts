@@ -5,10 +5,12 @@ import type { QualificationRecord } from "../contracts/hub-collection.js";
 import type {
   DismissContestBody,
   HomeContestDto,
+  HomeContestListDto,
   HomeContestQuery,
   ReassignHomeBody,
 } from "../contracts/hub-operator.js";
 import { AppError, errors } from "../lib/errors.js";
+import { newestPage } from "../lib/mongo.js";
 import { createHubExchangePort } from "./exchange-port.js";
 import { hubModels, type HomeContestDoc, type HubModels } from "./hub.models.js";
 import { holdNodeForWrite } from "./node.model.js";
@@ -169,25 +171,31 @@ export function createHomeContestService(conn: Connection, deps: { audit: AuditL
 
   return {
     /**
-     * Contests newest first (open ones by default), each saying whether its pointer changed since;
-     * of one claimant or person when asked, paged back by `beforeLastAt` (and `beforeContestId`).
+     * A page of contests newest first (open ones by default), each saying whether its pointer changed
+     * since; of one claimant or person when asked; how many match, and where the next page starts
+     * (the last row's refusal time and id: the contests one batch raised share the time). A page
+     * knows it is the last by reading one row more, not by being short: a page built from a full
+     * page's last row offered exactly fifty contests a next page that held nothing.
      */
-    async list(query: HomeContestQuery): Promise<HomeContestDto[]> {
-      const rows = await m.HomeContests.find({
+    async list(query: HomeContestQuery): Promise<HomeContestListDto> {
+      const filter = {
         state: query.state,
         ...(query.claimant ? { claimant: query.claimant } : {}),
         ...(query.idNumber ? { idNumber: query.idNumber } : {}),
-        ...before(query),
-      })
-        .sort({ lastAt: -1, contestId: -1 })
-        .limit(query.limit)
-        .lean();
+      };
+      const { rows, total, next } = await newestPage(
+        m.HomeContests,
+        filter,
+        { time: "lastAt", tie: "contestId" },
+        query.before,
+        query.limit,
+      );
       const pointers = await m.Pointers.find(
         { idNumber: { $in: rows.map((r) => r.idNumber) } },
         { idNumber: 1, version: 1, homeProvince: 1 },
       ).lean();
       const byId = new Map(pointers.map((p) => [p.idNumber, p]));
-      return rows.map((r) => toDto(r, byId.get(r.idNumber) ?? null));
+      return { contests: rows.map((r) => toDto(r, byId.get(r.idNumber) ?? null)), total, next };
     },
 
     /**
@@ -293,18 +301,6 @@ export function createHomeContestService(conn: Connection, deps: { audit: AuditL
   };
 }
 export type HomeContestService = ReturnType<typeof createHomeContestService>;
-
-/**
- * The rows after the cursor in the list's order (lastAt, then contestId, both descending). The
- * contests one round records share its arrival time, so the time alone skipped the rest of a batch's
- * contests at a page's end; a cursor of the time alone (clients before the id) still reads as it did.
- */
-function before(query: HomeContestQuery) {
-  if (!query.beforeLastAt) return {};
-  const at = new Date(query.beforeLastAt);
-  if (!query.beforeContestId) return { lastAt: { $lt: at } };
-  return { $or: [{ lastAt: { $lt: at } }, { lastAt: at, contestId: { $lt: query.beforeContestId } }] };
-}
 
 function actorName(actor: Actor): string {
   if (!actor) return "";

@@ -1,6 +1,10 @@
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import type { CollectionReceipt, HomeContestDto, QualificationRecord } from "../../server/contracts/hub.js";
+import type {
+  CollectionReceipt,
+  HomeContestListDto,
+  QualificationRecord,
+} from "../../server/contracts/hub.js";
 import { createStaff } from "../helpers/auth.js";
 import { launchBrowser, loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { ensureClientBuilt } from "../helpers/client-build.js";
@@ -88,8 +92,8 @@ describe("hub operator's 主管省份争议 page (browser)", function () {
       await loginThroughForm(page, login.username, login.password);
       const listed = (await (
         await page.request.get("/api/hub/home-contests?state=open")
-      ).json()) as HomeContestDto[];
-      const contest = listed.find((c) => c.idNumber === idNumber);
+      ).json()) as HomeContestListDto;
+      const contest = listed.contests.find((c) => c.idNumber === idNumber);
       if (!contest) throw new Error("the contest is not listed by the server");
       await page.goto("/hub/home-contests");
       const row = page.locator('[data-test="hub-home-contests"] .el-table__row', { hasText: "周滞留" });

@@ -1,12 +1,7 @@
 import { expect } from "chai";
-import type { HomeContestDto } from "../../../server/contracts/hub.js";
+import type { HomeContestListDto } from "../../../server/contracts/hub.js";
 import { useTestDatabase } from "../../helpers/database.js";
-import {
-  aCertificateRecord,
-  aNewIdNumber,
-  useHubWithProvinces,
-  type RegisteredProvince,
-} from "./support.js";
+import { aCertificateRecord, aNewIdNumber, useHubWithProvinces, type RegisteredProvince } from "./support.js";
 
 /**
  * Between the home deleting a practitioner's last record (a correction) and adding it again in a
@@ -25,7 +20,9 @@ describe("hub: a deleted practitioner's home during the grace period", function 
   async function deletedByJiangsu(idNumber: string) {
     const cert = aCertificateRecord({ idNumber });
     expect(await publish(net.jiangsu, cert)).to.include({ outcome: "accepted" });
-    expect(await publish(net.jiangsu, { ...cert, version: 2, operation: "delete", state: "invalid" })).to.include({
+    expect(
+      await publish(net.jiangsu, { ...cert, version: 2, operation: "delete", state: "invalid" }),
+    ).to.include({
       outcome: "accepted",
     });
     expect(await pointer(idNumber)).to.include({ live: false, homeProvince: "320000" });
@@ -41,8 +38,12 @@ describe("hub: a deleted practitioner's home during the grace period", function 
     const refused = await publish(net.guangdong, gdCertificate(idNumber));
     expect(refused?.reasons[0]?.code).to.equal("home_contested");
     expect(await pointer(idNumber)).to.include({ homeProvince: "320000", live: false });
-    const contests = (await net.operator.agent.get("/api/hub/home-contests")).body as HomeContestDto[];
-    expect(contests.find((c) => c.idNumber === idNumber)).to.include({ claimant: "440000", homeProvince: "320000" });
+    const contests = ((await net.operator.agent.get("/api/hub/home-contests")).body as HomeContestListDto)
+      .contests;
+    expect(contests.find((c) => c.idNumber === idNumber)).to.include({
+      claimant: "440000",
+      homeProvince: "320000",
+    });
 
     const readded = { ...aCertificateRecord({ idNumber }), recordId: `cert-fixed:${idNumber}` };
     expect(await publish(net.jiangsu, readded)).to.include({ outcome: "accepted" });
@@ -53,7 +54,8 @@ describe("hub: a deleted practitioner's home during the grace period", function 
     const idNumber = aNewIdNumber();
     await deletedByJiangsu(idNumber);
     await publish(net.guangdong, gdCertificate(idNumber));
-    const contests = (await net.operator.agent.get("/api/hub/home-contests")).body as HomeContestDto[];
+    const contests = ((await net.operator.agent.get("/api/hub/home-contests")).body as HomeContestListDto)
+      .contests;
     const contest = contests.find((c) => c.idNumber === idNumber);
     const res = await net.operator.agent
       .post(`/api/hub/home-contests/${contest!.contestId}/reassign`)

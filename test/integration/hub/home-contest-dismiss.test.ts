@@ -1,5 +1,9 @@
 import { expect } from "chai";
-import type { HomeContestDto, QualificationRecord } from "../../../server/contracts/hub.js";
+import type {
+  HomeContestDto,
+  HomeContestListDto,
+  QualificationRecord,
+} from "../../../server/contracts/hub.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import {
   aCancelledCertificateRecord,
@@ -39,7 +43,7 @@ describe("hub: dismissing a contested home", function () {
   const list = async (query: string) => {
     const res = await net.operator.agent.get(`/api/hub/home-contests?${query}`);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body as HomeContestDto[];
+    return (res.body as HomeContestListDto).contests;
   };
   const dismiss = (contestId: string, body: unknown) =>
     net.operator.agent.post(`/api/hub/home-contests/${contestId}/dismiss`).send(body as object);

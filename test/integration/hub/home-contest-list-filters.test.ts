@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { HomeContestDto, QualificationRecord } from "../../../server/contracts/hub.js";
+import type { HomeContestListDto, QualificationRecord } from "../../../server/contracts/hub.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import {
   aCertificateRecord,
@@ -11,7 +11,7 @@ import {
 
 /**
  * The operator's contest list finds one claimant's or one person's contests, and pages back by the
- * last refusal's time: fifty newest alone hid every older open contest.
+ * cursor each page answers (`next` → `before`): fifty newest alone hid every older open contest.
  */
 describe("hub: the home contest list's filters and cursor", function () {
   this.timeout(60_000);
@@ -35,30 +35,30 @@ describe("hub: the home contest list's filters and cursor", function () {
   const list = async (query: string) => {
     const res = await net.operator.agent.get(`/api/hub/home-contests?${query}`);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body as HomeContestDto[];
+    return res.body as HomeContestListDto;
   };
 
   it("when the operator filters by claimant or ID number, then only those contests are listed", async () => {
     const a = await aContest(net.guangdong, "440000");
     const b = await aContest(net.hainan, "460000");
-    const byClaimant = await list("claimant=460000");
+    const byClaimant = (await list("claimant=460000")).contests;
     expect(byClaimant.map((c) => c.idNumber))
       .to.include(b)
       .and.not.include(a);
     expect(byClaimant.every((c) => c.claimant === "460000")).to.equal(true);
-    expect((await list(`idNumber=${a}`)).map((c) => c.idNumber)).to.deep.equal([a]);
+    expect((await list(`idNumber=${a}`)).contests.map((c) => c.idNumber)).to.deep.equal([a]);
   });
 
-  it("when the operator pages with beforeLastAt, then the next page holds the older contests only", async () => {
+  it("when the operator pages with the cursor a page answered, then the next page holds the older contests only", async () => {
     const older = await aContest(net.guangdong, "440000");
     const newer = await aContest(net.guangdong, "440000");
     const first = await list("claimant=440000&limit=1");
-    expect(first.map((c) => c.idNumber)).to.deep.equal([newer]);
-    const next = await list(`claimant=440000&limit=1&beforeLastAt=${encodeURIComponent(first[0]!.lastAt)}`);
-    expect(next.map((c) => c.idNumber)).to.deep.equal([older]);
+    expect(first.contests.map((c) => c.idNumber)).to.deep.equal([newer]);
+    const next = await list(`claimant=440000&limit=1&before=${encodeURIComponent(first.next ?? "")}`);
+    expect(next.contests.map((c) => c.idNumber)).to.deep.equal([older]);
   });
 
-  it("when one batch raised several contests (one refusal time), then paging with the last row's time and id lists each once", async () => {
+  it("when one batch raised several contests (one refusal time), then paging with the cursors lists each once", async () => {
     const people = [aNewIdNumber(), aNewIdNumber(), aNewIdNumber()];
     await net.publish(net.jiangsu, people.map(aCancelledCertificate));
     const refused = await net.publish(
@@ -73,25 +73,26 @@ describe("hub: the home contest list's filters and cursor", function () {
     const seen: string[] = [];
     let query = "claimant=460000&limit=1";
     for (let page = 0; page < 5; page++) {
-      const rows = await list(query);
-      const last = rows.at(-1);
-      if (!last) break;
-      seen.push(...rows.map((c) => c.idNumber));
-      query = `claimant=460000&limit=1&beforeLastAt=${encodeURIComponent(last.lastAt)}&beforeContestId=${last.contestId}`;
+      const { contests, next } = await list(query);
+      seen.push(...contests.map((c) => c.idNumber));
+      if (!next) break;
+      query = `claimant=460000&limit=1&before=${encodeURIComponent(next)}`;
     }
     expect(seen.filter((id) => people.includes(id)).sort()).to.deep.equal([...people].sort());
     expect(new Set(seen).size).to.equal(seen.length);
   });
 
-  it("when the id cursor comes without the time cursor, then the list is refused 400", async () => {
+  it("when the cursor is a time alone, not one a page answered, then the list is refused validation_failed", async () => {
     const res = await net.operator.agent.get(
-      "/api/hub/home-contests?beforeContestId=00000000-0000-4000-8000-000000000000",
+      `/api/hub/home-contests?before=${encodeURIComponent("2026-01-01T00:00:00.000Z")}`,
     );
-    expect(res.status).to.equal(400);
+    expect([res.status, res.body.error?.code]).to.deep.equal([400, "validation_failed"]);
   });
 
-  it("when the cursor is not a time, then the list is refused validation_failed", async () => {
-    const res = await net.operator.agent.get("/api/hub/home-contests?beforeLastAt=yesterday");
-    expect(res.status).to.equal(400);
+  it("when the former time and id parameters are sent, then the list is refused validation_failed", async () => {
+    const res = await net.operator.agent.get(
+      "/api/hub/home-contests?beforeLastAt=2026-01-01T00%3A00%3A00.000Z&beforeContestId=00000000-0000-4000-8000-000000000000",
+    );
+    expect([res.status, res.body.error?.code]).to.deep.equal([400, "validation_failed"]);
   });
 });

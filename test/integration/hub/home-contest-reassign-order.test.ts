@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { HomeContestDto, QualificationRecord } from "../../../server/contracts/hub.js";
+import type { HomeContestListDto, QualificationRecord } from "../../../server/contracts/hub.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import {
   aCertificateRecord,
@@ -41,7 +41,7 @@ describe("hub: reassigning a contested home", function () {
       "home_contested",
     );
     const res = await net.operator.agent.get("/api/hub/home-contests?state=open");
-    const contest = (res.body as HomeContestDto[]).find((c) => c.idNumber === idNumber);
+    const contest = (res.body as HomeContestListDto).contests.find((c) => c.idNumber === idNumber);
     if (!contest) throw new Error("no contest");
     return { idNumber, contestId: contest.contestId };
   }
@@ -72,7 +72,7 @@ describe("hub: reassigning a contested home", function () {
       expect(res.body.error?.message).to.match(/[\u4e00-\u9fff]/);
       expect(await net.pointer(idNumber)).to.include({ homeProvince: "320000" });
       const open = await net.operator.agent.get("/api/hub/home-contests?state=open");
-      expect((open.body as HomeContestDto[]).find((c) => c.contestId === contestId)).to.include({
+      expect((open.body as HomeContestListDto).contests.find((c) => c.contestId === contestId)).to.include({
         state: "open",
       });
       expect(

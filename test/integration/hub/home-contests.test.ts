@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { HomeContestDto, QualificationRecord } from "../../../server/contracts/hub.js";
+import type { HomeContestListDto, QualificationRecord } from "../../../server/contracts/hub.js";
 import { useTestDatabase } from "../../helpers/database.js";
 import {
   aCertificateRecord,
@@ -30,7 +30,7 @@ describe("hub: contested home provinces", function () {
   const contests = async (state = "open") => {
     const res = await net.operator.agent.get(`/api/hub/home-contests?state=${state}`);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body as HomeContestDto[];
+    return (res.body as HomeContestListDto).contests;
   };
   const contestOf = async (idNumber: string) => (await contests()).find((c) => c.idNumber === idNumber);
 

@@ -1,6 +1,7 @@
 import type {
   DismissContestBody,
   HomeContestDto,
+  HomeContestListDto,
   HomeContestQuery,
   MessageLogEntryDto,
   RegisterNodeBody,
@@ -21,10 +22,12 @@ export const hubApi = {
     api.get<{ ok: boolean; checked: number; brokenAt: number | null }>("/api/hub/messages/verify"),
   rejections: (query: { province?: string }) =>
     api.get<RejectionEntryDto[]>("/api/hub/rejections", { query }),
-  /** A page of contests, newest refusal first; the next page from the last row's `lastAt` and `contestId`. */
-  /** A page of contests (the page shows a failure of the first itself: `notify: false`). */
+  /**
+   * A page of contests, newest refusal first, with the next page's cursor (`next` → `before`); the
+   * page shows a failure of the first itself (`notify: false`).
+   */
   homeContests: (query: Sent<typeof HomeContestQuery>, options?: { notify?: boolean }) =>
-    api.get<HomeContestDto[]>("/api/hub/home-contests", { query, ...options }),
+    api.get<HomeContestListDto>("/api/hub/home-contests", { query, ...options }),
   reassignHome: (contestId: string, reason: string) =>
     api.post<HomeContestDto>(`/api/hub/home-contests/${contestId}/reassign`, { reason }),
   dismissContest: (contestId: string, body: Sent<typeof DismissContestBody>) =>
