@@ -29,7 +29,7 @@ export function questionBankFeature(
     service,
     // The content hashes of versions written before they existed or by an earlier generation of
     // the hash (content-hash.ts; an import's question_exists check reads them); after the first
-    // start it finds nothing to do.
+    // completed backfill a start is one lookup of its marker (content-backfill.ts).
     async start() {
       const hashed = await backfillContentHashes(ctx.conn);
       if (hashed) ctx.logger.info({ hashed }, "question content hashes backfilled");
