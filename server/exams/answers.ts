@@ -2,7 +2,7 @@ import type { mongo } from "mongoose";
 import type { CandidateAttemptDto, SaveAckDto } from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
 import { assertChoiceFits } from "./choice-check.js";
-import { acceptsSaves, clockOf } from "./clock.js";
+import { acceptsSaves, computeDeadline } from "./clock.js";
 import { closedError, pausedError, type ExamCore } from "./exam-core.js";
 import { clockParts, missingSeqs, type AttemptLean } from "./presenters.js";
 import { recordSeq } from "./received-seqs.js";
@@ -28,7 +28,11 @@ export const MAX_SAVES_IN_FLIGHT = 100;
 const savesPending = (missing: number[]) =>
   errors.conflict("saves_pending", "仍有答案未保存，请稍候重试", { missing });
 
-function saveAck(
+/**
+ * A save's ack: `clockOf`'s clock with the deadline computed once (`clockOf` computes it again for
+ * the remaining time, a Date each, and its object was copied here: every save, issue 17).
+ */
+export function saveAck(
   doc: AttemptLean,
   at: Date,
   index: number,
@@ -36,17 +40,19 @@ function saveAck(
   savedSeq: number,
   applied: boolean,
 ): SaveAckDto {
-  const v = clockOf(clockParts(doc), at);
+  const parts = clockParts(doc);
+  const deadline = computeDeadline(parts)?.getTime() ?? null;
   return {
     attemptId: doc._id,
     index,
     seq,
     savedSeq,
     applied,
-    serverTime: v.serverTime,
-    deadline: v.deadline,
-    paused: v.paused,
-    remainingMs: v.remainingMs,
+    serverTime: at.getTime(),
+    deadline,
+    paused: parts.pausedAt !== null,
+    // `remainingMs`'s rule: frozen at the moment a pause began.
+    remainingMs: deadline === null ? null : Math.max(0, deadline - (parts.pausedAt ?? at).getTime()),
     version: doc.chainN,
   };
 }
@@ -81,39 +87,37 @@ export function createAnswers(
    * and an older save never overwrites a newer one, whatever order they arrive in.
    */
   function save(attemptId: string, input: SaveInput): Promise<SaveAckDto> {
-    // A plain function and one `then`, not an async task: an async frame held across the write was a
-    // kilobyte of every save's garbage (issue 17). The rare repeat goes to `repeated`.
+    // A plain function and no `then` of its own, not an async task: an async frame held across the
+    // write was a kilobyte of every save's garbage (issue 17), and the ack is made in the reaction
+    // that ends the write (`mutateThen`). The rare repeat goes to `repeated`.
     return store.serial(attemptId, () => {
       let stale: { doc: AttemptLean; stored: number } | null = null;
-      return store
-        .mutate(
-          attemptId,
-          (doc, at) => {
-            if (doc.status !== "in_progress" || !acceptsSaves(doc.deadline ?? null, at, grace))
-              throw closedError();
-            if (doc.pausedAt) throw pausedError();
-            if (!doc.answers[input.index])
-              throw errors.badRequest("question_out_of_range", "题号超出试卷范围");
-            // Against the paper as cached (no read on the save path); a paper not cached here
-            // (just after a restart, before the page's view cached it) is not checked.
-            const question =
-              "choice" in input ? core.papers.cachedQuestion(attemptId, input.index) : undefined;
-            if (question && "choice" in input) assertChoiceFits(question, input.choice);
-            const stored = storedSaveFor(doc, input);
-            if (stored !== null) {
-              stale = { doc, stored };
-              return null;
-            }
-            return savePlan(doc, input, at, grace);
-          },
-          // Numbers, sorted strings and the flag only: nothing for mongoose to cast.
-          { cached: true, uncast: true },
-        )
-        .then((res) => {
+      return store.mutateThen(
+        attemptId,
+        (doc, at) => {
+          if (doc.status !== "in_progress" || !acceptsSaves(doc.deadline ?? null, at, grace))
+            throw closedError();
+          if (doc.pausedAt) throw pausedError();
+          if (!doc.answers[input.index]) throw errors.badRequest("question_out_of_range", "题号超出试卷范围");
+          // Against the paper as cached (no read on the save path); a paper not cached here
+          // (just after a restart, before the page's view cached it) is not checked.
+          const question = "choice" in input ? core.papers.cachedQuestion(attemptId, input.index) : undefined;
+          if (question && "choice" in input) assertChoiceFits(question, input.choice);
+          const stored = storedSaveFor(doc, input);
+          if (stored !== null) {
+            stale = { doc, stored };
+            return null;
+          }
+          return savePlan(doc, input, at, grace);
+        },
+        // Numbers, sorted strings and the flag only: nothing for mongoose to cast.
+        { cached: true, uncast: true },
+        (res) => {
           if (!res.event) return repeated(attemptId, input, res.at, stale);
           seats.seat(attemptId, true, res.after ?? undefined);
           return saveAck(res.before, res.at, input.index, input.seq, input.seq, true);
-        });
+        },
+      );
     });
   }
 

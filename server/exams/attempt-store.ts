@@ -110,8 +110,35 @@ export function createAttemptStore(
   ): Promise<Mutation> {
     const hit = options.cached && options.uncast && !options.session ? docCache.get(attemptId) : undefined;
     if (!hit) return tries(0, attemptId, decide, options);
+    return cachedThen(attemptId, hit, decide, options, asIs);
+  }
+
+  /**
+   * `mutate(...).then(finish)` with `finish` run in the reaction that ends the write on this
+   * instance's copy, not in one more: the save path's (issue 17), whose every promise hop is a
+   * promise, a reaction and a turn per save.
+   */
+  function mutateThen<R>(
+    attemptId: string,
+    decide: (doc: AttemptLean, at: Date) => Plan | null,
+    options: { cached?: boolean; uncast?: boolean },
+    finish: (m: Mutation) => R | PromiseLike<R>,
+  ): Promise<R> {
+    const hit = options.cached && options.uncast ? docCache.get(attemptId) : undefined;
+    if (!hit) return tries(0, attemptId, decide, options).then(finish);
+    return cachedThen(attemptId, hit, decide, options, finish);
+  }
+
+  /** `firstTryCached`, a throw before its promise turned into a rejection. */
+  function cachedThen<R>(
+    attemptId: string,
+    hit: AttemptLean,
+    decide: (doc: AttemptLean, at: Date) => Plan | null,
+    options: { cached?: boolean; uncast?: boolean },
+    finish: (m: Mutation) => R | PromiseLike<R>,
+  ): Promise<R> {
     try {
-      return firstTryCached(attemptId, hit, decide, options);
+      return firstTryCached(attemptId, hit, decide, options, finish);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -124,12 +151,13 @@ export function createAttemptStore(
    * loop's own first try would do, it does: a refusal, a no-op or a missed filter drops the copy and
    * goes on with the loop's second try, on a fresh read.
    */
-  function firstTryCached(
+  function firstTryCached<R>(
     attemptId: string,
     hit: AttemptLean,
     decide: (doc: AttemptLean, at: Date) => Plan | null,
     options: { cached?: boolean; uncast?: boolean },
-  ): Promise<Mutation> {
+    finish: (m: Mutation) => R | PromiseLike<R>,
+  ): Promise<R> {
     const at = now();
     let plan: Plan | null;
     try {
@@ -139,16 +167,16 @@ export function createAttemptStore(
     }
     if (!plan) {
       docCache.delete(attemptId);
-      return tries(1, attemptId, decide, options);
+      return tries(1, attemptId, decide, options).then(finish);
     }
     const decided = plan;
     const { event, set, update, filter } = conditionalUpdate(hit, decided, at, true);
     return group()
       .updateOne(attemptId, { filter, update, event })
-      .then((matched) => {
-        if (matched) return written(attemptId, hit, decided, set, event, at, true);
+      .then((matched): R | PromiseLike<R> => {
+        if (matched) return finish(written(attemptId, hit, decided, set, event, at, true));
         docCache.delete(attemptId);
-        return tries(1, attemptId, decide, options);
+        return tries(1, attemptId, decide, options).then(finish);
       });
   }
 
@@ -272,6 +300,7 @@ export function createAttemptStore(
     find,
     load,
     mutate,
+    mutateThen,
     mutateMany,
     serial,
     remember,
@@ -282,3 +311,8 @@ export function createAttemptStore(
   };
 }
 export type AttemptStore = ReturnType<typeof createAttemptStore>;
+
+/** `mutate`'s own outcome, unchanged (its `finish`). */
+function asIs(m: Mutation): Mutation {
+  return m;
+}

@@ -23,7 +23,17 @@ export function assertChoiceFits(
   // A key sent twice is one key (the save stores each once): only different keys are several.
   if (question.type !== "multiple" && choice.some((key) => key !== choice[0]))
     throw errors.badRequest("invalid_choice", "本题只能选择一个答案");
-  const offered = offeredKeys(question);
   for (const key of choice)
-    if (!offered.includes(key)) throw errors.badRequest("invalid_choice", `选项 ${key} 不是本题的选项`);
+    if (!offers(question, key)) throw errors.badRequest("invalid_choice", `选项 ${key} 不是本题的选项`);
+}
+
+/**
+ * Whether `key` is one of `offeredKeys(question)`, read off the question's options as they are:
+ * listing them made an array on every save (issue 17), and a question has a handful.
+ */
+function offers(question: Pick<CandidateQuestion, "type" | "options">, key: string): boolean {
+  if (question.type === "true_false") return TRUE_FALSE.includes(key);
+  const options = question.options;
+  for (let i = 0; i < options.length; i++) if (options[i]?.key === key) return true;
+  return false;
 }

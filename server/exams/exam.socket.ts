@@ -8,7 +8,14 @@ import {
 } from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import { listenShared, sharedListener, type AckDataOf, type PayloadOf } from "../lib/socket-ack.js";
+import { exactAnswerPayload } from "./answer-payload-check.js";
+import {
+  listenShared,
+  sharedListener,
+  type AckDataOf,
+  type ExactCheck,
+  type PayloadOf,
+} from "../lib/socket-ack.js";
 import { SplicingAdapter } from "../lib/socket-parser.js";
 import type { AppServer, AppSocket } from "../lib/socket-types.js";
 import type { ExamService } from "./exam.service.js";
@@ -151,6 +158,7 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
     event: E,
     schema: z.ZodType<PayloadOf<E>>,
     act: (attemptId: string, payload: PayloadOf<E>) => Promise<AckDataOf<E>>,
+    exact: ExactCheck<PayloadOf<E>> | null = null,
   ) {
     return sharedListener(
       event,
@@ -163,6 +171,7 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
           ? act(p.attemptId, p)
           : own(socket, p.attemptId, event).then((id) => act(id, p)),
       log,
+      exact,
     );
   }
 
@@ -182,8 +191,11 @@ export function createCandidateHandlers(deps: CandidateSocketDeps): {
       log,
     ),
     onOwnAttempt("attempt:confirm", ConfirmPayload, (id) => deps.exams.confirm(id)),
-    onOwnAttempt("attempt:answer", AnswerPayload, (id, p) =>
-      deps.exams.saveAnswer(id, { seq: p.seq, index: p.index, choice: p.choice }),
+    onOwnAttempt(
+      "attempt:answer",
+      AnswerPayload,
+      (id, p) => deps.exams.saveAnswer(id, { seq: p.seq, index: p.index, choice: p.choice }),
+      exactAnswerPayload,
     ),
     onOwnAttempt("attempt:flag", FlagPayload, (id, p) =>
       deps.exams.saveFlag(id, { seq: p.seq, index: p.index, flagged: p.flagged }),

@@ -1,6 +1,7 @@
 import { MAX_PAPER_QUESTIONS } from "../contracts/exams.js";
 import { errors } from "../lib/errors.js";
 import type { Plan } from "./attempt-store.js";
+import { answerData, flagData } from "./event-chain.js";
 import type { AttemptLean } from "./presenters.js";
 import { hasReceived, recordSeq } from "./received-seqs.js";
 
@@ -142,14 +143,15 @@ export function savePlan(doc: AttemptLean, input: SaveInput, at: Date, grace: nu
   if (received?.max) max.seenUpTo = received.max.seenUpTo;
   const set: Record<string, unknown> = {};
   let event: Plan["event"];
+  // Made by the chain's builders, which know the data's canonical text as they make it: the
+  // chain hash then writes it without walking the data (event-chain.ts).
   if (isFlag) {
     set[paths.flagged] = input.flagged;
-    event = { type: "flag", data: { index: input.index, flagged: input.flagged, seq: input.seq } };
+    event = { type: "flag", data: flagData(input.flagged, input.index, input.seq) };
   } else {
     const choice = sortedChoice(input.choice);
     set[paths.choice] = choice;
-    // Keys in sorted order: the chain hash then writes the data with one JSON.stringify.
-    event = { type: "answer", data: { choice, index: input.index, seq: input.seq } };
+    event = { type: "answer", data: answerData(choice, input.index, input.seq) };
   }
   set[seqPath] = input.seq;
   return {

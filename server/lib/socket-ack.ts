@@ -42,7 +42,7 @@ export function withAck<T, R>(
 ): AckListener {
   assertRefusesUnknownKeys(schema, "a socket event's payload");
   const call = (_socket: unknown, payload: T) => handler(payload);
-  return (...args) => answer(schema, call, null, logger, args);
+  return (...args) => answer(schema, null, call, null, logger, args);
 }
 
 /** One client event's listener, made once and registered on many sockets (`listenShared`). */
@@ -62,10 +62,12 @@ export function sharedListener<E extends ClientEvent>(
   schema: z.ZodType<PayloadOf<E>>,
   handler: (socket: AppSocket, payload: PayloadOf<E>) => Promise<AckDataOf<E>> | AckDataOf<E>,
   logger?: Logger,
+  /** A hand-written stand-in for the schema's parse on the payloads it surely accepts (`ExactCheck`). */
+  exact: ExactCheck<PayloadOf<E>> | null = null,
 ): SharedListener {
   assertRefusesUnknownKeys(schema, `socket event ${event}'s payload`);
   function listener(this: AppSocket, ...args: unknown[]): void {
-    answer(schema, handler, this, logger, args);
+    answer(schema, exact, handler, this, logger, args);
   }
   return { event, listener };
 }
@@ -79,6 +81,7 @@ export function listenShared(socket: AppSocket, listeners: readonly SharedListen
 
 function answer<T, R, S>(
   schema: z.ZodType<T>,
+  exact: ExactCheck<T> | null,
   handler: (socket: S, payload: T) => Promise<R> | R,
   socket: S,
   logger: Logger | undefined,
@@ -89,17 +92,21 @@ function answer<T, R, S>(
   const last = args[args.length - 1];
   const ack = typeof last === "function" ? (last as (a: Ack<R>) => void) : null;
   const payload = ack && args.length < 2 ? undefined : args[0];
-  const result = schema.safeParse(payload);
-  if (!result.success) {
-    ack?.({ ok: false, error: toAppError(result.error).toBody() });
-    return;
+  let data = exact ? exact(payload) : undefined;
+  if (data === undefined) {
+    const result = schema.safeParse(payload);
+    if (!result.success) {
+      ack?.({ ok: false, error: toAppError(result.error).toBody() });
+      return;
+    }
+    data = result.data;
   }
   // The handler is called here and its promise awaited once: every save is one event, and the
   // chain of promises that first deferred the call cost each save three promises and their
   // closures (issue 17). A handler that throws before returning is answered like one that rejects.
   let out: Promise<R> | R;
   try {
-    out = handler(socket, result.data);
+    out = handler(socket, data);
   } catch (err) {
     failed(err, ack, logger);
     return;
@@ -111,6 +118,13 @@ function answer<T, R, S>(
     );
   else ack?.({ ok: true, data: out });
 }
+
+/**
+ * A hand-written check standing in for a schema's parse on the payloads it surely accepts: their
+ * parsed value, or undefined for anything else, which the schema then parses (and refuses with
+ * its own words). It must never accept what the schema refuses.
+ */
+export type ExactCheck<T> = (payload: unknown) => T | undefined;
 
 /** A handler's failure as the client's ack; an unexpected one is logged, its cause never sent. */
 function failed<R>(err: unknown, ack: ((a: Ack<R>) => void) | null, logger: Logger | undefined): void {
