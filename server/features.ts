@@ -3,7 +3,7 @@ import type { CategoryCode } from "./contracts/categories.js";
 import type { AttemptClosedDto } from "./contracts/exams.js";
 import { createAuditFeature, createAuditService, type AuditReferenceNames } from "./audit/index.js";
 import { createAuthService, createIdentityFeature } from "./auth/index.js";
-import { createCertificatesFeature } from "./certificates/index.js";
+import { createCertificatesFeature, type HolderHomePort } from "./certificates/index.js";
 import type { Feature, FeatureContext } from "./feature.js";
 import { createDatabaseClock } from "./lib/database-clock.js";
 import { reportNodeStatus, systemInfoFeature, systemSocketFeature } from "./health/index.js";
@@ -15,7 +15,13 @@ import {
   createExchangeStats,
 } from "./exchange/index.js";
 import { createHubFeature } from "./hub/index.js";
-import { createNodeKeyPinFeature, createSharingFeature, loadOrCreateNodeKey } from "./sharing/index.js";
+import {
+  createNodeKeyPinFeature,
+  createSharingFeature,
+  hasHub,
+  loadOrCreateNodeKey,
+  type SharingFeature,
+} from "./sharing/index.js";
 import {
   createOrganisationFeature,
   createOrganisationService,
@@ -281,6 +287,11 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       if (!exchange) throw new Error("exchange feature not built yet");
       return exchange;
     };
+    let sharingBuilt: SharingFeature | null = null;
+    const sharingReady = (): SharingFeature => {
+      if (!sharingBuilt) throw new Error("sharing feature not built yet");
+      return sharingBuilt;
+    };
     const certificates = createCertificatesFeature(ctx, {
       candidates: registration,
       sessions: scheduling,
@@ -294,12 +305,17 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
           exchangeReady().recordIssued(session, actor, caseId, issued),
         kick: () => exchange?.kick(),
       },
+      // A first issue asks the hub whose the holder is, through sharing's signed client (built
+      // below); a node without a hub has nobody to ask and issues as before.
+      ...(hasHub(config)
+        ? { holderHome: { homeOf: (check) => sharingReady().homeOf(check) } satisfies HolderHomePort }
+        : {}),
     });
     features.push(certificates.feature);
     qualifications.of = (idNumber) => certificates.facade.qualificationsOf(idNumber);
     qualifications.ofMany = (idNumbers) => certificates.facade.qualificationsOfMany(idNumbers);
     // Sharing subscribes to the domain events the delivery feature's outbox dispatches.
-    const sharing = createSharingFeature(ctx, {
+    const sharing: SharingFeature = createSharingFeature(ctx, {
       audit,
       access,
       statusList: () => certificates.facade.signing.statusListDocument({ fresh: true }),
@@ -308,6 +324,7 @@ export function createFeatures(ctx: FeatureContext): Feature[] {
       key: nodeKey,
     });
     features.push(sharing);
+    sharingBuilt = sharing;
     // The pusher's hub key announcements (an older hub without the route is backed off): in /healthz.
     reportNodeStatus(conn, "hubCertificateKeys", () => sharing.statusLists?.keysStatus() ?? null);
     // Cross-province exchange; the practitioner page reads certificates through the certificates feature.

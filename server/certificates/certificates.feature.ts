@@ -19,6 +19,7 @@ import { renderSeatingPlanPdf } from "./pdf/seating-plan.pdf.js";
 import type { CertificateAuditPort } from "./record.js";
 import { createTransferIssuance } from "./transfer.service.js";
 import type { TransferCasesPort } from "./transfer.ports.js";
+import type { HolderHomePort } from "./holder-home.js";
 import { certificateModel, statusSlotModel } from "./certificate.model.js";
 import { toCertificateDto } from "./presenters.js";
 import { heldQualifications, type HeldQualification } from "./qualifications.js";
@@ -65,6 +66,11 @@ export interface CertificatesDeps {
   audit: CertificateAuditPort;
   /** The exchange's transfer cases (转籍), for issuance on an agreed transfer; absent on nodes without it. */
   transfers?: TransferCasesPort;
+  /**
+   * The hub's home of a holder, asked before a first issue (holder-home.ts); absent on a node
+   * without a hub (HUB_URL, HUB_PUBLIC_KEY), which issues as before.
+   */
+  holderHome?: HolderHomePort;
   /** Overrides for tests: a clock, the key directory. */
   clock?: () => Date;
   lapseCheckMs?: number;
@@ -104,6 +110,7 @@ export function createCertificatesFeature(ctx: FeatureContext, deps: Certificate
     logger: ctx.logger,
     clock,
     ...(deps.statusIndexSource ? { statusIndexSource: deps.statusIndexSource } : {}),
+    ...(deps.holderHome ? { holderHome: deps.holderHome } : {}),
   });
   const lifecycle = createLifecycleService(ctx.conn, {
     audit,

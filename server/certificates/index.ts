@@ -54,6 +54,7 @@ export { qrMatrix } from "./pdf/qr.js";
 export { assertNamePrintable, missingGlyphs } from "./pdf/fonts.js";
 export type { AcceptedTransfer, TransferCasesPort } from "./transfer.ports.js";
 export type { HolderFacts } from "./issuance.service.js";
+export type { HolderHomePort } from "./holder-home.js";
 export {
   createCertificatesFeature,
   type CertificatesDeps,

@@ -25,6 +25,7 @@ import { isDuplicateKey, newestPage } from "../lib/mongo.js";
 import { createIssuanceEvents } from "./issuance-events.js";
 import { assertNamePrintable } from "./pdf/fonts.js";
 import { chinaDate } from "../lib/local-time.js";
+import { createHomeCheck, type HolderHomePort } from "./holder-home.js";
 
 /** What a certificate copies of the holder's registration (registration's `claimHolder` checks it). */
 export interface HolderFacts {
@@ -65,6 +66,8 @@ export interface IssuancePorts {
   clock?: () => Date;
   /** Overrides the random status-index draw (tests force a draw). */
   statusIndexSource?: (capacity: number) => number;
+  /** The hub's home of a holder before a first issue (holder-home.ts); absent on a node without a hub. */
+  holderHome?: HolderHomePort;
 }
 
 export type IssuanceLean = IssuanceDoc & { _id: unknown };
@@ -128,6 +131,8 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     await Issuances.updateOne({ _id: pending._id, status: "pending" }, { $set: { reason } });
   }
 
+  const assertHomeHere = createHomeCheck(conn, ports, noteWhyPending);
+
   async function issue(actor: Actor, issuanceId: string): Promise<CertificateRecord> {
     const pending = await Issuances.findById(issuanceId).lean<IssuanceLean>();
     if (!pending) throw errors.notFound("待发证记录");
@@ -139,6 +144,7 @@ export function createIssuanceService(conn: Connection, ports: IssuancePorts) {
     // A registration withdrawn after the pass (or mid-sitting, before that was refused) is no holder.
     if (candidate.withdrawn) throw errors.conflict("candidate_withdrawn", "该考生已撤销报名，不能发证");
     assertNamePrintable(candidate.name);
+    await assertHomeHere(actor, pending);
     const capacity = await slots.capacity();
     const once = () => withFreeStatusIndex(() => issueOnce(actor, pending, candidate, capacity), capacity);
     // Two categories of one new holder issued at once both read "no certificate yet" before their

@@ -50,5 +50,5 @@ export { hubAnswerCode, SEND_WORDS, sendFailure } from "./send-words.js";
 export { certificateRecord, certificateRecordVersion, passRecord, toUpdateTime } from "./record-mapper.js";
 export { createLegacyTransferOut, type LegacyTransferOut, type TransferIssuedNotice } from "./legacy-transfer.js";
 export { createLookupService, type LookupService } from "./lookup.service.js";
-export { createSharingFeature, type SharingFeature } from "./sharing.feature.js";
+export { createSharingFeature, hasHub, type SharingFeature } from "./sharing.feature.js";
 export { createStatusListPusher, type StatusListPusher } from "./status-list-pusher.js";

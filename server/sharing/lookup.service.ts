@@ -1,4 +1,4 @@
-import type { AuditAction } from "../contracts/audit.js";
+import type { AuditAction, AuditActor } from "../contracts/audit.js";
 import type { AuthUser } from "../contracts/auth.js";
 import { LookupAnswer, type LookupBody, type OfficerLookupBody } from "../contracts/hub.js";
 import { AppError, wholePositiveSeconds } from "../lib/errors.js";
@@ -6,11 +6,17 @@ import type { Logger } from "../lib/logger.js";
 import type { LookupLimiter } from "./lookup-limits.js";
 import { TransportError, type NodeClient, type SignedAnswer } from "./node-client.js";
 
+/** Who a lookup is made for: an officer, or the node itself (an automatic issue's home check). */
+export type LookupActor = AuthUser | AuditActor;
+
+/** The official's name the hub logs and the home province reads. */
+const nameOf = (actor: LookupActor): string => ("displayName" in actor ? actor.displayName : actor.name);
+
 /** The slice of the audit log a lookup needs: one entry in a transaction of its own. */
 export interface LookupAuditPort {
   record(input: {
     action: AuditAction;
-    actor: AuthUser;
+    actor: LookupActor;
     divisionCode?: string | null;
     target?: { type: string; id: string } | null;
     details?: Record<string, unknown>;
@@ -87,45 +93,78 @@ export function createLookupService(deps: {
     });
   }
 
+  /**
+   * One lookup at the hub for `actor`, its attempt and its outcome in the audit log (entries under
+   * `divisionCode`): what an officer's lookup and the node's own home check share.
+   */
+  async function ask(actor: LookupActor, input: OfficerLookupBody, divisionCode: string | null): Promise<LookupAnswer> {
+    const body: LookupBody = { ...input, officerId: actor.id, officerName: nameOf(actor) };
+    const entry = {
+      actor,
+      divisionCode,
+      target: { type: "practitioner", id: queryTarget(input.query) },
+    };
+    const asked = { by: input.query.by, reason: input.reason, caseReference: input.caseReference };
+    await deps.audit.record({ ...entry, action: "hub.lookup", details: asked });
+    let answer: LookupAnswer;
+    try {
+      const signed = await call<unknown>("POST", "/api/hub/v1/catalog/lookups", body);
+      const parsed = LookupAnswer.safeParse(signed.body);
+      if (!parsed.success) throw new AppError("hub_answer_invalid", 502, "全国中心的应答不符合接口规范");
+      answer = parsed.data;
+    } catch (err) {
+      const code = err instanceof AppError ? err.code : "internal_error";
+      await recordRefusal({ ...entry, action: "hub.lookup_refused", details: { ...asked, code } });
+      throw err;
+    }
+    // Written before the answer is shown, or the answer is not shown: a case may cite only a
+    // lookup this entry names the account of (lookup_unknown otherwise), and an answer the node
+    // cannot account for is one Prüm-style logging forbids. The hub has logged its side; the
+    // officer looks again.
+    await deps.audit
+      .record({
+        ...entry,
+        action: "hub.lookup_answered",
+        details: { ...asked, lookupId: answer.lookupId, matches: answer.matches.length },
+      })
+      .catch((err: unknown) => {
+        deps.logger.error({ err, lookupId: answer.lookupId }, "lookup outcome not recorded: answer withheld");
+        throw new AppError("lookup_not_recorded", 503, "查询结果未能记入本节点审计日志，请重新查询", undefined, {
+          cause: err,
+        });
+      });
+    return answer;
+  }
+
   return {
     async lookup(actor: AuthUser, input: OfficerLookupBody): Promise<LookupAnswer> {
       await deps.limiter.admit(actor.id);
-      const body: LookupBody = { ...input, officerId: actor.id, officerName: actor.displayName };
-      const entry = {
-        actor,
-        divisionCode: actor.divisionCode ?? null,
-        target: { type: "practitioner", id: queryTarget(input.query) },
-      };
-      const asked = { by: input.query.by, reason: input.reason, caseReference: input.caseReference };
-      await deps.audit.record({ ...entry, action: "hub.lookup", details: asked });
-      let answer: LookupAnswer;
-      try {
-        const signed = await call<unknown>("POST", "/api/hub/v1/catalog/lookups", body);
-        const parsed = LookupAnswer.safeParse(signed.body);
-        if (!parsed.success) throw new AppError("hub_answer_invalid", 502, "全国中心的应答不符合接口规范");
-        answer = parsed.data;
-      } catch (err) {
-        const code = err instanceof AppError ? err.code : "internal_error";
-        await recordRefusal({ ...entry, action: "hub.lookup_refused", details: { ...asked, code } });
-        throw err;
-      }
-      // Written before the answer is shown, or the answer is not shown: a case may cite only a
-      // lookup this entry names the account of (lookup_unknown otherwise), and an answer the node
-      // cannot account for is one Prüm-style logging forbids. The hub has logged its side; the
-      // officer looks again.
-      await deps.audit
-        .record({
-          ...entry,
-          action: "hub.lookup_answered",
-          details: { ...asked, lookupId: answer.lookupId, matches: answer.matches.length },
-        })
-        .catch((err: unknown) => {
-          deps.logger.error({ err, lookupId: answer.lookupId }, "lookup outcome not recorded: answer withheld");
-          throw new AppError("lookup_not_recorded", 503, "查询结果未能记入本节点审计日志，请重新查询", undefined, {
-            cause: err,
-          });
-        });
-      return answer;
+      return ask(actor, input, actor.divisionCode ?? null);
+    },
+    /**
+     * The home province (主管省份) the hub's pointer index names for `idNumber`, or null when it
+     * knows nobody under it: the node's own check before a first certificate (certificates'
+     * HolderHomePort), a lookup like any other, logged here and at the hub, which tells the home
+     * province. The hub's reasons are an officer's purposes and none is "issuance"; the check is
+     * made because the person applied here for a certificate (registered, sat and passed), so it
+     * names `holder_request` (本人申请), and `caseReference` names the pass. It cannot found a
+     * filing or a transfer either (the hub takes only filing/transfer lookups for those), so the
+     * officer still looks the person up for the transfer the refusal points to. (A reason of its
+     * own would be a change of the hub's interface, the hub upgraded first, as `transfer` was.)
+     * Not counted against the account's limit (`limiter`): it is asked of one pass the officer may
+     * issue, not of an ID number typed in, and an automatic issue of a whole session would
+     * otherwise spend the day's lookups of the system account in one publication.
+     */
+    async homeOf(check: {
+      idNumber: string;
+      asker: LookupActor;
+      divisionCode: string;
+      caseReference: string;
+    }): Promise<string | null> {
+      const query = { by: "id_number" as const, idNumber: check.idNumber };
+      const input = { query, reason: "holder_request" as const, caseReference: check.caseReference };
+      const answer = await ask(check.asker, input, check.divisionCode);
+      return answer.matches[0]?.homeProvince ?? null;
     },
   };
 }

@@ -7,7 +7,7 @@ import { loadOrCreateNodeKey } from "./node-key.js";
 import { createLegacyImportService } from "./legacy-import.service.js";
 import { createLegacyTransferOut, type TransferIssuedNotice } from "./legacy-transfer.js";
 import { createLookupLimiter } from "./lookup-limits.js";
-import { createLookupService, type LookupAuditPort } from "./lookup.service.js";
+import { createLookupService, type LookupAuditPort, type LookupService } from "./lookup.service.js";
 import { createPublisher, PUBLISHED_EVENTS, type Publisher, type PublisherOptions } from "./publisher.js";
 import type { RetryAuditPort } from "./outbound-retry.js";
 import { keyIdOf, publicKeyFromX, type NodeKey } from "./signed-message.js";
@@ -21,6 +21,8 @@ export interface SharingFeature extends Feature {
   key: NodeKey;
   publisher: Publisher;
   statusLists: StatusListPusher | null;
+  /** The hub's home of a person, for the check before a first certificate (lookup.service.ts `homeOf`). */
+  homeOf: LookupService["homeOf"];
   /**
    * A transfer this province agreed to was issued elsewhere: cancels the holder's legacy register
    * entry at the hub when the node held no certificate of them (inside the caller's transaction;
@@ -30,6 +32,11 @@ export interface SharingFeature extends Feature {
     session: ClientSession,
     notice: TransferIssuedNotice,
   ): Promise<{ cancelled: boolean; afterCommit: () => void }>;
+}
+
+/** Whether the node has a hub to send to and ask (HUB_URL and HUB_PUBLIC_KEY): without, records queue and wait. */
+export function hasHub(config: Pick<FeatureContext["config"], "hub">): boolean {
+  return Boolean(config.hub.url && config.hub.publicKey);
 }
 
 /**
@@ -56,6 +63,7 @@ export function createSharingFeature(
   const key = options.key ?? loadOrCreateNodeKey(config.nodeKey.dir);
   const log = createMessageLog(conn);
   let client: NodeClient | null = null;
+  // The condition `hasHub` states (written out here so the compiler knows both are set).
   if (config.hub.url && config.hub.publicKey) {
     const peer = { name: "hub", url: config.hub.url, keyId: keyIdOf(config.hub.publicKey), publicKey: publicKeyFromX(config.hub.publicKey) };
     client = createNodeClient({ key, peer, log });
@@ -101,6 +109,7 @@ export function createSharingFeature(
     key,
     publisher,
     statusLists: pusher,
+    homeOf: (check) => lookups.homeOf(check),
     legacyTransferIssued: async (session, notice) => ({
       cancelled: await legacyTransfers.cancel(session, notice),
       afterCommit: () => publisher.kick(),
