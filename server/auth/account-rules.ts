@@ -1,4 +1,5 @@
-import type { AuthUser, StaffRole, UpdateUserBody } from "../contracts/auth.js";
+import type { AuthUser, StaffRole } from "../contracts/auth.js";
+import type { UpdateUserBody } from "../contracts/staff-accounts.js";
 import { PROVINCE_LEVEL_ROLES } from "../contracts/auth.js";
 import { PROVINCE_LEVELS } from "../contracts/access-levels.js";
 import { divisionLevel } from "../contracts/organisation.js";

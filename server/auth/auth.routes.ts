@@ -2,15 +2,17 @@ import type { Request, Response, Router } from "express";
 import { actorOf, currentUser, type Access } from "../access/index.js";
 import {
   CandidateLoginBody,
-  ChangePasswordBody,
-  CreateUserBody,
-  ListUsersQuery,
   LoginBody,
   RecordId,
-  UpdateUserBody,
   type LoginResultDto,
   type SessionStateDto,
 } from "../contracts/auth.js";
+import {
+  ChangePasswordBody,
+  CreateUserBody,
+  ListUsersQuery,
+  UpdateUserBody,
+} from "../contracts/staff-accounts.js";
 import { AppError } from "../lib/errors.js";
 import { noBody, noQuery, parse, strictRouter } from "../lib/http.js";
 import type { AuthService } from "./auth.service.js";

@@ -17,7 +17,8 @@ import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { createPasswordGate } from "./password-gate.js";
 import { candidateLockoutPrefix, createCandidateCheck, type CandidateLoginPort } from "./candidate-login.js";
 import { endStaffLogins } from "./session.js";
-import { assertNotCommon, createStaffAccounts, type StaffLean } from "./staff-accounts.js";
+import { assertNotCommon } from "./admin-passwords.js";
+import { createStaffAccounts, type StaffLean } from "./staff-accounts.js";
 import { staffUserModel } from "./user.model.js";
 import { withCredEpoch } from "./cred-epoch.js";
 

@@ -16,7 +16,8 @@
  * once the holder signs in again and sets a new password would not do: the requester can sign in.
  */
 import { Types, type ClientSession, type Connection } from "mongoose";
-import type { AuthUser, StaffRole, StaffUserDto } from "../contracts/auth.js";
+import type { AuthUser, StaffRole } from "../contracts/auth.js";
+import type { StaffUserDto } from "../contracts/staff-accounts.js";
 import type { AuditLog } from "../audit/index.js";
 import { canSeeDivision } from "../access/index.js";
 import { errors } from "../lib/errors.js";

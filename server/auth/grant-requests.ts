@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { ClientSession, Types } from "mongoose";
-import type { AuthUser, PendingGrantDto, StaffRole } from "../contracts/auth.js";
+import type { AuthUser, StaffRole } from "../contracts/auth.js";
+import type { PendingGrantDto } from "../contracts/staff-accounts.js";
 import { PRIVILEGED_ROLES } from "../contracts/auth.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";

@@ -15,7 +15,8 @@
  */
 import type { RequestHandler } from "express";
 import type { Connection } from "mongoose";
-import type { AuthUser, CreateUserBody, StaffUserDto } from "../contracts/auth.js";
+import type { AuthUser } from "../contracts/auth.js";
+import type { CreateUserBody, StaffUserDto } from "../contracts/staff-accounts.js";
 import type { HandshakeRefusalDto } from "../contracts/socket-events.js";
 import type { Access } from "../access/index.js";
 import type { Feature, FeatureContext } from "../feature.js";

@@ -5,25 +5,21 @@
  * operations out unchanged.
  */
 import mongoose, { Types, type ClientSession, type Connection } from "mongoose";
+import type { AuthUser, StaffRole } from "../contracts/auth.js";
 import type {
-  AuthUser,
   CreateUserBody,
   ListUsersQuery,
-  StaffRole,
   StaffUserDto,
   StaffUserPageDto,
   UpdateUserBody,
-} from "../contracts/auth.js";
-import {
-  HUB_STAFF_ROLES,
-  isCommonPassword,
-  PROVINCE_STAFF_ROLES,
-  VERSIONED_USER_FIELDS,
-} from "../contracts/auth.js";
+} from "../contracts/staff-accounts.js";
+import { HUB_STAFF_ROLES, PROVINCE_STAFF_ROLES } from "../contracts/auth.js";
+import { VERSIONED_USER_FIELDS } from "../contracts/staff-accounts.js";
 import type { AuditLog } from "../audit/index.js";
 import { errors } from "../lib/errors.js";
 import { canSeeDivision, divisionFilter } from "../access/index.js";
 import { assertNodeDivision } from "../organisation/index.js";
+import { assertNotCommon, newAccountHashes } from "./admin-passwords.js";
 import {
   assertAdminBelowActor,
   assertMayEditAccount,
@@ -41,12 +37,10 @@ import {
   createGrantDecisions,
   privilegedOf,
   requestedGrant,
-  unusablePasswordHash,
 } from "./grant-approvals.js";
 import type { LoginThrottle } from "./login-throttle.js";
 import { holdAddedRoles } from "./role-replacement.js";
-import { hashPassword } from "./password.js";
-import type { CheckPassword, PasswordGate } from "./password-gate.js";
+import type { PasswordGate } from "./password-gate.js";
 import { endStaffLogins } from "./session.js";
 import { staffUserModel } from "./user.model.js";
 
@@ -55,12 +49,6 @@ const accountChanged = () => errors.conflict("account_changed", "该账号刚被
 
 export type { StaffLean } from "./staff-user.presenter.js";
 import { toDto, type StaffLean } from "./staff-user.presenter.js";
-
-/** Refuses a password every guesser tries first (see isCommonPassword), wherever one is set. */
-export function assertNotCommon(password: string): void {
-  if (isCommonPassword(password))
-    throw errors.badRequest("password_too_common", "该密码过于常见，很容易被猜中，请换一个");
-}
 
 export interface StaffAccountsDeps {
   provinceCode: string | null;
@@ -106,14 +94,10 @@ export function createStaffAccounts(conn: Connection, deps: StaffAccountsDeps) {
     // A privileged account an admin makes waits for a second admin (grant-approvals.ts): until
     // then its password is not the one the admin chose. Seeded accounts (no actor) do not wait.
     const privileged = actor ? privilegedOf(body.roles) : [];
-    const hashes = async (check: CheckPassword) => ({
-      passwordHash: await check(() => hashPassword(body.password)),
-      unusable: privileged.length > 0 ? await check(unusablePasswordHash) : null,
+    const { passwordHash, unusable } = await newAccountHashes(passwordGate, body.password, {
+      seeded: actor === null,
+      waits: privileged.length > 0,
     });
-    // Seeding (no acting admin) is no request: it hashes outside the bound.
-    const { passwordHash, unusable } = actor
-      ? await passwordGate.admit(hashes)
-      : await hashes((run) => run());
     const grant =
       actor && privileged.length > 0
         ? requestedGrant(actor, {

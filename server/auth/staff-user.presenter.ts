@@ -1,5 +1,6 @@
 import type { Types } from "mongoose";
-import type { StaffRole, StaffUserDto } from "../contracts/auth.js";
+import type { StaffRole } from "../contracts/auth.js";
+import type { StaffUserDto } from "../contracts/staff-accounts.js";
 import { pendingGrantDto } from "./grant-approvals.js";
 import type { StaffUserDoc } from "./user.model.js";
 

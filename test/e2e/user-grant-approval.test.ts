@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { StaffUserDto } from "../../server/contracts/auth.js";
+import type { StaffUserDto } from "../../server/contracts/staff-accounts.js";
 import { createStaff, loginStaff, newUserBody, staffAgent, TEST_PASSWORD } from "../helpers/auth.js";
 import { loginThroughForm, openContext, screenshot } from "../helpers/browser.js";
 import { useSeededProvinceInBrowser } from "../helpers/browser-node.js";

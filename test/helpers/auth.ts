@@ -2,13 +2,8 @@ import { randomBytes } from "node:crypto";
 import { io as ioClient, type Socket } from "socket.io-client";
 import request from "supertest";
 import type TestAgent from "supertest/lib/agent.js";
-import type {
-  AuthUser,
-  CreateUserBody,
-  LoginResultDto,
-  StaffRole,
-  StaffUserDto,
-} from "../../server/contracts/auth.js";
+import type { AuthUser, LoginResultDto, StaffRole } from "../../server/contracts/auth.js";
+import type { CreateUserBody, StaffUserDto } from "../../server/contracts/staff-accounts.js";
 import type { ExamSessionDto } from "../../server/contracts/scheduling.js";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../server/contracts/socket-events.js";
 import { createStaffUser } from "../../server/auth/index.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { StaffUserDto } from "../../../server/contracts/auth.js";
+import type { StaffUserDto } from "../../../server/contracts/staff-accounts.js";
 import { createStaff, loginStaff, newUserBody, staffAgent, TEST_PASSWORD } from "../../helpers/auth.js";
 import { createTestRoom } from "../../helpers/candidates.js";
 import { useGrantNode } from "./grant-helpers.js";

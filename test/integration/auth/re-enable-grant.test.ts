@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Types } from "mongoose";
-import type { StaffUserDto } from "../../../server/contracts/auth.js";
+import type { StaffUserDto } from "../../../server/contracts/staff-accounts.js";
 import { createStaff, loginStaff, staffAgent } from "../../helpers/auth.js";
 import { createTestRoom } from "../../helpers/candidates.js";
 import { useTestNode } from "../../helpers/node.js";

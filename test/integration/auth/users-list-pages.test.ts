@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { StaffUserPageDto } from "../../../server/contracts/auth.js";
+import type { StaffUserPageDto } from "../../../server/contracts/staff-accounts.js";
 import { createStaff, staffAgent } from "../../helpers/auth.js";
 import { useTestNode } from "../../helpers/node.js";
 

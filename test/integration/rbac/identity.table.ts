@@ -1,6 +1,6 @@
 import { createOrganisationService } from "../../../server/organisation/index.js";
 import type { AuthorityDto, TestCentreDto } from "../../../server/contracts/organisation.js";
-import type { StaffUserDto } from "../../../server/contracts/auth.js";
+import type { StaffUserDto } from "../../../server/contracts/staff-accounts.js";
 import { TEST_PASSWORD, createTestRoom } from "../../helpers/auth.js";
 import type { RbacFixtures, RbacRow } from "./rbac-types.js";
 import { routeRow, EVERYONE, LOGGED_IN } from "./row-builders.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { AUTH_ERROR_CODES } from "../../../server/contracts/auth.js";
+import { AUTH_ERROR_CODES } from "../../../server/contracts/staff-accounts.js";
 import { answeredCodes, sourcesUnder } from "../../helpers/error-codes.js";
 
 /**

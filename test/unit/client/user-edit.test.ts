@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { StaffUserDto } from "../../../server/contracts/auth.js";
+import type { StaffUserDto } from "../../../server/contracts/staff-accounts.js";
 import {
   grantText,
   isStaleEdit,

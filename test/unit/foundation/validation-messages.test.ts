@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { CreateUserBody } from "../../../server/contracts/auth.js";
+import { CreateUserBody } from "../../../server/contracts/staff-accounts.js";
 import { CreateRoomBody } from "../../../server/contracts/organisation.js";
 import type { ValidationIssue } from "../../../server/contracts/validation.js";
 import { refusalOf } from "../../helpers/refusal.js";

@@ -4,7 +4,7 @@ import type {
   StaffUserDto,
   StaffUserPageDto,
   UpdateUserBody,
-} from "@contracts/auth.js";
+} from "@contracts/staff-accounts.js";
 import type { AuditListDto, AuditVerificationDto, ListAuditQuery } from "@contracts/audit.js";
 import type {
   AuthorityDto,

@@ -1,5 +1,5 @@
 import { ElMessage } from "element-plus";
-import type { StaffUserDto } from "@contracts/auth.js";
+import type { StaffUserDto } from "@contracts/staff-accounts.js";
 import { confirmed } from "@/shared/confirm.js";
 import { adminApi } from "./admin.api.js";
 import { grantPasswordText, grantText, isStaleEdit, mayDecideGrant } from "./user-edit.js";

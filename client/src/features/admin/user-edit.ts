@@ -1,4 +1,5 @@
-import type { PendingGrantDto, StaffRole, StaffUserDto, UpdateUserBody } from "@contracts/auth.js";
+import type { StaffRole } from "@contracts/auth.js";
+import type { PendingGrantDto, StaffUserDto, UpdateUserBody } from "@contracts/staff-accounts.js";
 import { PRIVILEGED_ROLES, ROLE_LABELS } from "@contracts/auth.js";
 import { canSeeDivision } from "@contracts/organisation.js";
 // Relative, not "@/shared": unit tests load this file under tsx with the root tsconfig, which has no "@/" path.
