@@ -24,6 +24,14 @@ if (steps.length === 0) {
   process.exit(2);
 }
 
+/**
+ * `.ci/run`'s earlier phases and their times, repeated in the interrupt line. Taken out of the
+ * environment the steps inherit: a runner started by a step (a test of this runner) would report
+ * them as its own.
+ */
+const ciPhases = process.env.ROADCERT_CI_PHASES;
+delete process.env.ROADCERT_CI_PHASES;
+
 const children = new ChildSet();
 let interrupted = false;
 let running = "";
@@ -39,7 +47,7 @@ exitOnInterrupt(
   },
   (sig, code) =>
     `${sig}: stopping the running step (${running}, running for ${seconds(runningSince)}; ` +
-    `finished before it: ${[process.env.ROADCERT_CI_PHASES, ...finished].filter(Boolean).join(", ") || "none"}) ` +
+    `finished before it: ${[ciPhases, ...finished].filter(Boolean).join(", ") || "none"}) ` +
     `and all it started, then exiting ${code}`,
   STOP_GRACE_MS + 5_000,
 );

@@ -45,7 +45,7 @@ setInterval(() => {}, 1000);
  * `npm test` in `dir`, with what it printed and how it ended; `ownGroup`: in a process group of its
  * own, as a terminal or CI job starts it (so the test can signal that group).
  */
-function npmTest(dir: string, ownGroup = false) {
+function npmTest(dir: string, ownGroup = false, env: Record<string, string> = {}) {
   const npmCli = process.env.npm_execpath;
   const [command, args] = npmCli ? [process.execPath, [npmCli, "test"]] : ["npm", ["test"]];
   const child = trackChild(
@@ -56,7 +56,8 @@ function npmTest(dir: string, ownGroup = false) {
       cwd: dir,
       stdio: ["ignore", "pipe", "pipe"],
       detached: ownGroup,
-      env: { ...process.env, npm_config_loglevel: "notice" },
+      // No CI phases unless a test gives some (.ci/run hands them to the runner it starts).
+      env: { ...process.env, npm_config_loglevel: "notice", ROADCERT_CI_PHASES: "", ...env },
     }),
     { scope: ownGroup ? "group" : "process" },
   );
@@ -92,7 +93,7 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     it(`when npm alone is sent ${sig} during a step, then every process of the step stops, later steps do not run, and npm exits non-zero`, async () => {
       await stepsPackage(dir, ["second", "hold", "after"]);
-      const run = npmTest(dir);
+      const run = npmTest(dir, false, { ROADCERT_CI_PHASES: "npm ci 7 s, test set-up 0 s" });
       let pids: number[] = [];
       try {
         pids = await holding(run);
@@ -104,10 +105,10 @@ describe("npm test's steps (scripts/run-steps.ts)", function () {
         expect(code, run.output()).to.be.a("number").and.not.equal(0);
         expect(pids.filter(isRunning), "the step's processes left running").to.deep.equal([]);
         // The last line a cut-off log keeps says where the time went: the running step's time so
-        // far and each finished step's.
+        // far, .ci/run's phases and each finished step's.
         expect(run.output()).to.match(
           new RegExp(
-            `${sig}: stopping the running step \\(hold, running for \\d+ s; finished before it: second \\d+ s\\) and all it started`,
+            `${sig}: stopping the running step \\(hold, running for \\d+ s; finished before it: npm ci 7 s, test set-up 0 s, second \\d+ s\\) and all it started`,
           ),
         );
         expect(run.output()).not.to.include("AFTER RAN");
