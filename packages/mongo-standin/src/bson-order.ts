@@ -18,7 +18,7 @@ export function typeBracket(value: unknown): number {
   if (value === null) return 2;
   // Before Long: bson's Timestamp is a subclass of Long, and a timestamp is no number.
   if (value instanceof Timestamp) return 11;
-  if (typeof value === "number" || value instanceof Int32 || value instanceof Double) return 3;
+  if (value instanceof Int32 || value instanceof Double) return 3;
   if (value instanceof Long || value instanceof Decimal128) return 3;
   if (typeof value === "string") return 4;
   if (Array.isArray(value)) return 6;
@@ -26,7 +26,6 @@ export function typeBracket(value: unknown): number {
   if (value instanceof Binary) return 7;
   if (value instanceof ObjectId) return 8;
   if (typeof value === "boolean") return 9;
-  if (value instanceof Date) return 10;
   if (value instanceof RegExp) return 12;
   const tag = (value as { _bsontype?: string })._bsontype;
   if (tag === "MinKey") return 1;

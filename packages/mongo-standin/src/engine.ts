@@ -140,7 +140,10 @@ function rangeOperator(test: (order: number) => boolean): typeof queryOperators.
   };
 }
 
-/** One range condition on one document: `parts` is the field's path split at its dots. */
+/**
+ * One range condition on one document: `parts` is the field's path split at its dots. A number or
+ * date against a plain path is ordered directly (`directOrder`), anything else by the general rule.
+ */
 function rangeHolds(
   test: (order: number) => boolean,
   parts: string[],
@@ -148,14 +151,28 @@ function rangeHolds(
   doc: unknown,
   stored = false,
 ): boolean {
+  const direct = directOrder(parts, operand, doc, stored);
+  if (direct !== NOT_DIRECT) return direct !== NOTHING && test(direct);
+  return rangeHoldsGeneral(test, parts, operand, doc, stored);
+}
+
+/**
+ * `rangeHolds` by the general rule: every value the path reaches, by type bracket and BSON order
+ * (exported: the shortcut's equivalence test compares the two).
+ */
+export function rangeHoldsGeneral(
+  test: (order: number) => boolean,
+  parts: string[],
+  operand: unknown,
+  doc: unknown,
+  stored: boolean,
+): boolean {
   // `{f: {$gte: null}}` matches null and missing fields; `$gt`/`$lt` null match nothing.
   if (operand === null || operand === undefined) {
     if (!test(0)) return false;
     const values = comparable(doc, parts, 0, [], stored);
     return values.length === 0 || values.some((value) => value === null || value === undefined);
   }
-  const direct = directOrder(parts, operand, doc, stored);
-  if (direct !== NOT_DIRECT) return direct !== NOTHING && test(direct);
   const bracket = typeBracket(operand);
   const nanOperand = typeof operand === "number" && Number.isNaN(operand);
   return comparable(doc, parts, 0, [], stored).some((value) => {

@@ -212,14 +212,11 @@ export class Collection {
       // The lone change checked just before, when it still is one: its keys are compared once.
       const lone = this.keys.current(this.indexes, change);
       const previous = lone ? lone.previous : this.peek(change.id);
+      const same =
+        lone?.same ?? (previous && change.doc ? this.keys.sameKeys(this.indexes, previous, change.doc) : []);
       for (let position = 0; position < this.indexes.length; position += 1) {
         const index = this.indexes[position] as Index;
-        const same = lone
-          ? lone.same[position] === true
-          : previous !== null &&
-            change.doc !== null &&
-            this.keys.sameKeys(this.indexes, position, previous, change.doc);
-        if (same) continue;
+        if (same[position] === true) continue;
         if (previous) index.remove(change.id, previous);
         if (change.doc) index.add(change.id, change.doc);
       }

@@ -90,12 +90,7 @@ export class KeyUpkeep {
     )
       return known;
     const previous = this.state.peek(change.id);
-    const same: boolean[] = [];
-    if (previous && change.doc) {
-      const paths = this.pathsOf(indexes);
-      for (let i = 0; i < indexes.length; i += 1)
-        same.push(sameValues(paths[i] ?? null, previous, change.doc));
-    }
+    const same = previous && change.doc ? this.sameKeys(indexes, previous, change.doc) : [];
     this.lone = { change, version, previous, indexes, count: indexes.length, same };
     return this.lone;
   }
@@ -108,9 +103,9 @@ export class KeyUpkeep {
     return known.version === this.state.version(change.id) ? known : null;
   }
 
-  /** Whether two versions certainly hold the same keys of `indexes[i]` (`Index.sameKeys`, partial filters too). */
-  sameKeys(indexes: Index[], i: number, before: Doc, after: Doc): boolean {
-    return sameValues(this.pathsOf(indexes)[i] ?? null, before, after);
+  /** Per index, whether two versions certainly hold the same keys of it (partial filters too). */
+  sameKeys(indexes: Index[], before: Doc, after: Doc): boolean[] {
+    return this.pathsOf(indexes).map((paths) => sameValues(paths, before, after));
   }
 
   /** `changes` were applied: unless `checkKeys` passed them, their documents are unchecked. */
